@@ -1,0 +1,3 @@
+namespace EditToAudio.Cuda;
+
+internal static class CudaAssembly;
