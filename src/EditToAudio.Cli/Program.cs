@@ -1,1 +1,9 @@
-return 0;
+using System.CommandLine;
+using EditToAudio.Cli.Commands;
+
+var root = new RootCommand("edit2audio: turns an image edit into sound (SAM2 → CLIP tokens → SVD edit → SSV2A → AudioLDM).")
+{
+    EditCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
