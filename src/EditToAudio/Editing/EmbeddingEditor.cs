@@ -1,0 +1,154 @@
+using System.Globalization;
+
+namespace EditToAudio.Editing;
+
+/// <summary>
+/// The research method's edit of CLIP embeddings: suppress the removed object's top singular
+/// directions, boost the added one's, and mix in the background (design brief, section 2).
+/// Stateless and thread-safe.
+/// </summary>
+public static class EmbeddingEditor
+{
+    /// <summary>Tolerance on |a+b+g−1| before the combination warns.</summary>
+    public const double MixSumTolerance = 0.01;
+
+    /// <summary>Edits one image pair.</summary>
+    /// <param name="original">Tokens of the original image (the removed object is in it).</param>
+    /// <param name="edited">Tokens of the edited image (the added object is in it).</param>
+    /// <param name="removeMask">Mask of the removed object, at the original image's resolution.</param>
+    /// <param name="addMask">Mask of the added object, at the edited image's resolution.</param>
+    /// <param name="parameters">Hyperparameters.</param>
+    public static EditResult Edit(ImageTokens original, ImageTokens edited, BinaryMask removeMask, BinaryMask addMask, EditParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(edited);
+        ArgumentNullException.ThrowIfNull(removeMask);
+        ArgumentNullException.ThrowIfNull(addMask);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        float[] removeWeights = PatchWeights.FromMask(removeMask, parameters.MaskAlignment);
+        float[] addWeights = PatchWeights.FromMask(addMask, parameters.MaskAlignment);
+        return Edit(original, edited, removeWeights, addWeights, parameters);
+    }
+
+    /// <summary>Edits one image pair whose masks are already patch weights (256 values, 0 or 1).</summary>
+    public static EditResult Edit(ImageTokens original, ImageTokens edited, float[] removeWeights, float[] addWeights, EditParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(edited);
+        ArgumentNullException.ThrowIfNull(removeWeights);
+        ArgumentNullException.ThrowIfNull(addWeights);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        if (original.Dimension != edited.Dimension)
+        {
+            throw new ArgumentException($"Token lengths differ: original {original.Dimension}, edited {edited.Dimension}.", nameof(edited));
+        }
+
+        var warnings = new List<string>();
+        var removed = RegionDecomposition.Create(original, removeWeights, parameters.K);
+        var added = RegionDecomposition.Create(edited, addWeights, parameters.K);
+        float[] suppressed = EditRegion(removed, parameters.K, parameters.Alpha, "removed", warnings);
+        float[] boosted = EditRegion(added, parameters.K, parameters.Beta, "added", warnings);
+        float[] background = Background(edited, removeWeights, addWeights, warnings);
+        float[] embedding = Combine(suppressed, boosted, background, parameters.Mix, warnings);
+        return new EditResult(embedding, suppressed, boosted, background, removeWeights, addWeights, warnings);
+    }
+
+    /// <summary>
+    /// Edits a batch of pairs in parallel over at most <paramref name="maxDegreeOfParallelism"/> threads
+    /// (all cores when null). Results keep the order of <paramref name="pairs"/>.
+    /// </summary>
+    public static EditResult[] EditBatch(
+        IReadOnlyList<EditPair> pairs,
+        EditParameters parameters,
+        int? maxDegreeOfParallelism = null,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        var results = new EditResult[pairs.Count];
+        int done = 0;
+        var options = new ParallelOptions
+        {
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount,
+        };
+        Parallel.For(0, pairs.Count, options, i =>
+        {
+            EditPair pair = pairs[i];
+            results[i] = Edit(pair.Original, pair.Edited, pair.RemoveMask, pair.AddMask, parameters);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        return results;
+    }
+
+    /// <summary>
+    /// E_bg: the L2-normalized mean of the edited image's patch tokens outside both masks
+    /// ((1−m_neg)(1−m_pos) &gt; 0.5); the zero vector, with a warning, when no patch is left.
+    /// </summary>
+    public static float[] Background(ImageTokens edited, ReadOnlySpan<float> removeWeights, ReadOnlySpan<float> addWeights, ICollection<string>? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(edited);
+        var sum = new double[edited.Dimension];
+        int count = 0;
+        for (int p = 0; p < ClipGeometry.PatchCount; p++)
+        {
+            if ((1f - removeWeights[p]) * (1f - addWeights[p]) > 0.5f)
+            {
+                VectorMath.AddScaled(sum, edited.Patch(p), 1.0);
+                count++;
+            }
+        }
+        if (count == 0)
+        {
+            warnings?.Add("No background patch is left outside both masks; the background embedding is zero.");
+        }
+        return VectorMath.NormalizedToSingle(sum);
+    }
+
+    /// <summary>E = L2(a·E_sup + b·E_boost + g·E_bg); warns when |a+b+g−1| &gt; <see cref="MixSumTolerance"/>.</summary>
+    public static float[] Combine(ReadOnlySpan<float> suppressed, ReadOnlySpan<float> boosted, ReadOnlySpan<float> background, MixWeights mix, ICollection<string>? warnings = null)
+    {
+        double total = mix.Suppressed + mix.Boosted + mix.Background;
+        if (Math.Abs(total - 1.0) > MixSumTolerance)
+        {
+            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"Mix weights sum to {total:G6}, not 1 (a={mix.Suppressed}, b={mix.Boosted}, g={mix.Background})."));
+        }
+        var combined = new double[suppressed.Length];
+        for (int i = 0; i < combined.Length; i++)
+        {
+            combined[i] = mix.Suppressed * suppressed[i] + mix.Boosted * boosted[i] + mix.Background * background[i];
+        }
+        float[] result = VectorMath.NormalizedToSingle(combined);
+        if (Array.TrueForAll(result, v => v == 0f))
+        {
+            warnings?.Add("The combined embedding is zero (every weighted part is zero).");
+        }
+        return result;
+    }
+
+    private static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings)
+    {
+        if (region.IsEmpty)
+        {
+            warnings.Add($"The {which} object's mask covers no patch; its embedding is zero.");
+            return new float[region.Dimension];
+        }
+        float[] edited = region.Edit(k, factor);
+        if (Array.TrueForAll(edited, v => v == 0f))
+        {
+            warnings.Add($"The {which} object's edited embedding is zero (factor 0 scales away all {region.RowCount} rows).");
+        }
+        return edited;
+    }
+}
+
+/// <summary>One image pair for <see cref="EmbeddingEditor.EditBatch"/>.</summary>
+/// <param name="Original">Tokens of the original image.</param>
+/// <param name="Edited">Tokens of the edited image.</param>
+/// <param name="RemoveMask">Mask of the removed object (original image resolution).</param>
+/// <param name="AddMask">Mask of the added object (edited image resolution).</param>
+public sealed record EditPair(ImageTokens Original, ImageTokens Edited, BinaryMask RemoveMask, BinaryMask AddMask);

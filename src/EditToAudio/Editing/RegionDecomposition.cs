@@ -1,0 +1,155 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra.Factorization;
+
+namespace EditToAudio.Editing;
+
+/// <summary>
+/// The SVD edit of one masked region, prepared once and applied for any k ≤ <see cref="MaxK"/>
+/// and any factor.
+/// </summary>
+/// <remarks>
+/// The reference method stacks X = [CLS; selected patches], takes X = UΣVᵀ, scales the top k
+/// singular values by s and returns the normalized mean row of the reconstruction. Because
+/// ΣₖVₖᵀ = UₖᵀX, that mean is (w + (s−1)·UₖUₖᵀw)ᵀX: a re-weighting of the selected rows, where
+/// Uₖ are the top-k eigenvectors of the small Gram matrix XXᵀ ((n+1)×(n+1), n+1 ≤ 257). So no
+/// 768-wide SVD or reconstruction is needed, and one eigendecomposition serves a whole sweep.
+/// </remarks>
+public sealed class RegionDecomposition
+{
+    private readonly double[] _rows;            // (n+1) × D, normalized tokens: CLS then the selected patches
+    private readonly double[][] _topVectors;    // top eigenvectors of XXᵀ, largest eigenvalue first
+    private readonly double[] _topEigenvalues;
+
+    private RegionDecomposition(int rowCount, int dimension, double[] rows, double[][] topVectors, double[] topEigenvalues, int maxK)
+    {
+        RowCount = rowCount;
+        Dimension = dimension;
+        _rows = rows;
+        _topVectors = topVectors;
+        _topEigenvalues = topEigenvalues;
+        MaxK = maxK;
+    }
+
+    /// <summary>Rows of X: CLS plus the selected patches, or 0 when no patch is selected.</summary>
+    public int RowCount { get; }
+
+    /// <summary>Token length.</summary>
+    public int Dimension { get; }
+
+    /// <summary>True when the mask selects no patch: every edit is then the zero vector.</summary>
+    public bool IsEmpty => RowCount == 0;
+
+    /// <summary>The largest k that <see cref="Edit"/> accepts.</summary>
+    public int MaxK { get; }
+
+    /// <summary>Squared singular values σ₁² ≥ σ₂² ≥ … of X that the edit can touch (at most <see cref="MaxK"/>).</summary>
+    public IReadOnlyList<double> TopSquaredSingularValues => _topEigenvalues;
+
+    /// <summary>Selects the rows of <paramref name="tokens"/> where <paramref name="patchWeights"/> &gt; 0.5 and decomposes them for k ≤ <paramref name="maxK"/>.</summary>
+    public static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxK, 1);
+        if (patchWeights.Length != ClipGeometry.PatchCount)
+        {
+            throw new ArgumentException($"Patch weights need {ClipGeometry.PatchCount} values, got {patchWeights.Length}.", nameof(patchWeights));
+        }
+
+        int dimension = tokens.Dimension;
+        int selected = 0;
+        foreach (float w in patchWeights)
+        {
+            if (w > 0.5f)
+            {
+                selected++;
+            }
+        }
+        if (selected == 0)
+        {
+            return new RegionDecomposition(0, dimension, [], [], [], maxK);
+        }
+
+        int rowCount = selected + 1;
+        var rows = new double[rowCount * dimension];
+        tokens.Normalized(0).CopyTo(rows);
+        int row = 1;
+        for (int p = 0; p < patchWeights.Length; p++)
+        {
+            if (patchWeights[p] > 0.5f)
+            {
+                tokens.Patch(p).CopyTo(rows.AsSpan(row++ * dimension, dimension));
+            }
+        }
+
+        // With k ≥ n+1 every singular value is scaled, UₖUₖᵀ = I and the edit is the plain mean:
+        // no decomposition is needed.
+        if (maxK >= rowCount)
+        {
+            return new RegionDecomposition(rowCount, dimension, rows, [], [], maxK);
+        }
+
+        var gram = new double[rowCount * rowCount];
+        for (int i = 0; i < rowCount; i++)
+        {
+            ReadOnlySpan<double> a = rows.AsSpan(i * dimension, dimension);
+            for (int j = 0; j <= i; j++)
+            {
+                double dot = VectorMath.Dot(a, rows.AsSpan(j * dimension, dimension));
+                gram[i * rowCount + j] = dot;
+                gram[j * rowCount + i] = dot;
+            }
+        }
+
+        Evd<double> evd = Matrix<double>.Build.Dense(rowCount, rowCount, gram).Evd(Symmetricity.Symmetric);
+        int[] order = Enumerable.Range(0, rowCount).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
+        var vectors = new double[maxK][];
+        var eigenvalues = new double[maxK];
+        for (int j = 0; j < maxK; j++)
+        {
+            vectors[j] = evd.EigenVectors.Column(order[j]).ToArray();
+            eigenvalues[j] = evd.EigenValues[order[j]].Real;
+        }
+        return new RegionDecomposition(rowCount, dimension, rows, vectors, eigenvalues, maxK);
+    }
+
+    /// <summary>
+    /// Scales the top min(k, n+1) singular values by <paramref name="factor"/> and returns the
+    /// L2-normalized mean of the edited rows (float32), or the zero vector for an empty region.
+    /// </summary>
+    public float[] Edit(int k, double factor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxK);
+        if (!double.IsFinite(factor))
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The singular-value factor must be finite.");
+        }
+        if (IsEmpty)
+        {
+            return new float[Dimension];
+        }
+
+        // r = w + (s−1)·UₖUₖᵀw with w the uniform weights of the rows (the mask is binary).
+        // With k ≥ n+1, UₖUₖᵀ = I and r = s·w.
+        var weights = new double[RowCount];
+        double uniform = 1.0 / RowCount;
+        Array.Fill(weights, k >= RowCount ? factor * uniform : uniform);
+        for (int j = 0; j < k && k < RowCount; j++)
+        {
+            double[] u = _topVectors[j];
+            double projection = 0;
+            foreach (double component in u)
+            {
+                projection += component * uniform;
+            }
+            VectorMath.AddScaled(weights, u, (factor - 1.0) * projection);
+        }
+
+        var embedding = new double[Dimension];
+        for (int i = 0; i < RowCount; i++)
+        {
+            VectorMath.AddScaled(embedding, _rows.AsSpan(i * Dimension, Dimension), weights[i]);
+        }
+        return VectorMath.NormalizedToSingle(embedding);
+    }
+}
