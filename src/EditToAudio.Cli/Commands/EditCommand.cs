@@ -1,4 +1,9 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EditToAudio.Editing;
+using EditToAudio.IO;
 
 namespace EditToAudio.Cli.Commands;
 
@@ -7,8 +12,125 @@ internal static class EditCommand
 {
     public static Command Create()
     {
-        var command = new Command("edit", "Suppress the removed object, boost the added one and mix in the background, on .npy tokens and masks.");
-        command.SetAction(_ => 0);
+        var originalTokens = new Option<FileInfo>("--original-tokens") { Description = "CLIP tokens of the original image(s): [257, D] or [B, 257, D] .npy.", Required = true };
+        var editedTokens = new Option<FileInfo>("--edited-tokens") { Description = "CLIP tokens of the edited image(s): [257, D] or [B, 257, D] .npy.", Required = true };
+        var removeMask = new Option<FileInfo>("--remove-mask") { Description = "Mask of the removed object on the original image: [H, W] or [B, H, W] .npy (bool/uint8, 0/1).", Required = true };
+        var addMask = new Option<FileInfo>("--add-mask") { Description = "Mask of the added object on the edited image: [H, W] or [B, H, W] .npy (bool/uint8, 0/1).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output .npy: the edited embedding, [D] or [B, D] float32.", Required = true };
+        var options = new EditOptions();
+        var parts = new Option<DirectoryInfo?>("--parts") { Description = "Also write E_sup, E_boost, E_bg and both patch-weight grids as .npy into this folder." };
+        var threads = new Option<int>("--threads") { Description = "Pairs edited in parallel (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
+        var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on standard output." };
+
+        var command = new Command("edit", "Suppress the removed object, boost the added one and mix in the background, on .npy tokens and masks.")
+        {
+            originalTokens, editedTokens, removeMask, addMask, output, parts, threads, json,
+        };
+        options.AddTo(command);
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, (stdout, stderr) => Task.FromResult(Run(
+            new EditRequest(
+                result.GetRequiredValue(originalTokens).FullName, result.GetRequiredValue(editedTokens).FullName,
+                result.GetRequiredValue(removeMask).FullName, result.GetRequiredValue(addMask).FullName,
+                result.GetRequiredValue(output).FullName, result.GetValue(parts)?.FullName,
+                options.Read(result), result.GetValue(threads), result.GetValue(json)),
+            stdout, stderr, cancellationToken))));
         return command;
     }
+
+    private sealed record EditRequest(
+        string OriginalTokens, string EditedTokens, string RemoveMask, string AddMask,
+        string Output, string? Parts, EditParameters Parameters, int Threads, bool Json);
+
+    private static int Run(EditRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        EditArrays.TokenFile original = EditArrays.ReadTokens(request.OriginalTokens);
+        EditArrays.TokenFile edited = EditArrays.ReadTokens(request.EditedTokens);
+        EditArrays.MaskFile remove = EditArrays.ReadMasks(request.RemoveMask);
+        EditArrays.MaskFile add = EditArrays.ReadMasks(request.AddMask);
+        int count = CheckBatch(request, original, edited, remove, add);
+
+        var pairs = new EditPair[count];
+        for (int i = 0; i < count; i++)
+        {
+            pairs[i] = new EditPair(original.Images[i], edited.Images[i], remove.Masks[i], add.Masks[i]);
+        }
+        EditResult[] results = EmbeddingEditor.EditBatch(pairs, request.Parameters, request.Threads, progress: null, cancellationToken);
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        // Everything is computed before the first file is written, so a bad pair leaves no output.
+        bool batched = original.Batched;
+        int dimension = original.Images[0].Dimension;
+        if (request.Parts is { } folder)
+        {
+            WriteStacked(Path.Combine(folder, "E_sup.npy"), results, r => r.Suppressed, batched, dimension);
+            WriteStacked(Path.Combine(folder, "E_boost.npy"), results, r => r.Boosted, batched, dimension);
+            WriteStacked(Path.Combine(folder, "E_bg.npy"), results, r => r.Background, batched, dimension);
+            WriteStacked(Path.Combine(folder, "remove_patch_weights.npy"), results, r => r.RemovePatchWeights, batched, ClipGeometry.GridSize, ClipGeometry.GridSize);
+            WriteStacked(Path.Combine(folder, "add_patch_weights.npy"), results, r => r.AddPatchWeights, batched, ClipGeometry.GridSize, ClipGeometry.GridSize);
+        }
+        WriteStacked(request.Output, results, r => r.Embedding, batched, dimension);
+
+        var warnings = results
+            .SelectMany((r, i) => r.Warnings.Select(message => new PairWarning(i, message)))
+            .ToArray();
+        foreach (PairWarning warning in warnings)
+        {
+            stderr.WriteLine(batched ? $"warning: pair {warning.Pair}: {warning.Message}" : $"warning: {warning.Message}");
+        }
+        if (request.Json)
+        {
+            var summary = new EditSummary(count, seconds, count / Math.Max(seconds, 1e-9), request.Threads, request.Output, request.Parts,
+                request.Parameters.K, request.Parameters.Alpha, request.Parameters.Beta,
+                [request.Parameters.Mix.Suppressed, request.Parameters.Mix.Boosted, request.Parameters.Mix.Background],
+                request.Parameters.MaskAlignment.ToString().ToLowerInvariant(), warnings);
+            stdout.WriteLine(JsonSerializer.Serialize(summary, CliJson.Default.EditSummary));
+        }
+        else
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {request.Output} ({count} pair{(count == 1 ? "" : "s")}, {seconds:F3} s)"));
+        }
+        return ExitCodes.Success;
+    }
+
+    private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, EditArrays.MaskFile remove, EditArrays.MaskFile add)
+    {
+        if (original.Images[0].Dimension != edited.Images[0].Dimension)
+        {
+            throw new InvalidDataException($"token lengths differ: {request.OriginalTokens} has D = {original.Images[0].Dimension}, {request.EditedTokens} has D = {edited.Images[0].Dimension}.");
+        }
+        var sizes = new (string File, bool Batched, int Count)[]
+        {
+            (request.OriginalTokens, original.Batched, original.Images.Count),
+            (request.EditedTokens, edited.Batched, edited.Images.Count),
+            (request.RemoveMask, remove.Batched, remove.Masks.Count),
+            (request.AddMask, add.Batched, add.Masks.Count),
+        };
+        if (sizes.Any(s => s.Batched != sizes[0].Batched || s.Count != sizes[0].Count))
+        {
+            string described = string.Join("; ", sizes.Select(s => s.Batched ? $"{s.File}: batch of {s.Count}" : $"{s.File}: single"));
+            throw new InvalidDataException($"mismatched batch sizes: all four arrays must be single or have the same batch size ({described}).");
+        }
+        return sizes[0].Count;
+    }
+
+    private static void WriteStacked(string path, EditResult[] results, Func<EditResult, float[]> select, bool batched, params int[] itemShape)
+    {
+        int itemLength = itemShape.Aggregate(1, (a, b) => a * b);
+        var data = new float[results.Length * itemLength];
+        for (int i = 0; i < results.Length; i++)
+        {
+            select(results[i]).CopyTo(data, i * itemLength);
+        }
+        int[] shape = batched ? [results.Length, .. itemShape] : itemShape;
+        Npy.Write(path, data, shape);
+    }
 }
+
+/// <summary>A warning of one pair, for the JSON summary.</summary>
+internal sealed record PairWarning(int Pair, string Message);
+
+/// <summary>The <c>edit --json</c> summary.</summary>
+internal sealed record EditSummary(
+    int Pairs, double Seconds, double PairsPerSecond, int Threads, string Output, string? Parts,
+    int K, double Alpha, double Beta, double[] Mix, string MaskAlign, PairWarning[] Warnings);

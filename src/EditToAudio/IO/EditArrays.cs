@@ -1,0 +1,122 @@
+using EditToAudio.Editing;
+
+namespace EditToAudio.IO;
+
+/// <summary>
+/// Reads the edit command's NumPy inputs: tokens [257, D] or [B, 257, D] and masks [H, W] or
+/// [B, H, W] (bool, uint8 or float, values 0/1). Every problem is reported as an
+/// <see cref="InvalidDataException"/> that names the file and what was expected.
+/// </summary>
+public static class EditArrays
+{
+    /// <summary>Token arrays of one or more images, and whether the file had a batch dimension.</summary>
+    /// <param name="Images">Per-image tokens.</param>
+    /// <param name="Batched">True for a [B, 257, D] file.</param>
+    public sealed record TokenFile(IReadOnlyList<ImageTokens> Images, bool Batched);
+
+    /// <summary>Masks of one or more images, and whether the file had a batch dimension.</summary>
+    /// <param name="Masks">Per-image masks.</param>
+    /// <param name="Batched">True for a [B, H, W] file.</param>
+    public sealed record MaskFile(IReadOnlyList<BinaryMask> Masks, bool Batched);
+
+    /// <summary>Reads and checks a token array.</summary>
+    public static TokenFile ReadTokens(string path)
+    {
+        NpyArray array = Npy.Read(path);
+        IReadOnlyList<int> shape = array.Shape;
+        bool batched = shape.Count == 3;
+        if (!(shape.Count is 2 or 3) || shape[^2] != ImageTokens.TokenCount || shape[^1] < 1)
+        {
+            throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {FormatShape(shape)}.");
+        }
+        if (array.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
+        {
+            throw new InvalidDataException($"{path}: tokens must be float16, float32 or float64, found {array.DType}.");
+        }
+        int count = batched ? shape[0] : 1, dimension = shape[^1];
+        if (count < 1)
+        {
+            throw new InvalidDataException($"{path}: the token batch is empty (shape {FormatShape(shape)}).");
+        }
+        float[] values = array.ToSingle();
+        int perImage = ImageTokens.TokenCount * dimension;
+        var images = new ImageTokens[count];
+        for (int b = 0; b < count; b++)
+        {
+            try
+            {
+                images[b] = new ImageTokens(values.AsSpan(b * perImage, perImage), dimension);
+            }
+            catch (ArgumentException error)
+            {
+                throw new InvalidDataException($"{path}: {(batched ? $"image {b}: " : "")}{MessageWithoutParameter(error)}", error);
+            }
+        }
+        return new TokenFile(images, batched);
+    }
+
+    /// <summary>Reads and checks a mask array.</summary>
+    public static MaskFile ReadMasks(string path)
+    {
+        NpyArray array = Npy.Read(path);
+        IReadOnlyList<int> shape = array.Shape;
+        bool batched = shape.Count == 3;
+        if (!(shape.Count is 2 or 3) || shape[^2] < 1 || shape[^1] < 1 || (batched && shape[0] < 1))
+        {
+            throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {FormatShape(shape)}.");
+        }
+        int count = batched ? shape[0] : 1, height = shape[^2], width = shape[^1];
+        int perMask = height * width;
+        byte[] values = ToBinaryBytes(array, path, height, width);
+        var masks = new BinaryMask[count];
+        for (int b = 0; b < count; b++)
+        {
+            masks[b] = new BinaryMask(values.AsSpan(b * perMask, perMask).ToArray(), height, width);
+        }
+        return new MaskFile(masks, batched);
+    }
+
+    private static byte[] ToBinaryBytes(NpyArray array, string path, int height, int width)
+    {
+        byte[] bytes;
+        if (array.DType is NpyDType.Bool or NpyDType.UInt8)
+        {
+            bytes = array.ToBytes();
+        }
+        else
+        {
+            double[] values = array.ToDouble();
+            bytes = new byte[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                bytes[i] = values[i] switch
+                {
+                    0.0 => 0,
+                    1.0 => 1,
+                    _ => throw NotBinary(path, i, values[i].ToString("G", System.Globalization.CultureInfo.InvariantCulture), height, width, array.Shape.Count == 3),
+                };
+            }
+        }
+        int bad = bytes.AsSpan().IndexOfAnyExcept((byte)0, (byte)1);
+        if (bad >= 0)
+        {
+            throw NotBinary(path, bad, bytes[bad].ToString(System.Globalization.CultureInfo.InvariantCulture), height, width, array.Shape.Count == 3);
+        }
+        return bytes;
+    }
+
+    private static InvalidDataException NotBinary(string path, long index, string value, int height, int width, bool batched)
+    {
+        long perMask = (long)height * width;
+        long within = index % perMask;
+        string where = $"{(batched ? $"mask {index / perMask}, " : "")}row {within / width}, column {within % width}";
+        return new InvalidDataException($"{path}: the mask is not binary: value {value} at {where} (expected 0 or 1; a 0/255 mask must be divided by 255 first).");
+    }
+
+    private static string MessageWithoutParameter(ArgumentException error) =>
+        error.ParamName is null ? error.Message : error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal);
+
+    /// <summary>Formats a shape the way NumPy prints it.</summary>
+    public static string FormatShape(IReadOnlyList<int> shape) =>
+        shape.Count == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
+}
