@@ -1,9 +1,3 @@
-using System.CommandLine;
-using EditToAudio.Cli.Commands;
+using EditToAudio.Cli;
 
-var root = new RootCommand("edit2audio: turns an image edit into sound (SAM2 → CLIP tokens → SVD edit → SSV2A → AudioLDM).")
-{
-    EditCommand.Create(),
-};
-
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CliApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

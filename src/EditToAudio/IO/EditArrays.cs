@@ -27,7 +27,7 @@ public static class EditArrays
         bool batched = shape.Count == 3;
         if (!(shape.Count is 2 or 3) || shape[^2] != ImageTokens.TokenCount || shape[^1] < 1)
         {
-            throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {FormatShape(shape)}.");
+            throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {array.ShapeText}.");
         }
         if (array.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
         {
@@ -36,7 +36,7 @@ public static class EditArrays
         int count = batched ? shape[0] : 1, dimension = shape[^1];
         if (count < 1)
         {
-            throw new InvalidDataException($"{path}: the token batch is empty (shape {FormatShape(shape)}).");
+            throw new InvalidDataException($"{path}: the token batch is empty (shape {array.ShapeText}).");
         }
         float[] values = array.ToSingle();
         int perImage = ImageTokens.TokenCount * dimension;
@@ -63,7 +63,7 @@ public static class EditArrays
         bool batched = shape.Count == 3;
         if (!(shape.Count is 2 or 3) || shape[^2] < 1 || shape[^1] < 1 || (batched && shape[0] < 1))
         {
-            throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {FormatShape(shape)}.");
+            throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {array.ShapeText}.");
         }
         int count = batched ? shape[0] : 1, height = shape[^2], width = shape[^1];
         int perMask = height * width;
@@ -115,8 +115,4 @@ public static class EditArrays
 
     private static string MessageWithoutParameter(ArgumentException error) =>
         error.ParamName is null ? error.Message : error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal);
-
-    /// <summary>Formats a shape the way NumPy prints it.</summary>
-    public static string FormatShape(IReadOnlyList<int> shape) =>
-        shape.Count == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
 }

@@ -1,0 +1,17 @@
+using System.CommandLine;
+using EditToAudio.Cli.Commands;
+
+namespace EditToAudio.Cli;
+
+/// <summary>The edit2audio command tree; <see cref="RunAsync"/> is the whole program, callable in-process by tests.</summary>
+internal static class CliApp
+{
+    public static RootCommand BuildRoot() =>
+        new("edit2audio: turns an image edit into sound (SAM2 → CLIP tokens → SVD edit → SSV2A → AudioLDM).")
+        {
+            EditCommand.Create(),
+        };
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+}
