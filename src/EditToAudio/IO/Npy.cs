@@ -28,7 +28,7 @@ public static class Npy
     /// <summary>The six bytes every <c>.npy</c> file starts with.</summary>
     internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Elements read per step when the stream's length is unknown, so a lying header cannot force a huge allocation.</summary>
+    /// <summary>Size of the first data buffer when the stream's length is unknown; it grows only as data arrives, so a lying header cannot force a huge allocation.</summary>
     private const int UnseekableFirstChunkBytes = 1 << 20;
 
     /// <summary>Elements handled per step, so byte views of arrays over 2 GiB stay within a span's length.</summary>
