@@ -70,6 +70,9 @@ def main():
     save(out, "f4_0.npy", np.zeros((0,), dtype="<f4"))
     save(out, "f4_batch_2x4x5.npy", ramp((2, 4, 5), "<f4"))
     save(out, "b1_batch_2x4x5.npy", (np.arange(40).reshape(2, 4, 5) % 3 == 0))
+    # A header long enough that NumPy's spare room for growing the first axis moves the data
+    # start to the next 64-byte block: only a writer that reserves that room matches it.
+    save(out, "f4_3x1x15.npy", ramp((3,) + (1,) * 15, "<f4"))
 
     # Dtypes the engine must refuse.
     save(out, "i8_3.npy", np.arange(3, dtype="<i8"))

@@ -15,7 +15,8 @@ namespace EditToAudio.IO;
 /// Fortran order (Fortran order is converted to C order). Descriptors that do not state a byte order
 /// (<c>'=f4'</c>, <c>'f4'</c>) are refused: NumPy never writes them, and their meaning depends on the machine
 /// that wrote the file. Bytes after the array's data are ignored, as NumPy does, and the stream is left
-/// just after the data, so arrays saved one after another to one stream can be read in turn.</para>
+/// just after the data, so arrays saved one after another to one stream can be read in turn. Arrays of
+/// more than <see cref="Array.MaxLength"/> elements are refused.</para>
 /// <para>Writing always produces what NumPy's <c>np.save</c> produces for the same array: little-endian,
 /// C order, format 1.0 (2.0 only if the header needs more than 65535 bytes), header padded to 64 bytes.</para>
 /// </remarks>
@@ -27,8 +28,11 @@ public static class Npy
     /// <summary>The six bytes every <c>.npy</c> file starts with.</summary>
     internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Elements read per step when the stream's length is unknown, so a lying header cannot force a huge allocation.</summary>
+    /// <summary>Size of the first data buffer when the stream's length is unknown; it grows only as data arrives, so a lying header cannot force a huge allocation.</summary>
     private const int UnseekableFirstChunkBytes = 1 << 20;
+
+    /// <summary>Elements handled per step, so byte views of arrays over 2 GiB stay within a span's length.</summary>
+    private const int WindowElements = 1 << 20;
 
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -190,16 +194,17 @@ public static class Npy
         long firstCapacity = stream.CanSeek ? count : Math.Min(count, UnseekableFirstChunkBytes / itemSize);
         var elements = new T[firstCapacity];
         long filled = 0; // bytes
-        while (true)
+        while (filled < dataBytes)
         {
-            Span<byte> free = MemoryMarshal.AsBytes(elements.AsSpan())[(int)filled..];
-            if (free.IsEmpty)
+            long firstFree = filled / itemSize;
+            if (firstFree == elements.LongLength)
             {
-                if (elements.LongLength == count)
-                    break;
                 Array.Resize(ref elements, (int)Math.Min(count, elements.LongLength * 2));
                 continue;
             }
+            // A window keeps the byte view of the elements within a span's int length.
+            int window = (int)Math.Min(elements.LongLength - firstFree, WindowElements);
+            Span<byte> free = MemoryMarshal.AsBytes(elements.AsSpan((int)firstFree, window))[(int)(filled % itemSize)..];
             int read = stream.Read(free);
             if (read == 0)
                 throw TruncatedData(source, header, dataBytes, filled);
@@ -207,35 +212,41 @@ public static class Npy
         }
 
         if (header.BigEndian == BitConverter.IsLittleEndian && itemSize > 1)
-            SwapBytes(MemoryMarshal.AsBytes(elements.AsSpan()), itemSize);
+        {
+            for (int start = 0; start < elements.Length; start += WindowElements)
+            {
+                int window = Math.Min(elements.Length - start, WindowElements);
+                SwapBytes(MemoryMarshal.AsBytes(elements.AsSpan(start, window)), itemSize);
+            }
+        }
         return elements;
     }
 
     private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> data)
         where T : unmanaged
     {
-        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(data);
         int itemSize = Marshal.SizeOf<T>();
-        if (BitConverter.IsLittleEndian || itemSize == 1)
-        {
-            stream.Write(bytes);
-            return;
-        }
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        bool swap = !BitConverter.IsLittleEndian && itemSize > 1;
+        byte[]? buffer = swap ? ArrayPool<byte>.Shared.Rent(WindowElements * itemSize) : null;
         try
         {
-            int chunk = buffer.Length / itemSize * itemSize;
-            for (int offset = 0; offset < bytes.Length; offset += chunk)
+            for (int start = 0; start < data.Length; start += WindowElements)
             {
-                int size = Math.Min(chunk, bytes.Length - offset);
-                bytes.Slice(offset, size).CopyTo(buffer);
-                SwapBytes(buffer.AsSpan(0, size), itemSize);
-                stream.Write(buffer, 0, size);
+                ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(data.Slice(start, Math.Min(data.Length - start, WindowElements)));
+                if (buffer is null)
+                {
+                    stream.Write(bytes);
+                    continue;
+                }
+                bytes.CopyTo(buffer);
+                SwapBytes(buffer.AsSpan(0, bytes.Length), itemSize);
+                stream.Write(buffer, 0, bytes.Length);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+                ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

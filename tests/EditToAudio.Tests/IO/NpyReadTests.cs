@@ -23,6 +23,7 @@ public class NpyReadTests
     [InlineData("f4_0.npy", NpyDType.Float32, new[] { 0 }, "ramp")]
     [InlineData("f4_batch_2x4x5.npy", NpyDType.Float32, new[] { 2, 4, 5 }, "ramp")]
     [InlineData("b1_batch_2x4x5.npy", NpyDType.Bool, new[] { 2, 4, 5 }, "mask")]
+    [InlineData("f4_3x1x15.npy", NpyDType.Float32, new[] { 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, "ramp")]
     public void Reads_numpy_fixture_with_exact_values(string name, NpyDType dtype, int[] shape, string family)
     {
         string path = NpyFixtures.PathOf(name);
@@ -139,6 +140,26 @@ public class NpyReadTests
         Assert.Equal(fromFile.Shape, fromPipe.Shape);
         ExactAssert.Equal(fromFile.ToDouble(), fromPipe.ToDouble(), name);
         Assert.Equal("pipe", fromPipe.Source);
+    }
+
+    [Fact]
+    public void Arrays_spanning_several_read_windows_and_buffer_growths_read_exactly()
+    {
+        // Enough elements for several of the reader's 2^20-element windows and, from a pipe,
+        // several doublings of its first 1 MiB buffer; odd read sizes split elements across reads.
+        const int Count = 3 * (1 << 20) + 3;
+        byte[] data = new byte[Count * 4];
+        for (int i = 0; i < Count; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleBigEndian(data.AsSpan(i * 4), i);
+        byte[] file = NpyBytes.Build(NpyBytes.Header(">f4", $"({Count},)"), data);
+        float[] expected = Enumerable.Range(0, Count).Select(i => (float)i).ToArray();
+
+        foreach ((string name, Stream stream) in new[] { ("memory", (Stream)new MemoryStream(file)), ("pipe", new TricklingStream(file, 65_537)) })
+        {
+            NpyArray array = Npy.Read(stream, name);
+
+            ExactAssert.Equal(expected, array.ToSingle(), name);
+        }
     }
 
     [Fact]

@@ -38,6 +38,7 @@ public sealed class NpyWriteTests : IDisposable
     [InlineData("f4_0.npy", NpyDType.Float32, new[] { 0 }, "ramp")]
     [InlineData("f4_batch_2x4x5.npy", NpyDType.Float32, new[] { 2, 4, 5 }, "ramp")]
     [InlineData("b1_batch_2x4x5.npy", NpyDType.Bool, new[] { 2, 4, 5 }, "mask")]
+    [InlineData("f4_3x1x15.npy", NpyDType.Float32, new[] { 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, "ramp")]
     public void Written_bytes_equal_what_numpy_saved(string name, NpyDType dtype, int[] shape, string family)
     {
         string path = _folder.File(name);
@@ -108,6 +109,19 @@ public sealed class NpyWriteTests : IDisposable
         NpyArray back = Npy.Read(new MemoryStream(bytes), "long-header");
         Assert.Equal(shape, back.Shape);
         Assert.Equal([2.5f], back.ToSingle());
+    }
+
+    [Fact]
+    public void Arrays_spanning_several_write_windows_are_written_whole()
+    {
+        const int Count = 2 * (1 << 20) + 7;
+        double[] data = Enumerable.Range(0, Count).Select(i => i / 3.0).ToArray();
+        string path = _folder.File("large.npy");
+
+        Npy.Write(path, NpyArray.FromDouble(data, Count));
+
+        Assert.Equal(128 + Count * 8L, new FileInfo(path).Length);
+        ExactAssert.Equal(data, Npy.Read(path).ToDouble(), "large.npy");
     }
 
     [Fact]
