@@ -98,7 +98,7 @@ public static class EmbeddingEditor
         {
             if ((1f - removeWeights[p]) * (1f - addWeights[p]) > 0.5f)
             {
-                VectorMath.AddScaled(sum, edited.Patch(p), 1.0);
+                edited.AddNormalized(1 + p, sum, 1.0);
                 count++;
             }
         }

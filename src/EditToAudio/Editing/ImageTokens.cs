@@ -3,18 +3,20 @@ namespace EditToAudio.Editing;
 /// <summary>
 /// The CLIP tokens of one image: 257 rows (CLS, then the 16×16 patch grid row-major) of
 /// <see cref="Dimension"/> values. The engine L2-normalizes every token itself, in float64,
-/// so already-normalized input is unchanged up to rounding.
+/// so already-normalized input is unchanged up to rounding. The values are not copied: the
+/// caller must not change them while this object is in use.
 /// </summary>
 public sealed class ImageTokens
 {
     /// <summary>CLS plus 256 patch tokens.</summary>
     public const int TokenCount = 1 + ClipGeometry.PatchCount;
 
-    private readonly double[] _normalized;
+    private readonly ReadOnlyMemory<float> _values;
+    private readonly double[] _inverseNorms = new double[TokenCount];
 
-    /// <summary>Checks and normalizes a row-major [257, dimension] token array.</summary>
+    /// <summary>Checks a row-major [257, dimension] token array and computes its token norms.</summary>
     /// <exception cref="ArgumentException">The length does not match or a value is NaN or infinite.</exception>
-    public ImageTokens(ReadOnlySpan<float> values, int dimension)
+    public ImageTokens(ReadOnlyMemory<float> values, int dimension)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         if (values.Length != (long)TokenCount * dimension)
@@ -22,36 +24,38 @@ public sealed class ImageTokens
             throw new ArgumentException($"Tokens must be [{TokenCount}, {dimension}] ({TokenCount * (long)dimension} values), got {values.Length}.", nameof(values));
         }
         Dimension = dimension;
-        _normalized = new double[values.Length];
+        _values = values;
         for (int token = 0; token < TokenCount; token++)
         {
-            ReadOnlySpan<float> row = values.Slice(token * dimension, dimension);
-            double squares = 0;
-            for (int j = 0; j < dimension; j++)
+            ReadOnlySpan<float> row = Raw(token);
+            double squares = VectorMath.Dot(row, row);
+            if (!double.IsFinite(squares))
             {
-                double v = row[j];
-                if (!double.IsFinite(v))
+                int bad = 0;
+                while (float.IsFinite(row[bad]))
                 {
-                    throw new ArgumentException($"Token {token}, component {j} is {row[j]}; tokens must be finite.", nameof(values));
+                    bad++;
                 }
-                squares += v * v;
+                throw new ArgumentException($"Token {token}, component {bad} is {row[bad]}; tokens must be finite.", nameof(values));
             }
             // A zero token stays zero rather than becoming NaN.
-            double scale = squares > 0 ? 1.0 / Math.Sqrt(squares) : 0.0;
-            Span<double> target = _normalized.AsSpan(token * dimension, dimension);
-            for (int j = 0; j < dimension; j++)
-            {
-                target[j] = row[j] * scale;
-            }
+            _inverseNorms[token] = squares > 0 ? 1.0 / Math.Sqrt(squares) : 0.0;
         }
     }
 
     /// <summary>Length of each token (768 for ViT-L/14 after the projection).</summary>
     public int Dimension { get; }
 
-    /// <summary>Token <paramref name="index"/> (0 = CLS, 1 + p = patch p), L2-normalized.</summary>
-    public ReadOnlySpan<double> Normalized(int index) => _normalized.AsSpan(index * Dimension, Dimension);
+    /// <summary>Token <paramref name="index"/> (0 = CLS, 1 + p = patch p) as given, not normalized.</summary>
+    public ReadOnlySpan<float> Raw(int index) => _values.Span.Slice(index * Dimension, Dimension);
 
-    /// <summary>Patch token <paramref name="patch"/> (0…255), L2-normalized.</summary>
-    public ReadOnlySpan<double> Patch(int patch) => Normalized(1 + patch);
+    /// <summary>1/‖token‖, or 0 for a zero token: the factor that normalizes token <paramref name="index"/>.</summary>
+    public double InverseNorm(int index) => _inverseNorms[index];
+
+    /// <summary><paramref name="target"/> += <paramref name="scale"/> · (token <paramref name="index"/>, normalized).</summary>
+    public void AddNormalized(int index, Span<double> target, double scale) =>
+        VectorMath.AddScaled(target, Raw(index), scale * _inverseNorms[index]);
+
+    /// <summary>The dot product of two normalized tokens, accumulated in float64.</summary>
+    public double NormalizedDot(int a, int b) => VectorMath.Dot(Raw(a), Raw(b)) * _inverseNorms[a] * _inverseNorms[b];
 }

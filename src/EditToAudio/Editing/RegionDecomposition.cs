@@ -16,14 +16,16 @@ namespace EditToAudio.Editing;
 /// </remarks>
 public sealed class RegionDecomposition
 {
-    private readonly double[] _rows;            // (n+1) × D, normalized tokens: CLS then the selected patches
+    private readonly ImageTokens _tokens;
+    private readonly int[] _rows;               // token indices of X's rows: CLS (0), then the selected patches
     private readonly double[][] _topVectors;    // top eigenvectors of XXᵀ, largest eigenvalue first
     private readonly double[] _topEigenvalues;
 
-    private RegionDecomposition(int rowCount, int dimension, double[] rows, double[][] topVectors, double[] topEigenvalues, int maxK)
+    private RegionDecomposition(ImageTokens tokens, int[] rows, double[][] topVectors, double[] topEigenvalues, int maxK)
     {
-        RowCount = rowCount;
-        Dimension = dimension;
+        _tokens = tokens;
+        RowCount = rows.Length;
+        Dimension = tokens.Dimension;
         _rows = rows;
         _topVectors = topVectors;
         _topEigenvalues = topEigenvalues;
@@ -55,7 +57,6 @@ public sealed class RegionDecomposition
             throw new ArgumentException($"Patch weights need {ClipGeometry.PatchCount} values, got {patchWeights.Length}.", nameof(patchWeights));
         }
 
-        int dimension = tokens.Dimension;
         int selected = 0;
         foreach (float w in patchWeights)
         {
@@ -66,18 +67,16 @@ public sealed class RegionDecomposition
         }
         if (selected == 0)
         {
-            return new RegionDecomposition(0, dimension, [], [], [], maxK);
+            return new RegionDecomposition(tokens, [], [], [], maxK);
         }
 
         int rowCount = selected + 1;
-        var rows = new double[rowCount * dimension];
-        tokens.Normalized(0).CopyTo(rows);
-        int row = 1;
-        for (int p = 0; p < patchWeights.Length; p++)
+        var rows = new int[rowCount];
+        for (int p = 0, row = 1; p < patchWeights.Length; p++)
         {
             if (patchWeights[p] > 0.5f)
             {
-                tokens.Patch(p).CopyTo(rows.AsSpan(row++ * dimension, dimension));
+                rows[row++] = 1 + p;
             }
         }
 
@@ -85,16 +84,15 @@ public sealed class RegionDecomposition
         // no decomposition is needed.
         if (maxK >= rowCount)
         {
-            return new RegionDecomposition(rowCount, dimension, rows, [], [], maxK);
+            return new RegionDecomposition(tokens, rows, [], [], maxK);
         }
 
         var gram = new double[rowCount * rowCount];
         for (int i = 0; i < rowCount; i++)
         {
-            ReadOnlySpan<double> a = rows.AsSpan(i * dimension, dimension);
             for (int j = 0; j <= i; j++)
             {
-                double dot = VectorMath.Dot(a, rows.AsSpan(j * dimension, dimension));
+                double dot = tokens.NormalizedDot(rows[i], rows[j]);
                 gram[i * rowCount + j] = dot;
                 gram[j * rowCount + i] = dot;
             }
@@ -109,7 +107,7 @@ public sealed class RegionDecomposition
             vectors[j] = evd.EigenVectors.Column(order[j]).ToArray();
             eigenvalues[j] = evd.EigenValues[order[j]].Real;
         }
-        return new RegionDecomposition(rowCount, dimension, rows, vectors, eigenvalues, maxK);
+        return new RegionDecomposition(tokens, rows, vectors, eigenvalues, maxK);
     }
 
     /// <summary>
@@ -148,7 +146,7 @@ public sealed class RegionDecomposition
         var embedding = new double[Dimension];
         for (int i = 0; i < RowCount; i++)
         {
-            VectorMath.AddScaled(embedding, _rows.AsSpan(i * Dimension, Dimension), weights[i]);
+            _tokens.AddNormalized(_rows[i], embedding, weights[i]);
         }
         return VectorMath.NormalizedToSingle(embedding);
     }

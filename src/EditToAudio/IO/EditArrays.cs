@@ -45,7 +45,7 @@ public static class EditArrays
         {
             try
             {
-                images[b] = new ImageTokens(values.AsSpan(b * perImage, perImage), dimension);
+                images[b] = new ImageTokens(values.AsMemory(b * perImage, perImage), dimension);
             }
             catch (ArgumentException error)
             {

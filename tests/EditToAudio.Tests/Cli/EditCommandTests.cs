@@ -71,7 +71,7 @@ public class EditCommandTests
         for (int b = 0; b < count; b++)
         {
             EditResult single = EmbeddingEditor.Edit(
-                new ImageTokens(originals.AsSpan(b * 257 * 768, 257 * 768), 768), new ImageTokens(editeds.AsSpan(b * 257 * 768, 257 * 768), 768),
+                new ImageTokens(originals.AsMemory(b * 257 * 768, 257 * 768), 768), new ImageTokens(editeds.AsMemory(b * 257 * 768, 257 * 768), 768),
                 new BinaryMask(removes.AsSpan(b * 4800, 4800).ToArray(), 60, 80), new BinaryMask(adds.AsSpan(b * 4800, 4800).ToArray(), 60, 80),
                 new EditParameters());
             Assert.Equal(single.Embedding, result.ToSingle().AsSpan(b * 768, 768).ToArray());
