@@ -98,7 +98,8 @@ public static class ContractChecker
         }
         try
         {
-            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+            // Shape-merge warnings would go to the console; the problems list says what matters.
+            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
             using var session = new InferenceSession(path, options);
             return Check(contract, session);
         }

@@ -60,6 +60,7 @@ public sealed class NetworkSet : IDisposable
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (options.Provider == ExecutionProvider.Cuda)
         {
