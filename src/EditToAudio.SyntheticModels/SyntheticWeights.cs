@@ -23,7 +23,7 @@ public sealed class SyntheticWeights
     public const int ClipFeatures = 6;
 
     /// <summary>SAM2: color distance (squared, RGB in [0, 1]) under which a cell belongs to the positive point's object, per returned mask (0: single-mask output, 1..3: multi-mask outputs).</summary>
-    public static IReadOnlyList<float> Sam2Thresholds { get; } = [0.05f, 0.0125f, 0.05f, 0.2f];
+    public static IReadOnlyList<float> Sam2Thresholds { get; } = [0.2f, 0.05f, 0.2f, 0.6f];
 
     /// <summary>SAM2: logits = sharpness · (min(threshold, nearest negative distance) − nearest positive distance).</summary>
     public const float Sam2Sharpness = 100f;

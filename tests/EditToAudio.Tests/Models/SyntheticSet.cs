@@ -15,7 +15,12 @@ internal static class SyntheticSet
 
     private static readonly Lazy<SyntheticWeights> DefaultWeights = new(() => SyntheticWeights.Create());
 
+    // One CPU session per network for the whole test run, as an engine instance would hold them.
+    private static readonly Lazy<EditToAudio.Networks.NetworkSet> SharedNetworks = new(() => new EditToAudio.Networks.NetworkSet(Bundled.Value));
+
     public static ModelSet Load() => Bundled.Value;
+
+    public static EditToAudio.Networks.NetworkSet Networks => SharedNetworks.Value;
 
     public static SyntheticWeights Weights => DefaultWeights.Value;
 
