@@ -37,7 +37,7 @@ public sealed class Ssv2aMapper
     /// ([count,512], each unit length). <paramref name="firstIndex"/> keys the noise of the first
     /// item, so separate calls (the edit and the baselines) draw independent noise.
     /// </summary>
-    public float[] Map(float[] clip, int count, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default)
+    public float[] MapBatch(float[] clip, int count, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -55,7 +55,7 @@ public sealed class Ssv2aMapper
 
     /// <summary>Maps one CLIP embedding [768] to a CLAP embedding [512].</summary>
     public float[] Map(float[] clip, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default) =>
-        Map(clip, 1, seed, varSamples, firstIndex, cancellationToken);
+        MapBatch(clip, 1, seed, varSamples, firstIndex, cancellationToken);
 
     private float[] Sample(NetworkKind kind, string inputName, float[] input, int count, int inputWidth, int outputWidth, NoiseStage stage,
         ulong seed, int varSamples, long firstIndex, CancellationToken cancellationToken)
