@@ -1,0 +1,214 @@
+using EditToAudio.Models;
+using Onnx;
+
+namespace EditToAudio.SyntheticModels;
+
+/// <summary>
+/// Builds each analytic network as an ONNX graph (opset 17, ops the CPU provider supports). What
+/// each computes is stated on its method; models/README.md repeats it.
+/// </summary>
+internal static class SyntheticNetworks
+{
+    /// <summary>
+    /// SAM2 encoder: undoes the ImageNet normalization and average-pools the RGB image to each
+    /// output's resolution (16×16 → image_embed 64², 4×4 → high_res_feats_0 256², 8×8 →
+    /// high_res_feats_1 128²) in channels 0..2; the remaining channels are zero.
+    /// </summary>
+    public static ModelProto Sam2Encoder()
+    {
+        var contract = NetworkContracts.Sam2Encoder;
+        var g = new GraphBuilder("synthetic_sam2_encoder");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        var norm = ImageNormalization.Sam2;
+        string std = g.Floats("std", [.. norm.Std.Select(v => (float)v)], 1, 3, 1, 1);
+        string mean = g.Floats("mean", [.. norm.Mean.Select(v => (float)v)], 1, 3, 1, 1);
+        string rgb = g.Add(g.Mul("image", std), mean);
+        foreach (var (output, pool, channels) in new[] { ("image_embed", 16L, 256L), ("high_res_feats_0", 4L, 32L), ("high_res_feats_1", 8L, 64L) })
+        {
+            string pooled = g.Node("AveragePool", [rgb], null, ("kernel_shape", new[] { pool, pool }), ("strides", new[] { pool, pool }));
+            g.Node("Pad", [pooled, g.Int64s(0, 0, 0, 0, 0, channels - 3, 0, 0)], output, ("mode", "constant"));
+        }
+        return g.ToModel("Synthetic SAM2 encoder: average-pooled RGB copies of the image in channels 0..2.");
+    }
+
+    /// <summary>
+    /// SAM2 decoder on the 256² RGB copy in high_res_feats_0: for each prompt set l and cell q,
+    /// d_p(q) = ‖rgb(q) − rgb(cell of point p)‖² (point cell = floor(coord/4), clamped);
+    /// mask i logits = sharpness · (min(τ_i, min over negative points of d) − min over positive
+    /// points of d) + has_mask_input[l] · mask_input[l]. Labels: 1 positive, 0 negative, anything
+    /// else ignored. IoU predictions are constants.
+    /// </summary>
+    public static ModelProto Sam2Decoder()
+    {
+        var contract = NetworkContracts.Sam2Decoder;
+        var g = new GraphBuilder("synthetic_sam2_decoder");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        const long cells = 256 * 256;
+
+        string rgb = g.Node("Slice", ["high_res_feats_0", g.Int64s(0), g.Int64s(3), g.Int64s(1)]); // [1,3,256,256]
+        string rgbFlat = g.Reshape(rgb, 3, cells);                                                   // [3,Q]
+
+        string quarter = g.Scalar(0.25f);
+        string Cell(long axis) => g.Node("Clip", [
+            g.Node("Floor", [g.Mul(g.Node("Gather", ["point_coords", g.Int64Scalar(axis)], null, ("axis", 2L)), quarter)]),
+            g.Scalar(0f), g.Scalar(255f)]);
+        string index = g.Node("Cast", [g.Add(g.Mul(Cell(1), g.Scalar(256f)), Cell(0))], null, ("to", (long)TensorProto.Types.DataType.Int64)); // [L,P]
+        string colors = g.Unsqueeze(g.Transpose(g.Node("Gather", [rgbFlat, index], null, ("axis", 1L)), 1, 2, 0), 3); // [L,P,3,1]
+        string difference = g.Sub(g.Reshape(rgbFlat, 1, 1, 3, cells), colors);                                    // [L,P,3,Q]
+        string distance = g.Node("ReduceSum", [g.Mul(difference, difference), g.Int64s(2)], null, ("keepdims", 0L)); // [L,P,Q]
+
+        string NearestWithLabel(float label)
+        {
+            string isLabel = g.Node("Cast", [g.Node("Equal", ["point_labels", g.Scalar(label)])], null, ("to", (long)TensorProto.Types.DataType.Float));
+            string excluded = g.Mul(g.Sub(g.Scalar(1f), isLabel), g.Scalar(SyntheticWeights.Sam2Excluded)); // [L,P]
+            return g.Node("ReduceMin", [g.Add(distance, g.Unsqueeze(excluded, 2))], null, ("axes", new long[] { 1 }), ("keepdims", 1L)); // [L,1,Q]
+        }
+        string nearestPositive = NearestWithLabel(1f);
+        string nearestNegative = NearestWithLabel(0f);
+        string thresholds = g.Floats("thresholds", [.. SyntheticWeights.Sam2Thresholds], 1, 4, 1);
+        string margin = g.Sub(g.Node("Min", [nearestNegative, thresholds]), nearestPositive); // [L,4,Q]
+        string logits = g.Reshape(g.Mul(margin, g.Scalar(SyntheticWeights.Sam2Sharpness)), -1, 4, 256, 256);
+        string prior = g.Mul(g.Reshape("has_mask_input", -1, 1, 1, 1), "mask_input"); // [L,1,256,256]
+        g.Add(logits, prior, "masks");
+
+        string batch = g.Node("Shape", ["has_mask_input"]);
+        string iouShape = g.Node("Concat", [batch, g.Int64s(4)], null, ("axis", 0L));
+        g.Node("Expand", [g.Floats("iou", [.. SyntheticWeights.Sam2IouPredictions], 1, 4), iouShape], "iou_predictions");
+        return g.ToModel("Synthetic SAM2 decoder: logits high where the color is close to the positive points' colors and not closer to a negative point's.");
+    }
+
+    /// <summary>
+    /// CLIP tokens: per 14×14 patch and channel, the mean and the mean of squares of pixel_values
+    /// (6 features) → patch token = f·Wp + bp; CLS = whole-image features · Wc + bc.
+    /// </summary>
+    public static ModelProto ClipTokens(SyntheticWeights w)
+    {
+        var contract = NetworkContracts.ClipTokens;
+        var g = new GraphBuilder("synthetic_clip_tokens");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        (string, object)[] pool = [("kernel_shape", new long[] { 14, 14 }), ("strides", new long[] { 14, 14 })];
+        string mean = g.Node("AveragePool", ["pixel_values"], null, pool);
+        string meanSquare = g.Node("AveragePool", [g.Mul("pixel_values", "pixel_values")], null, pool);
+        string features = g.Node("Concat", [mean, meanSquare], null, ("axis", 1L)); // [B,6,16,16]
+        string patches = g.Transpose(g.Reshape(features, 0, SyntheticWeights.ClipFeatures, 256), 0, 2, 1); // [B,256,6]
+        string patchTokens = g.Linear(patches, w.ClipPatchWeight, w.ClipPatchBias, SyntheticWeights.ClipFeatures, 768, "patch");
+        string whole = g.Node("ReduceMean", [features], null, ("axes", new long[] { 2, 3 }), ("keepdims", 0L)); // [B,6]
+        string cls = g.Unsqueeze(g.Linear(whole, w.ClipClsWeight, w.ClipClsBias, SyntheticWeights.ClipFeatures, 768, "cls"), 1);
+        g.Node("Concat", [cls, patchTokens], "tokens", ("axis", 1L));
+        return g.ToModel("Synthetic CLIP tokens: fixed projections of each patch's pixel statistics; CLS from the whole image.");
+    }
+
+    /// <summary>An SSV2A MLP (<see cref="MlpWeights"/>) with inputs and outputs named by <paramref name="contract"/>.</summary>
+    public static ModelProto Mlp(NetworkContract contract, MlpWeights w, string name)
+    {
+        var g = new GraphBuilder(name);
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        string x = contract.Inputs[0].Name;
+        string hidden = g.LayerNormLinearGelu(x, w.LayerNormGamma, w.LayerNormBeta, w.HiddenWeight, w.HiddenBias, w.Inputs, SyntheticWeights.Hidden, "hidden");
+        if (w.Residual)
+        {
+            g.Add(x, g.Linear(hidden, w.MuWeight, w.MuBias, SyntheticWeights.Hidden, w.Outputs, "mu"), "mu");
+        }
+        else
+        {
+            g.Linear(hidden, w.MuWeight, w.MuBias, SyntheticWeights.Hidden, w.Outputs, "mu", "mu");
+        }
+        g.Linear(hidden, w.LogVarWeight, w.LogVarBias, SyntheticWeights.Hidden, w.Outputs, "logvar", "log_sigma");
+        return g.ToModel($"Synthetic {contract.Key}: LayerNorm → linear → GELU, then μ and log σ² heads.");
+    }
+
+    /// <summary>
+    /// UNet: the exact ε-predictor for the clean latent x0(y)[c,t,f] = tanh(y·U[:, c·16+f]) ·
+    /// (1 + depth·sin(2π t / period)): ε = (x − √ᾱ_t·x0) / √(1 − ᾱ_t), ᾱ gathered by timestep.
+    /// </summary>
+    public static ModelProto UNet(SyntheticWeights w)
+    {
+        var contract = NetworkContracts.UNet;
+        var g = new GraphBuilder("synthetic_unet");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        double[] alphaBar = SyntheticWeights.AlphaBar;
+        string sqrtAlphaBar = g.Floats("sqrt_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(a))], alphaBar.Length);
+        string sqrtOneMinus = g.Floats("sqrt_one_minus_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(1 - a))], alphaBar.Length);
+
+        string spectrum = g.Reshape(g.Node("Tanh", [g.MatMul("y", g.Floats("projection", w.UNetProjection, 512, 8 * 16))]), -1, 8, 1, 16); // [N,8,1,16]
+        string length = g.Node("Gather", [g.Node("Shape", ["sample"]), g.Int64Scalar(2)], null, ("axis", 0L));
+        string frames = g.Node("Cast", [g.Node("Range", [g.Int64Scalar(0), length, g.Int64Scalar(1)])], null, ("to", (long)TensorProto.Types.DataType.Float));
+        string phase = g.Mul(frames, g.Scalar((float)(2 * Math.PI / SyntheticWeights.UNetModulationPeriod)));
+        string envelope = g.Add(g.Mul(g.Node("Sin", [phase]), g.Scalar(SyntheticWeights.UNetModulationDepth)), g.Scalar(1f)); // [T]
+        string clean = g.Mul(spectrum, g.Reshape(envelope, 1, 1, -1, 1)); // [N,8,T,16]
+
+        string a = g.Reshape(g.Node("Gather", [sqrtAlphaBar, "timestep"], null, ("axis", 0L)), -1, 1, 1, 1);
+        string s = g.Reshape(g.Node("Gather", [sqrtOneMinus, "timestep"], null, ("axis", 0L)), -1, 1, 1, 1);
+        g.Div(g.Sub("sample", g.Mul(a, clean)), s, "eps");
+        return g.ToModel("Synthetic AudioLDM UNet: exact noise predictor for a known clean latent x0(y).");
+    }
+
+    /// <summary>VAE decoder: mel[4t+i, 4f+j] = Σ_c w_c·latent[c,t,f] + offset.</summary>
+    public static ModelProto VaeDecoder(SyntheticWeights w)
+    {
+        var contract = NetworkContracts.VaeDecoder;
+        var g = new GraphBuilder("synthetic_vae_decoder");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        string mixed = g.Node("Conv", ["latent", g.Floats("channel_weights", w.VaeChannelWeights, 1, 8, 1, 1), g.Floats("offset", [SyntheticWeights.VaeOffset], 1)]); // [N,1,T,16]
+        string blocks = g.Node("Expand", [g.Reshape(mixed, 0, 1, -1, 1, 16, 1), g.Int64s(1, 1, 1, 4, 1, 4)]); // [N,1,T,4,16,4]
+        g.Node("Reshape", [blocks, g.Int64s(0, 1, -1, 64)], "mel");
+        return g.ToModel("Synthetic AudioLDM VAE decoder: channel mix plus offset, each latent cell repeated 4×4.");
+    }
+
+    /// <summary>
+    /// Vocoder, additive synthesis: wave[160·m + r] = tanh(Σ_b exp(mel[b,m]) · sin(2π (b+1) r / 160)),
+    /// bin b at (b+1)·100 Hz; each partial completes whole periods per hop, so frames join without clicks.
+    /// </summary>
+    public static ModelProto Vocoder()
+    {
+        var contract = NetworkContracts.Vocoder;
+        var g = new GraphBuilder("synthetic_vocoder");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        string amplitude = g.Transpose(g.Node("Exp", ["mel"]), 0, 2, 1); // [N,F,64]
+        string frames = g.MatMul(amplitude, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
+        g.Node("Tanh", [g.Reshape(frames, 0, -1)], "wave");
+        return g.ToModel("Synthetic vocoder: additive synthesis of 64 harmonics of 100 Hz, amplitude exp(mel).");
+    }
+
+    /// <summary>
+    /// CLAP audio encoder: the wave cut into hops, projected on the 64 partials of the vocoder,
+    /// mean power per partial · projection [64, 512].
+    /// </summary>
+    public static ModelProto ClapAudio(SyntheticWeights w)
+    {
+        var contract = NetworkContracts.ClapAudio;
+        var g = new GraphBuilder("synthetic_clap_audio");
+        g.DeclareInputs(contract);
+        g.DeclareOutputs(contract);
+        float[] table = HarmonicTable();
+        var transposed = new float[table.Length];
+        for (int b = 0; b < 64; b++)
+        {
+            for (int r = 0; r < SyntheticWeights.HopLength; r++) transposed[r * 64 + b] = table[b * SyntheticWeights.HopLength + r];
+        }
+        string hops = g.Reshape("wave", 0, -1, SyntheticWeights.HopLength); // [N,F,160]
+        string partials = g.MatMul(hops, g.Floats("partials_t", transposed, SyntheticWeights.HopLength, 64)); // [N,F,64]
+        string power = g.Node("ReduceMean", [g.Mul(partials, partials)], null, ("axes", new long[] { 1 }), ("keepdims", 0L)); // [N,64]
+        g.MatMul(power, g.Floats("projection", w.ClapAudioProjection, 64, 512), "embedding");
+        return g.ToModel("Synthetic CLAP audio encoder: mean power per vocoder partial, projected to 512.");
+    }
+
+    /// <summary>sin(2π (b+1) r / hop) for b in 0..63, r in 0..hop−1, row-major [64, hop].</summary>
+    public static float[] HarmonicTable()
+    {
+        int hop = SyntheticWeights.HopLength;
+        var table = new float[64 * hop];
+        for (int b = 0; b < 64; b++)
+        {
+            for (int r = 0; r < hop; r++) table[b * hop + r] = (float)Math.Sin(2 * Math.PI * (b + 1) * r / hop);
+        }
+        return table;
+    }
+}

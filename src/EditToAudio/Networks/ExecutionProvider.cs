@@ -1,0 +1,30 @@
+namespace EditToAudio.Networks;
+
+/// <summary>Which ONNX Runtime execution provider runs the networks.</summary>
+public enum ExecutionProvider
+{
+    /// <summary>ONNX Runtime's CPU provider (the default).</summary>
+    Cpu,
+
+    /// <summary>ONNX Runtime's CUDA provider (needs CUDA 13, cuBLAS and cuDNN 9 libraries).</summary>
+    Cuda,
+}
+
+/// <summary>How sessions are created.</summary>
+/// <param name="Provider">The provider to use; never silently replaced by another.</param>
+/// <param name="DeviceId">CUDA device ordinal when <paramref name="Provider"/> is CUDA.</param>
+/// <param name="IntraOpThreads">ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</param>
+public sealed record NetworkOptions(ExecutionProvider Provider = ExecutionProvider.Cpu, int DeviceId = 0, int IntraOpThreads = 0);
+
+/// <summary>The requested execution provider cannot be used. The message carries ONNX Runtime's reason.</summary>
+public sealed class ExecutionProviderException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ExecutionProviderException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public ExecutionProviderException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with ONNX Runtime's error as the cause.</summary>
+    public ExecutionProviderException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -1,0 +1,79 @@
+using EditToAudio.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Networks;
+
+/// <summary>
+/// One network's ONNX Runtime session, checked against its contract when opened. Running a
+/// session from several threads at once is allowed (ONNX Runtime's Run is thread-safe).
+/// </summary>
+public sealed class ModelSession : IDisposable
+{
+    private readonly InferenceSession _session;
+
+    private ModelSession(NetworkContract contract, string path, InferenceSession session, ExecutionProvider provider)
+    {
+        Contract = contract;
+        Path = path;
+        _session = session;
+        Provider = provider;
+    }
+
+    /// <summary>The contract the network satisfies.</summary>
+    public NetworkContract Contract { get; }
+
+    /// <summary>The ONNX file.</summary>
+    public string Path { get; }
+
+    /// <summary>The provider the session was created with.</summary>
+    public ExecutionProvider Provider { get; }
+
+    /// <summary>The underlying session, for I/O binding and device memory.</summary>
+    public InferenceSession Session => _session;
+
+    /// <summary>Opens <paramref name="path"/> with <paramref name="sessionOptions"/> and checks it against <paramref name="contract"/>.</summary>
+    /// <exception cref="ModelSetException">When the file does not load or breaks its contract (every problem listed).</exception>
+    public static ModelSession Open(NetworkContract contract, string path, SessionOptions sessionOptions, ExecutionProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(sessionOptions);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelSetException($"{contract.Key}: ONNX Runtime cannot load {path}: {e.Message}", e);
+        }
+        var problems = ContractChecker.Check(contract, session);
+        if (problems.Count > 0)
+        {
+            session.Dispose();
+            throw new ModelSetException($"{path} does not satisfy the {contract.Key} contract:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+        }
+        return new ModelSession(contract, path, session, provider);
+    }
+
+    /// <summary>Runs the network on named inputs and returns the outputs named by the contract, in contract order.</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var runOptions = new RunOptions();
+        // ONNX Runtime polls the terminate flag between nodes, so a long network stops early.
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            return _session.Run(runOptions, [.. inputs.Keys], [.. inputs.Values], [.. Contract.Outputs.Select(o => o.Name)]);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _session.Dispose();
+}

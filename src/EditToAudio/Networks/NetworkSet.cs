@@ -1,0 +1,94 @@
+using EditToAudio.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Networks;
+
+/// <summary>
+/// Owns one session per network of a model set for the lifetime of an engine instance. The
+/// execution provider is set up when the set is created (so a missing CUDA library is reported
+/// at once, with ONNX Runtime's reason, and never replaced by the CPU); each session is opened on
+/// first use and then reused. Thread-safe.
+/// </summary>
+public sealed class NetworkSet : IDisposable
+{
+    private readonly SessionOptions _sessionOptions;
+    private readonly Dictionary<NetworkKind, ModelSession> _sessions = [];
+    private readonly Lock _lock = new();
+    private bool _disposed;
+
+    /// <summary>Creates the set's session options for <paramref name="options"/>' provider.</summary>
+    /// <exception cref="ExecutionProviderException">When the CUDA provider was asked for and cannot be appended.</exception>
+    public NetworkSet(ModelSet models, NetworkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        Models = models;
+        Options = options ?? new NetworkOptions();
+        _sessionOptions = CreateSessionOptions(Options);
+    }
+
+    /// <summary>The model set.</summary>
+    public ModelSet Models { get; }
+
+    /// <summary>The options the sessions are created with.</summary>
+    public NetworkOptions Options { get; }
+
+    /// <summary>The provider every session uses (the one asked for: there is no fallback).</summary>
+    public ExecutionProvider Provider => Options.Provider;
+
+    /// <summary>The session of <paramref name="kind"/>, opened and contract-checked on first use.</summary>
+    /// <exception cref="ModelSetException">When the set lacks the network or its file breaks the contract.</exception>
+    public ModelSession Get(NetworkKind kind)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_sessions.TryGetValue(kind, out var session))
+            {
+                session = ModelSession.Open(NetworkContracts.For(kind), Models.PathOf(kind), _sessionOptions, Provider);
+                _sessions[kind] = session;
+            }
+            return session;
+        }
+    }
+
+    /// <summary>Builds ONNX Runtime session options for <paramref name="options"/>.</summary>
+    /// <exception cref="ExecutionProviderException">When the CUDA provider cannot be appended; the message carries ONNX Runtime's reason.</exception>
+    public static SessionOptions CreateSessionOptions(NetworkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (options.Provider == ExecutionProvider.Cuda)
+        {
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                sessionOptions.Dispose();
+                throw new ExecutionProviderException(
+                    $"The CUDA execution provider (device {options.DeviceId}) cannot be used: {e.Message} " +
+                    "ONNX Runtime 1.31 needs the CUDA 13 runtime, cuBLAS and cuDNN 9 libraries on the library path. Run on the CPU explicitly instead; there is no automatic fallback.", e);
+            }
+        }
+        return sessionOptions;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var session in _sessions.Values) session.Dispose();
+            _sessions.Clear();
+            _sessionOptions.Dispose();
+        }
+    }
+}

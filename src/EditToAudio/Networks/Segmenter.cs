@@ -1,0 +1,264 @@
+using System.Globalization;
+using EditToAudio.Models;
+
+namespace EditToAudio.Networks;
+
+/// <summary>A prompt point in the original image's pixel coordinates.</summary>
+/// <param name="X">Column, 0 ≤ X &lt; width.</param>
+/// <param name="Y">Row, 0 ≤ Y &lt; height.</param>
+/// <param name="IsPositive">True for "this object" (label 1), false for "not this" (label 0).</param>
+public readonly record struct PromptPoint(double X, double Y, bool IsPositive = true)
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"({X}, {Y}) {(IsPositive ? "positive" : "negative")}");
+}
+
+/// <summary>Which of SAM2's masks to keep.</summary>
+public enum MaskSelection
+{
+    /// <summary>
+    /// SAM2 with multimask_output=False: the single-mask output, unless its stability score
+    /// is below 0.98, in which case the multi-mask output with the best predicted IoU (as SAM2 does).
+    /// </summary>
+    SingleMask,
+
+    /// <summary>multimask_output=True: of the three multi-mask outputs, the one with the highest predicted IoU.</summary>
+    BestOfThree,
+}
+
+/// <summary>SAM2 encoder outputs for one image, reused for every prompt on it.</summary>
+public sealed class Sam2ImageEmbedding
+{
+    internal Sam2ImageEmbedding(int width, int height, float[] imageEmbed, float[] highResFeats0, float[] highResFeats1)
+    {
+        Width = width;
+        Height = height;
+        ImageEmbed = imageEmbed;
+        HighResFeats0 = highResFeats0;
+        HighResFeats1 = highResFeats1;
+    }
+
+    /// <summary>Original image width in pixels.</summary>
+    public int Width { get; }
+
+    /// <summary>Original image height in pixels.</summary>
+    public int Height { get; }
+
+    internal float[] ImageEmbed { get; }
+
+    internal float[] HighResFeats0 { get; }
+
+    internal float[] HighResFeats1 { get; }
+}
+
+/// <summary>One segmentation: the binary mask at the image's resolution and how it was chosen.</summary>
+/// <param name="Mask">Row-major H×W, 1 inside, 0 outside.</param>
+/// <param name="Width">Image width.</param>
+/// <param name="Height">Image height.</param>
+/// <param name="LowResLogits">The chosen 256×256 logits before upsampling.</param>
+/// <param name="MaskIndex">Index of the chosen mask among the decoder's outputs.</param>
+/// <param name="PredictedIou">The decoder's IoU prediction for the chosen mask.</param>
+/// <param name="StabilityScore">Stability of the single-mask output (area(logits &gt; 0.05) / area(logits &gt; −0.05)); NaN when not computed.</param>
+public sealed record SegmentationResult(byte[] Mask, int Width, int Height, float[] LowResLogits, int MaskIndex, float PredictedIou, double StabilityScore)
+{
+    /// <summary>Number of pixels inside the mask.</summary>
+    public int Area => Mask.Count(v => v != 0);
+}
+
+/// <summary>
+/// SAM2 point-prompted segmentation: the encoder runs once per image (<see cref="Encode"/>), the
+/// decoder once per prompt (<see cref="Segment(Sam2ImageEmbedding, IReadOnlyList{PromptPoint}, MaskSelection, CancellationToken)"/>).
+/// The chosen low-resolution logits are upsampled bilinearly (align_corners=False) straight to
+/// H×W and thresholded at 0, as SAM2's predictor does.
+/// </summary>
+public sealed class Segmenter
+{
+    /// <summary>Side of SAM2's low-resolution mask logits.</summary>
+    public const int LowResSize = 256;
+
+    /// <summary>SAM2's stability offset for the single-mask fallback.</summary>
+    public const double StabilityDelta = 0.05;
+
+    /// <summary>SAM2's stability threshold for the single-mask fallback.</summary>
+    public const double StabilityThreshold = 0.98;
+
+    private readonly NetworkSet _networks;
+
+    /// <summary>Uses the SAM2 encoder and decoder of <paramref name="networks"/>.</summary>
+    public Segmenter(NetworkSet networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        _networks = networks;
+    }
+
+    /// <summary>Runs the encoder on a preprocessed image ([3,1024,1024], ImageNet-normalized) of an original <paramref name="width"/>×<paramref name="height"/> image.</summary>
+    public Sam2ImageEmbedding Encode(float[] image, int width, int height, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var session = _networks.Get(NetworkKind.Sam2Encoder);
+        using var input = OrtTensors.Wrap(image, 1, 3, 1024, 1024);
+        using var outputs = session.Run(new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue> { ["image"] = input }, cancellationToken);
+        return new Sam2ImageEmbedding(width, height,
+            OrtTensors.Read(outputs[0], "SAM2 image_embed", 1, 256, 64, 64),
+            OrtTensors.Read(outputs[1], "SAM2 high_res_feats_0", 1, 32, 256, 256),
+            OrtTensors.Read(outputs[2], "SAM2 high_res_feats_1", 1, 64, 128, 128));
+    }
+
+    /// <summary>Encodes and segments in one call.</summary>
+    public SegmentationResult Segment(float[] image, int width, int height, IReadOnlyList<PromptPoint> points, MaskSelection selection = MaskSelection.SingleMask, CancellationToken cancellationToken = default)
+    {
+        ValidatePoints(points, width, height);
+        return Segment(Encode(image, width, height, cancellationToken), points, selection, cancellationToken);
+    }
+
+    /// <summary>Segments the object the points describe.</summary>
+    /// <exception cref="ArgumentException">When there are no points, none is positive, or a point lies outside the image (the message names the point and the image size).</exception>
+    public SegmentationResult Segment(Sam2ImageEmbedding embedding, IReadOnlyList<PromptPoint> points, MaskSelection selection = MaskSelection.SingleMask, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        ValidatePoints(points, embedding.Width, embedding.Height);
+        int count = points.Count;
+        var coords = new float[count * 2];
+        var labels = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            // SAM2's predictor: normalize by the original size, then scale to the 1024 input.
+            coords[2 * i] = (float)(points[i].X / embedding.Width * 1024.0);
+            coords[2 * i + 1] = (float)(points[i].Y / embedding.Height * 1024.0);
+            labels[i] = points[i].IsPositive ? 1f : 0f;
+        }
+
+        var session = _networks.Get(NetworkKind.Sam2Decoder);
+        using var imageEmbed = OrtTensors.Wrap(embedding.ImageEmbed, 1, 256, 64, 64);
+        using var feats0 = OrtTensors.Wrap(embedding.HighResFeats0, 1, 32, 256, 256);
+        using var feats1 = OrtTensors.Wrap(embedding.HighResFeats1, 1, 64, 128, 128);
+        using var pointCoords = OrtTensors.Wrap(coords, 1, count, 2);
+        using var pointLabels = OrtTensors.Wrap(labels, 1, count);
+        using var maskInput = OrtTensors.Wrap(new float[LowResSize * LowResSize], 1, 1, LowResSize, LowResSize);
+        using var hasMaskInput = OrtTensors.Wrap(new float[1], 1);
+        using var outputs = session.Run(new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue>
+        {
+            ["image_embed"] = imageEmbed,
+            ["high_res_feats_0"] = feats0,
+            ["high_res_feats_1"] = feats1,
+            ["point_coords"] = pointCoords,
+            ["point_labels"] = pointLabels,
+            ["mask_input"] = maskInput,
+            ["has_mask_input"] = hasMaskInput,
+        }, cancellationToken);
+
+        long[] maskShape = OrtTensors.Shape(outputs[0]);
+        if (maskShape.Length != 4 || maskShape[0] != 1 || maskShape[2] != LowResSize || maskShape[3] != LowResSize)
+        {
+            throw new InvalidOperationException($"SAM2 decoder returned masks of shape [{string.Join(",", maskShape)}], expected [1,M,256,256].");
+        }
+        int masks = (int)maskShape[1];
+        float[] logits = OrtTensors.Read(outputs[0], "SAM2 masks", 1, masks, LowResSize, LowResSize);
+        float[] ious = OrtTensors.Read(outputs[1], "SAM2 iou_predictions", 1, masks);
+
+        var (index, stability) = Choose(logits, ious, masks, selection);
+        float[] chosen = logits.AsSpan(index * LowResSize * LowResSize, LowResSize * LowResSize).ToArray();
+        byte[] mask = UpsampleAndThreshold(chosen, LowResSize, LowResSize, embedding.Width, embedding.Height);
+        return new SegmentationResult(mask, embedding.Width, embedding.Height, chosen, index, ious[index], stability);
+    }
+
+    /// <summary>
+    /// Picks the mask. With 4 masks (index 0 single-mask, 1..3 multi-mask) both selections work
+    /// as SAM2 does; a decoder exported with only the single mask (M = 1) or only the three
+    /// multi-mask outputs (M = 3) supports the matching selection.
+    /// </summary>
+    internal static (int Index, double Stability) Choose(float[] logits, float[] ious, int masks, MaskSelection selection)
+    {
+        int plane = LowResSize * LowResSize;
+        int BestOf(int first, int last)
+        {
+            int best = first;
+            for (int i = first + 1; i <= last; i++) if (ious[i] > ious[best]) best = i;
+            return best;
+        }
+        switch (masks, selection)
+        {
+            case (4, MaskSelection.BestOfThree):
+                return (BestOf(1, 3), double.NaN);
+            case (3, MaskSelection.BestOfThree):
+                return (BestOf(0, 2), double.NaN);
+            case (4, MaskSelection.SingleMask):
+                double stability = StabilityScore(logits.AsSpan(0, plane));
+                return (stability >= StabilityThreshold ? 0 : BestOf(1, 3), stability);
+            case (1, MaskSelection.SingleMask):
+                return (0, StabilityScore(logits.AsSpan(0, plane)));
+            default:
+                throw new InvalidOperationException($"The SAM2 decoder returns {masks} masks; selection {selection} needs 4 (single + three multi-mask outputs){(selection == MaskSelection.SingleMask ? " or 1" : " or 3")}.");
+        }
+    }
+
+    /// <summary>SAM2's stability score: area(logits &gt; δ) / area(logits &gt; −δ), 1 when the latter is empty.</summary>
+    public static double StabilityScore(ReadOnlySpan<float> logits)
+    {
+        int intersection = 0, union = 0;
+        foreach (float v in logits)
+        {
+            if (v > StabilityDelta) intersection++;
+            if (v > -StabilityDelta) union++;
+        }
+        return union == 0 ? 1.0 : (double)intersection / union;
+    }
+
+    /// <summary>
+    /// Bilinear resize of <paramref name="logits"/> (inWidth×inHeight, row-major) to outWidth×outHeight with align_corners=False
+    /// (PyTorch's convention: source = (dest + ½)·in/out − ½, clamped at 0), then logits &gt; 0 → 1.
+    /// </summary>
+    public static byte[] UpsampleAndThreshold(ReadOnlySpan<float> logits, int inWidth, int inHeight, int outWidth, int outHeight)
+    {
+        var (x0, x1, wx) = Taps(inWidth, outWidth);
+        var (y0, y1, wy) = Taps(inHeight, outHeight);
+        var mask = new byte[outWidth * outHeight];
+        for (int y = 0; y < outHeight; y++)
+        {
+            int rowA = y0[y] * inWidth, rowB = y1[y] * inWidth;
+            float fy = wy[y];
+            for (int x = 0; x < outWidth; x++)
+            {
+                float fx = wx[x];
+                float top = logits[rowA + x0[x]] * (1 - fx) + logits[rowA + x1[x]] * fx;
+                float bottom = logits[rowB + x0[x]] * (1 - fx) + logits[rowB + x1[x]] * fx;
+                mask[y * outWidth + x] = top * (1 - fy) + bottom * fy > 0 ? (byte)1 : (byte)0;
+            }
+        }
+        return mask;
+    }
+
+    private static (int[] Low, int[] High, float[] Weight) Taps(int inSize, int outSize)
+    {
+        var low = new int[outSize];
+        var high = new int[outSize];
+        var weight = new float[outSize];
+        float scale = (float)inSize / outSize;
+        for (int i = 0; i < outSize; i++)
+        {
+            float source = Math.Max((i + 0.5f) * scale - 0.5f, 0f);
+            int l = Math.Min((int)source, inSize - 1);
+            low[i] = l;
+            high[i] = Math.Min(l + 1, inSize - 1);
+            weight[i] = source - l;
+        }
+        return (low, high, weight);
+    }
+
+    private static void ValidatePoints(IReadOnlyList<PromptPoint> points, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0) throw new ArgumentException("SAM2 needs at least one prompt point.", nameof(points));
+        if (!points.Any(p => p.IsPositive)) throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object).", nameof(points));
+        foreach (var p in points)
+        {
+            if (!(p.X >= 0 && p.X < width && p.Y >= 0 && p.Y < height))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Point ({p.X}, {p.Y}) is outside the {width}×{height} image (x must be in [0, {width}), y in [0, {height})."), nameof(points));
+            }
+        }
+    }
+}

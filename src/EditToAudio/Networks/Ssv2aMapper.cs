@@ -1,0 +1,95 @@
+using EditToAudio.Models;
+using EditToAudio.Numerics;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Networks;
+
+/// <summary>
+/// SSV2A's CLIP → CLAP mapping (clips2foldclaps): the manifold gives (μ, log σ²); the fold is the
+/// mean of <c>varSamples</c> draws μ + ε·exp(½ log σ²) (not normalized); the generator does the
+/// same on the fold; the mean of its draws is L2-normalized into the CLAP embedding. Noise ε for
+/// item i of a call comes from Philox4x32 with the run's seed and stream
+/// (stage = manifold or generator, candidate 0, step = firstIndex + i); draw s, dimension d is
+/// element s·D + d of that stream. Means are accumulated in float64.
+/// </summary>
+public sealed class Ssv2aMapper
+{
+    /// <summary>The research code's number of draws.</summary>
+    public const int DefaultVarSamples = 64;
+
+    /// <summary>CLIP width.</summary>
+    public const int ClipWidth = 768;
+
+    /// <summary>CLAP width.</summary>
+    public const int ClapWidth = 512;
+
+    private readonly NetworkSet _networks;
+
+    /// <summary>Uses the SSV2A manifold and generator of <paramref name="networks"/>.</summary>
+    public Ssv2aMapper(NetworkSet networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        _networks = networks;
+    }
+
+    /// <summary>
+    /// Maps <paramref name="count"/> CLIP embeddings ([count,768], row-major) to CLAP embeddings
+    /// ([count,512], each unit length). <paramref name="firstIndex"/> keys the noise of the first
+    /// item, so separate calls (the edit and the baselines) draw independent noise.
+    /// </summary>
+    public float[] MapBatch(float[] clip, int count, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(varSamples);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstIndex);
+        if (clip.Length != count * ClipWidth)
+        {
+            throw new ArgumentException($"SSV2A input for {count} embedding(s) must have {count * ClipWidth} values ([{count},768]), got {clip.Length}.", nameof(clip));
+        }
+        float[] fold = Sample(NetworkKind.Ssv2aManifold, "clip", clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, seed, varSamples, firstIndex, cancellationToken);
+        float[] clap = Sample(NetworkKind.Ssv2aGenerator, "x", fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, seed, varSamples, firstIndex, cancellationToken);
+        ClipTokenEncoder.NormalizeRows(clap, ClapWidth);
+        return clap;
+    }
+
+    /// <summary>Maps one CLIP embedding [768] to a CLAP embedding [512].</summary>
+    public float[] Map(float[] clip, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default) =>
+        MapBatch(clip, 1, seed, varSamples, firstIndex, cancellationToken);
+
+    private float[] Sample(NetworkKind kind, string inputName, float[] input, int count, int inputWidth, int outputWidth, NoiseStage stage,
+        ulong seed, int varSamples, long firstIndex, CancellationToken cancellationToken)
+    {
+        var session = _networks.Get(kind);
+        using var value = OrtTensors.Wrap(input, count, inputWidth);
+        using var outputs = session.Run(new Dictionary<string, OrtValue> { [inputName] = value }, cancellationToken);
+        float[] mu = OrtTensors.Read(outputs[0], $"{session.Contract.Key} mu", count, outputWidth);
+        float[] logVariance = OrtTensors.Read(outputs[1], $"{session.Contract.Key} log_sigma", count, outputWidth);
+        return MeanOfDraws(mu, logVariance, count, outputWidth, stage, seed, varSamples, firstIndex, cancellationToken);
+    }
+
+    /// <summary>mean over s of μ + ε_s·exp(½ log σ²) per item, ε from the item's Philox stream.</summary>
+    internal static float[] MeanOfDraws(float[] mu, float[] logVariance, int count, int width, NoiseStage stage, ulong seed, int varSamples, long firstIndex, CancellationToken cancellationToken)
+    {
+        var result = new float[count * width];
+        var noise = new float[varSamples * width];
+        var sums = new double[width];
+        for (int item = 0; item < count; item++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Philox4x32.FillNormal(seed, NoiseStream.Id(stage, 0, firstIndex + item), 0, noise);
+            Array.Clear(sums);
+            for (int s = 0; s < varSamples; s++)
+            {
+                for (int d = 0; d < width; d++) sums[d] += noise[s * width + d];
+            }
+            for (int d = 0; d < width; d++)
+            {
+                int at = item * width + d;
+                double sigma = Math.Exp(0.5 * logVariance[at]);
+                result[at] = (float)(mu[at] + sigma * (sums[d] / varSamples));
+            }
+        }
+        return result;
+    }
+}
