@@ -22,7 +22,9 @@ namespace EditToAudio.Images;
 /// files, so it sits behind limits: the file size is checked before reading, the pixel count is
 /// read from the header (<c>Image.Identify</c>) and checked before any pixel is decoded, only the
 /// five formats above are registered, a GIF is decoded to its first frame only, and every single
-/// buffer the decoder allocates is capped in proportion to the pixel limit.</para>
+/// buffer the decoder allocates is capped in proportion to the pixel limit. The container
+/// structure (PNG chunks, JPEG segments, GIF blocks, BMP rows, RIFF size) is checked to be complete
+/// before decoding, because ImageSharp fills a truncated GIF, BMP or WebP with black.</para>
 /// <para>EXIF orientation is applied, so width and height are those of the displayed image.
 /// Alpha is dropped, not composited: a pixel keeps its stored color whatever its opacity, as
 /// Pillow's <c>convert("RGB")</c> does.</para>
@@ -158,6 +160,10 @@ public static class ImageLoader
                 string.Create(CultureInfo.InvariantCulture, $"the {format.Name} header declares an empty size {info.Width}x{info.Height}"));
         }
         CheckPixelCount(source, format, info.Width, info.Height, limits);
+        if (EncodedImageIntegrity.FindTruncation(format, bytes) is { } truncation)
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.Corrupt, truncation);
+        }
 
         Image<Rgb24> image;
         try
