@@ -13,6 +13,12 @@ public static class ClipPreprocessor
     /// <summary>Floats in one preprocessed image: [3, 224, 224].</summary>
     public const int ValueCount = 3 * ClipGeometry.InputSize * ClipGeometry.InputSize;
 
+    /// <summary>
+    /// Largest resized longer side accepted (an aspect ratio of about 9.6 million to 1); only the
+    /// crop window is ever computed, so the limit is the integer range, not memory.
+    /// </summary>
+    public const int MaxResizedSide = int.MaxValue;
+
     /// <summary>CLIP's per-channel mean (R, G, B), applied after /255.</summary>
     public static ReadOnlySpan<float> Mean => [0.48145466f, 0.4578275f, 0.40821073f];
 
@@ -23,6 +29,14 @@ public static class ClipPreprocessor
     public static RgbImage ResizeAndCrop(RgbImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        long shorter = Math.Min(image.Width, image.Height);
+        long longer = Math.Max(image.Width, image.Height);
+        if (ClipGeometry.InputSize * longer / shorter > MaxResizedSide)
+        {
+            throw new ArgumentException(
+                $"Image '{image.Source}' ({image.Width}x{image.Height}) is too elongated for CLIP: its longer side would be resized to " +
+                $"{ClipGeometry.InputSize * longer / shorter} pixels (at most {MaxResizedSide}).", nameof(image));
+        }
         ClipGeometry geometry = ClipGeometry.For(image.Width, image.Height);
         byte[] window = PillowBicubicResampler.ResizeWindow(
             image, geometry.ResizedWidth, geometry.ResizedHeight,

@@ -13,8 +13,11 @@ internal static class PillowBicubicResampler
     private const int PrecisionBits = 32 - 8 - 2;
     private const double FilterSupport = 2.0;
 
-    /// <summary>Weights of one axis: for output sample i, <c>Count[i]</c> taps from input <c>Start[i]</c>.</summary>
-    internal sealed record Axis(int[] Start, int[] Count, int[] Weights, int KernelSize);
+    /// <summary>
+    /// Weights of output samples <c>First</c> … <c>First + Start.Length − 1</c> of one axis: output
+    /// sample <c>First + i</c> takes <c>Count[i]</c> taps from input <c>Start[i]</c>.
+    /// </summary>
+    internal sealed record Axis(int First, int[] Start, int[] Count, int[] Weights, int KernelSize);
 
     /// <summary>The Keys cubic convolution kernel with a = −0.5.</summary>
     internal static double Cubic(double x)
@@ -32,29 +35,33 @@ internal static class PillowBicubicResampler
         return 0.0;
     }
 
-    /// <summary>Fixed-point weights mapping <paramref name="inSize"/> samples onto <paramref name="outSize"/>.</summary>
-    internal static Axis ComputeAxis(int inSize, int outSize)
+    /// <summary>
+    /// Fixed-point weights mapping <paramref name="inSize"/> samples onto <paramref name="outSize"/>,
+    /// for the <paramref name="count"/> output samples from <paramref name="first"/> on (only the
+    /// ones a crop keeps: a very elongated image has a huge resized side).
+    /// </summary>
+    internal static Axis ComputeAxis(int inSize, int outSize, int first, int count)
     {
         double scale = (double)inSize / outSize;
         double filterScale = Math.Max(scale, 1.0);
         double support = FilterSupport * filterScale;
         int kernelSize = ((int)Math.Ceiling(support) * 2) + 1;
-        var start = new int[outSize];
-        var count = new int[outSize];
-        var weights = new int[outSize * kernelSize];
+        var starts = new int[count];
+        var counts = new int[count];
+        var weights = new int[count * kernelSize];
         var taps = new double[kernelSize];
         double inverseFilterScale = 1.0 / filterScale;
-        for (int i = 0; i < outSize; i++)
+        for (int i = 0; i < count; i++)
         {
-            double center = (i + 0.5) * scale;
+            double center = (first + i + 0.5) * scale;
             // Casts truncate toward zero, as Pillow's do; the clamps make the sign irrelevant.
-            int first = Math.Max((int)(center - support + 0.5), 0);
+            int start = Math.Max((int)(center - support + 0.5), 0);
             int end = Math.Min((int)(center + support + 0.5), inSize);
-            int n = end - first;
+            int n = end - start;
             double total = 0.0;
             for (int t = 0; t < n; t++)
             {
-                double w = Cubic((t + first - center + 0.5) * inverseFilterScale);
+                double w = Cubic((t + start - center + 0.5) * inverseFilterScale);
                 taps[t] = w;
                 total += w;
             }
@@ -64,10 +71,10 @@ internal static class PillowBicubicResampler
                 double scaled = w * (1 << PrecisionBits);
                 weights[(i * kernelSize) + t] = w < 0 ? (int)(-0.5 + scaled) : (int)(0.5 + scaled);
             }
-            start[i] = first;
-            count[i] = n;
+            starts[i] = start;
+            counts[i] = n;
         }
-        return new Axis(start, count, weights, kernelSize);
+        return new Axis(first, starts, counts, weights, kernelSize);
     }
 
     private static byte Clip8(int accumulator)
@@ -102,8 +109,8 @@ internal static class PillowBicubicResampler
         // Pillow skips a pass whose size does not change; at scale 1 the cubic is the identity anyway.
         bool horizontal = outWidth != inWidth;
         bool vertical = outHeight != inHeight;
-        Axis? xAxis = horizontal ? ComputeAxis(inWidth, outWidth) : null;
-        Axis? yAxis = vertical ? ComputeAxis(inHeight, outHeight) : null;
+        Axis? xAxis = horizontal ? ComputeAxis(inWidth, outWidth, regionLeft, regionWidth) : null;
+        Axis? yAxis = vertical ? ComputeAxis(inHeight, outHeight, regionTop, regionHeight) : null;
 
         // Source rows the vertical pass reads for the window's rows.
         int firstRow, endRow;
@@ -116,10 +123,10 @@ internal static class PillowBicubicResampler
         {
             firstRow = int.MaxValue;
             endRow = 0;
-            for (int y = regionTop; y < regionTop + regionHeight; y++)
+            for (int r = 0; r < regionHeight; r++)
             {
-                firstRow = Math.Min(firstRow, yAxis.Start[y]);
-                endRow = Math.Max(endRow, yAxis.Start[y] + yAxis.Count[y]);
+                firstRow = Math.Min(firstRow, yAxis.Start[r]);
+                endRow = Math.Max(endRow, yAxis.Start[r] + yAxis.Count[r]);
             }
         }
         int rows = endRow - firstRow;
@@ -141,9 +148,9 @@ internal static class PillowBicubicResampler
                     middle[outRow + (c * 3) + 2] = source[s + 2];
                     continue;
                 }
-                int first = xAxis.Start[x];
-                int n = xAxis.Count[x];
-                int k = x * xAxis.KernelSize;
+                int first = xAxis.Start[c];
+                int n = xAxis.Count[c];
+                int k = c * xAxis.KernelSize;
                 int red = 1 << (PrecisionBits - 1), green = red, blue = red;
                 int p = sourceRow + (first * 3);
                 for (int t = 0; t < n; t++, p += 3)
@@ -168,10 +175,9 @@ internal static class PillowBicubicResampler
         byte[] result = new byte[regionWidth * regionHeight * 3];
         void VerticalRow(int r)
         {
-            int y = regionTop + r;
-            int first = yAxis.Start[y] - firstRow;
-            int n = yAxis.Count[y];
-            int k = y * yAxis.KernelSize;
+            int first = yAxis.Start[r] - firstRow;
+            int n = yAxis.Count[r];
+            int k = r * yAxis.KernelSize;
             int outRow = r * regionWidth * 3;
             for (int i = 0; i < regionWidth * 3; i++)
             {

@@ -109,6 +109,33 @@ public class ClipPreprocessorTests
     }
 
     [Fact]
+    public void Extremely_elongated_images_are_resized_only_inside_the_crop()
+    {
+        // 2 x 5,000,000: the resized side is 560 million rows, of which the crop keeps 224; weights
+        // for all of them would take gigabytes. Each column is constant, so the vertical resize
+        // is the identity on it and the window equals that of a 2x2 image with the same columns.
+        const int width = 2, height = 5_000_000;
+        byte[] left = [10, 200, 30], right = [250, 5, 90];
+        var pixels = new byte[3 * width * height];
+        for (int i = 0; i < pixels.Length; i += 6)
+        {
+            left.CopyTo(pixels, i);
+            right.CopyTo(pixels, i + 3);
+        }
+        long allocatedBefore = GC.GetTotalAllocatedBytes();
+        RgbImage window = ClipPreprocessor.ResizeAndCrop(new RgbImage(width, height, pixels, "needle"));
+        long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        Assert.True(allocated < 64L * 1024 * 1024, $"{allocated} bytes allocated");
+        byte[] expected = ReferenceResizeCrop(new RgbImage(2, 2, [.. left, .. right, .. left, .. right], "2x2"));
+        TestImages.AssertAllClose("elongated window", expected.Length, i => expected[i], i => window.Pixels[i], 1.0,
+            i => TestImages.DescribeRgb(i, Size));
+
+        var tooLong = new RgbImage(1, 40_000_000, new byte[120_000_000], "thread");
+        var error = Assert.Throws<ArgumentException>(() => ClipPreprocessor.ResizeAndCrop(tooLong));
+        Assert.Contains("'thread' (1x40000000) is too elongated", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Destination_of_the_wrong_length_is_refused()
     {
         RgbImage image = TestImages.Constant(10, 10, 1, 2, 3);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using EditToAudio.Images;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace EditToAudio.Tests.Images;
@@ -92,6 +93,51 @@ public sealed class ImageLoaderTests : IDisposable
         byte[] pillow = TestImages.ClipGoldens["decoded_jpeg_oriented"].AsBytes();
         double meanDifference = pillow.Select((p, i) => Math.Abs(p - image.Pixels[i])).Average();
         Assert.True(meanDifference < 2.0, $"mean |ImageSharp − Pillow| = {meanDifference:F3} levels");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Every_exif_orientation_is_applied(ushort orientation)
+    {
+        // A lossless PNG carrying an EXIF profile, so the expected pixels are exact.
+        const int storedWidth = 7, storedHeight = 4;
+        RgbImage stored = TestImages.Random(new Random(orientation), storedWidth, storedHeight, "stored");
+        using var encoded = Image.LoadPixelData<Rgb24>(stored.Pixels, storedWidth, storedHeight);
+        encoded.Metadata.ExifProfile = new ExifProfile();
+        encoded.Metadata.ExifProfile.SetValue(ExifTag.Orientation, orientation);
+        using var bytes = new MemoryStream();
+        encoded.SaveAsPng(bytes);
+        bytes.Position = 0;
+        RgbImage shown = ImageLoader.Load(bytes, $"orientation {orientation}");
+
+        bool swapped = orientation >= 5;
+        Assert.Equal(swapped ? (storedHeight, storedWidth) : (storedWidth, storedHeight), (shown.Width, shown.Height));
+        // Where displayed pixel (x, y) comes from in the stored image, per the EXIF specification.
+        (int X, int Y) From(int x, int y) => orientation switch
+        {
+            1 => (x, y),
+            2 => (storedWidth - 1 - x, y),
+            3 => (storedWidth - 1 - x, storedHeight - 1 - y),
+            4 => (x, storedHeight - 1 - y),
+            5 => (y, x),
+            6 => (y, storedHeight - 1 - x),
+            7 => (storedWidth - 1 - y, storedHeight - 1 - x),
+            _ => (storedWidth - 1 - y, x),
+        };
+        TestImages.AssertAllClose($"orientation {orientation}", shown.Pixels.Length,
+            i =>
+            {
+                (int sx, int sy) = From(i / 3 % shown.Width, i / 3 / shown.Width);
+                return stored.Pixels[(3 * ((sy * storedWidth) + sx)) + (i % 3)];
+            },
+            i => shown.Pixels[i], 0.0, i => TestImages.DescribeRgb(i, shown.Width));
     }
 
     public static TheoryData<string, byte[]> HugeDeclaredImages => new()
