@@ -1,0 +1,329 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using EditToAudio.Images;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace EditToAudio.Tests.Images;
+
+public sealed class ImageLoaderTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "edit2audio-image-tests-" + Guid.NewGuid().ToString("N"));
+
+    public ImageLoaderTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private static ImageLoadException AssertRefused(string path, ImageLoadFailure failure, ImageLimits? limits = null)
+    {
+        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(path, limits));
+        Assert.Equal(failure, error.Failure);
+        Assert.Equal(path, error.ImageSource);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        return error;
+    }
+
+    private static void AssertSamePixels(byte[] expected, RgbImage actual, string what) =>
+        TestImages.AssertAllClose(what, expected.Length, i => expected[i], i => actual.Pixels[i], 0.0,
+            i => TestImages.DescribeRgb(i, actual.Width));
+
+    [Fact]
+    public void Png_loads_with_its_size_and_colors()
+    {
+        RgbImage image = ImageLoader.Load(TestImages.DataFile("scene_300x200.png"));
+        Assert.Equal((300, 200), (image.Width, image.Height));
+        Assert.Equal(3 * 300 * 200, image.Pixels.Length);
+        Assert.Equal(TestImages.DataFile("scene_300x200.png"), image.Source);
+        int Offset(int x, int y) => 3 * ((y * 300) + x);
+        Assert.Equal(new byte[] { 250, 20, 20 }, image.Pixels.AsSpan(Offset(60, 70), 3).ToArray());   // rectangle
+        Assert.Equal(new byte[] { 20, 200, 40 }, image.Pixels.AsSpan(Offset(205, 95), 3).ToArray());  // ellipse
+    }
+
+    [Fact]
+    public void Alpha_is_dropped_not_composited()
+    {
+        // The RGBA file's color channels are the formula pattern under alpha from 0 to 255.
+        RgbImage image = ImageLoader.Load(TestImages.DataFile("portrait_rgba_180x260.png"));
+        AssertSamePixels(TestImages.Formula(180, 260).Pixels, image, "RGBA PNG color channels");
+    }
+
+    [Fact]
+    public void Gif_gives_its_first_frame_only()
+    {
+        RgbImage image = ImageLoader.Load(TestImages.DataFile("two_frames_64x48.gif"));
+        Assert.Equal((64, 48), (image.Width, image.Height));
+        AssertSamePixels(TestImages.ClipGoldens["decoded_gif_first_frame"].AsBytes(), image, "GIF first frame vs Pillow");
+    }
+
+    [Fact]
+    public void Lossless_webp_and_bmp_decode_exactly()
+    {
+        AssertSamePixels(TestImages.Formula(40, 30).Pixels, ImageLoader.Load(TestImages.DataFile("lossless_40x30.webp")), "WebP");
+        AssertSamePixels(TestImages.Formula(50, 40).Pixels, ImageLoader.Load(TestImages.DataFile("plain_50x40.bmp")), "BMP");
+    }
+
+    [Fact]
+    public void Jpeg_exif_orientation_is_applied()
+    {
+        // Stored 96x64 with red/green over blue/yellow quadrants, orientation 6 (turn 90° clockwise).
+        RgbImage image = ImageLoader.Load(TestImages.DataFile("orientation6_96x64.jpg"));
+        Assert.Equal((64, 96), (image.Width, image.Height));
+        void AssertColor(int x, int y, byte r, byte g, byte b, string corner)
+        {
+            int o = 3 * ((y * image.Width) + x);
+            byte[] actual = image.Pixels[o..(o + 3)];
+            Assert.True(Math.Abs(actual[0] - r) <= 12 && Math.Abs(actual[1] - g) <= 12 && Math.Abs(actual[2] - b) <= 12,
+                $"{corner} at ({x},{y}): expected about ({r},{g},{b}), got ({actual[0]},{actual[1]},{actual[2]})");
+        }
+        AssertColor(5, 5, 30, 30, 220, "top-left (stored bottom-left, blue)");
+        AssertColor(58, 5, 220, 30, 30, "top-right (stored top-left, red)");
+        AssertColor(5, 90, 230, 230, 40, "bottom-left (stored bottom-right, yellow)");
+        AssertColor(58, 90, 30, 220, 30, "bottom-right (stored top-right, green)");
+
+        // Same picture as Pillow's decode + exif_transpose, up to JPEG decoder differences.
+        byte[] pillow = TestImages.ClipGoldens["decoded_jpeg_oriented"].AsBytes();
+        double meanDifference = pillow.Select((p, i) => Math.Abs(p - image.Pixels[i])).Average();
+        Assert.True(meanDifference < 2.0, $"mean |ImageSharp − Pillow| = {meanDifference:F3} levels");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Every_exif_orientation_is_applied(ushort orientation)
+    {
+        // A lossless PNG carrying an EXIF profile, so the expected pixels are exact.
+        const int storedWidth = 7, storedHeight = 4;
+        RgbImage stored = TestImages.Random(new Random(orientation), storedWidth, storedHeight, "stored");
+        using var encoded = Image.LoadPixelData<Rgb24>(stored.Pixels, storedWidth, storedHeight);
+        encoded.Metadata.ExifProfile = new ExifProfile();
+        encoded.Metadata.ExifProfile.SetValue(ExifTag.Orientation, orientation);
+        using var bytes = new MemoryStream();
+        encoded.SaveAsPng(bytes);
+        bytes.Position = 0;
+        RgbImage shown = ImageLoader.Load(bytes, $"orientation {orientation}");
+
+        bool swapped = orientation >= 5;
+        Assert.Equal(swapped ? (storedHeight, storedWidth) : (storedWidth, storedHeight), (shown.Width, shown.Height));
+        // Where displayed pixel (x, y) comes from in the stored image, per the EXIF specification.
+        (int X, int Y) From(int x, int y) => orientation switch
+        {
+            1 => (x, y),
+            2 => (storedWidth - 1 - x, y),
+            3 => (storedWidth - 1 - x, storedHeight - 1 - y),
+            4 => (x, storedHeight - 1 - y),
+            5 => (y, x),
+            6 => (y, storedHeight - 1 - x),
+            7 => (storedWidth - 1 - y, storedHeight - 1 - x),
+            _ => (storedWidth - 1 - y, x),
+        };
+        TestImages.AssertAllClose($"orientation {orientation}", shown.Pixels.Length,
+            i =>
+            {
+                (int sx, int sy) = From(i / 3 % shown.Width, i / 3 / shown.Width);
+                return stored.Pixels[(3 * ((sy * storedWidth) + sx)) + (i % 3)];
+            },
+            i => shown.Pixels[i], 0.0, i => TestImages.DescribeRgb(i, shown.Width));
+    }
+
+    public static TheoryData<string, byte[]> HugeDeclaredImages => new()
+    {
+        { "huge.png", PngHeaderOnly(20000, 20000) },
+        { "huge.gif", GifHeaderOnly(60000, 60000) },
+        { "huge.bmp", BmpHeaderOnly(30000, 30000) },
+    };
+
+    [Theory]
+    [MemberData(nameof(HugeDeclaredImages))]
+    public void Huge_declared_size_is_refused_before_decoding(string name, byte[] bytes)
+    {
+        string path = Write(name, bytes);
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        ImageLoadException error = AssertRefused(path, ImageLoadFailure.TooManyPixels);
+        clock.Stop();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Assert.Contains("above the limit of 64000000 pixels", error.Message, StringComparison.Ordinal);
+        // Decoding would need gigabytes; reading a header needs next to nothing.
+        Assert.True(allocated < 16 * 1024 * 1024, $"{allocated} bytes allocated while refusing {name}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"refusing {name} took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void The_pixel_limit_is_configurable()
+    {
+        var limits = new ImageLimits(MaxPixels: 59_999);
+        ImageLoadException error = AssertRefused(TestImages.DataFile("scene_300x200.png"), ImageLoadFailure.TooManyPixels, limits);
+        Assert.Contains("300x200 = 60000 pixels", error.Message, StringComparison.Ordinal);
+        Assert.Equal(200, ImageLoader.Load(TestImages.DataFile("scene_300x200.png"), new ImageLimits(MaxPixels: 60_000)).Height);
+    }
+
+    [Fact]
+    public void The_file_size_limit_is_checked_before_reading()
+    {
+        AssertRefused(TestImages.DataFile("scene_300x200.png"), ImageLoadFailure.FileTooLarge, new ImageLimits(MaxFileBytes: 1000));
+    }
+
+    [Fact]
+    public void Non_seekable_streams_are_read_up_to_the_limit()
+    {
+        byte[] bytes = File.ReadAllBytes(TestImages.DataFile("scene_300x200.png"));
+        RgbImage image = ImageLoader.Load(new ForwardOnlyStream(bytes), "piped.png");
+        Assert.Equal(("piped.png", 300), (image.Source, image.Width));
+        var error = Assert.Throws<ImageLoadException>(() =>
+            ImageLoader.Load(new ForwardOnlyStream(bytes), "piped.png", new ImageLimits(MaxFileBytes: 1000)));
+        Assert.Equal(ImageLoadFailure.FileTooLarge, error.Failure);
+    }
+
+    [Fact]
+    public void Text_is_not_an_image()
+    {
+        string path = Write("notes.png", Encoding.UTF8.GetBytes("these are not the pixels you are looking for\n"));
+        ImageLoadException error = AssertRefused(path, ImageLoadFailure.NotAnImage);
+        Assert.Contains("JPEG, PNG, WebP, BMP, GIF", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Formats_outside_the_supported_five_are_refused()
+    {
+        using var tiff = new Image<Rgb24>(8, 8);
+        using var bytes = new MemoryStream();
+        tiff.SaveAsTiff(bytes);
+        AssertRefused(Write("picture.tiff", bytes.ToArray()), ImageLoadFailure.NotAnImage);
+    }
+
+    [Fact]
+    public void Empty_file_is_refused()
+    {
+        AssertRefused(Write("empty.jpg", []), ImageLoadFailure.Empty);
+    }
+
+    [Theory]
+    [InlineData("scene_300x200.png")]
+    [InlineData("two_frames_64x48.gif")]
+    [InlineData("orientation6_96x64.jpg")]
+    [InlineData("plain_50x40.bmp")]
+    [InlineData("lossless_40x30.webp")]
+    public void Truncated_file_is_refused(string name)
+    {
+        byte[] whole = File.ReadAllBytes(TestImages.DataFile(name));
+        string path = Write("truncated-" + name, whole[..(whole.Length / 2)]);
+        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(path));
+        Assert.Equal(ImageLoadFailure.Corrupt, error.Failure);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_is_refused_with_its_name()
+    {
+        AssertRefused(Path.Combine(folder, "no-such-image.png"), ImageLoadFailure.NotFound);
+        AssertRefused(Path.Combine(folder, "no-such-folder", "image.png"), ImageLoadFailure.NotFound);
+    }
+
+    [Fact]
+    public void Folder_is_refused_with_its_name()
+    {
+        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(folder));
+        Assert.Contains(folder, error.Message, StringComparison.Ordinal);
+    }
+
+    // --- crafted headers -------------------------------------------------------------------
+
+    private static byte[] PngHeaderOnly(int width, int height)
+    {
+        var png = new List<byte> { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A };
+        byte[] ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;  // bit depth
+        ihdr[9] = 2;  // truecolor
+        AddChunk(png, "IHDR", ihdr);
+        AddChunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        AddChunk(png, "IEND", []);
+        return [.. png];
+    }
+
+    private static void AddChunk(List<byte> png, string type, byte[] data)
+    {
+        byte[] length = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        png.AddRange(length);
+        byte[] typed = [.. Encoding.ASCII.GetBytes(type), .. data];
+        png.AddRange(typed);
+        byte[] crc = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typed));
+        png.AddRange(crc);
+    }
+
+    private static uint Crc32(byte[] bytes)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in bytes)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+
+    private static byte[] GifHeaderOnly(ushort width, ushort height)
+    {
+        var gif = new List<byte>(Encoding.ASCII.GetBytes("GIF89a"));
+        gif.AddRange(BitConverter.GetBytes(width));
+        gif.AddRange(BitConverter.GetBytes(height));
+        gif.AddRange([0x80, 0, 0, 0, 0, 0, 255, 255, 255]);    // global color table of 2 entries
+        gif.Add(0x2C);                                           // image descriptor, same size
+        gif.AddRange([0, 0, 0, 0]);
+        gif.AddRange(BitConverter.GetBytes(width));
+        gif.AddRange(BitConverter.GetBytes(height));
+        gif.Add(0);
+        gif.AddRange([2, 2, 0x4C, 0x01, 0, 0x3B]);              // a tiny LZW block, then the trailer
+        return [.. gif];
+    }
+
+    private static byte[] BmpHeaderOnly(int width, int height)
+    {
+        byte[] bmp = new byte[54];
+        bmp[0] = (byte)'B';
+        bmp[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), bmp.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 40);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), width);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), height);
+        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(26), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), 24);
+        return bmp;
+    }
+
+    /// <summary>A stream that cannot seek or report its length, like a pipe.</summary>
+    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using EditToAudio.Images;
+
+namespace EditToAudio.Tests.Images;
+
+/// <summary>Test inputs and comparison helpers shared by the image tests.</summary>
+internal static class TestImages
+{
+    public static string DataDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "Data", "images");
+
+    public static string DataFile(string name) => Path.Combine(DataDirectory, name);
+
+    private static readonly Lazy<TestNpz> ClipGoldensLazy = new(() => TestNpz.Open(DataFile("clip_goldens.npz")));
+    private static readonly Lazy<TestNpz> Sam2GoldensLazy = new(() => TestNpz.Open(DataFile("sam2_goldens.npz")));
+
+    public static TestNpz ClipGoldens => ClipGoldensLazy.Value;
+
+    public static TestNpz Sam2Goldens => Sam2GoldensLazy.Value;
+
+    /// <summary>The integer pattern of scripts/make_image_goldens.py (formula_image); keep both in step.</summary>
+    public static RgbImage Formula(int width, int height)
+    {
+        var pixels = new byte[3 * width * height];
+        for (long y = 0; y < height; y++)
+        {
+            for (long x = 0; x < width; x++)
+            {
+                long i = 3 * ((y * width) + x);
+                long dx = x - (width / 2);
+                long dy = y - (height / 2);
+                pixels[i] = (byte)(((x * 3) + (y * 5) + ((x * y) >> 6)) & 255);
+                pixels[i + 1] = (byte)(((x ^ y) * 7) & 255);
+                pixels[i + 2] = (byte)((((dx * dx) + (dy * dy)) >> 7) & 255);
+            }
+        }
+        return new RgbImage(width, height, pixels, $"formula_{width}x{height}");
+    }
+
+    public static RgbImage FromArray(TestNpyArray array, string name)
+    {
+        Assert.Equal(3, array.Shape.Length);
+        Assert.Equal(3, array.Shape[2]);
+        return new RgbImage(array.Shape[1], array.Shape[0], array.AsBytes(), name);
+    }
+
+    public static RgbImage Random(Random random, int width, int height, string name)
+    {
+        var pixels = new byte[3 * width * height];
+        random.NextBytes(pixels);
+        return new RgbImage(width, height, pixels, name);
+    }
+
+    public static RgbImage Constant(int width, int height, byte r, byte g, byte b)
+    {
+        var pixels = new byte[3 * width * height];
+        for (int i = 0; i < pixels.Length; i += 3)
+        {
+            pixels[i] = r;
+            pixels[i + 1] = g;
+            pixels[i + 2] = b;
+        }
+        return new RgbImage(width, height, pixels, $"constant_{width}x{height}");
+    }
+
+    /// <summary>
+    /// Fails when any |expected − actual| exceeds <paramref name="tolerance"/>, naming the mismatch
+    /// count and the worst element (its description, expected, actual).
+    /// </summary>
+    public static void AssertAllClose(
+        string what, int count, Func<int, double> expected, Func<int, double> actual, double tolerance, Func<int, string> describe)
+    {
+        int mismatches = 0;
+        int worst = -1;
+        double worstDifference = 0;
+        for (int i = 0; i < count; i++)
+        {
+            double e = expected(i);
+            double a = actual(i);
+            double difference = Math.Abs(e - a);
+            if (double.IsNaN(a) || difference > tolerance)
+            {
+                mismatches++;
+            }
+            if (double.IsNaN(a) || difference > worstDifference)
+            {
+                worstDifference = double.IsNaN(a) ? double.PositiveInfinity : difference;
+                worst = i;
+            }
+        }
+        if (mismatches > 0)
+        {
+            Assert.Fail($"{what}: {mismatches} of {count} values differ by more than {tolerance:G4}; worst at {describe(worst)}: " +
+                $"expected {expected(worst):G9}, actual {actual(worst):G9} (difference {worstDifference:G4})");
+        }
+    }
+
+    /// <summary>Names element i of an interleaved RGB image of the given width.</summary>
+    public static string DescribeRgb(int i, int width) =>
+        $"(x={i / 3 % width}, y={i / 3 / width}, channel {"RGB"[i % 3]})";
+
+    /// <summary>Names element i of a planar [3, H, W] array.</summary>
+    public static string DescribePlanar(int i, int width, int height) =>
+        $"(channel {"RGB"[i / (width * height)]}, y={i % (width * height) / width}, x={i % width})";
+}
