@@ -1,0 +1,125 @@
+// Image preprocessing: resize (PIL's separable, antialiased filters in its 8-bit fixed-point
+// arithmetic), crop and normalize, for a batch of same-sized RGB images (uint8, [B, H, W, 3]).
+// The resize is evaluated only inside the crop window, which gives the same pixels as resizing the
+// whole image and cropping afterwards.
+#include "common.cuh"
+
+#define E2A_FILTER_BILINEAR 0
+#define E2A_FILTER_BICUBIC 1
+#define E2A_PRECISION_BITS 22  // PIL: 32 - 8 bits per channel - 2
+#define E2A_MAX_TAPS 1024
+
+__device__ __forceinline__ double e2a_filter_support(int filter)
+{
+    return filter == E2A_FILTER_BICUBIC ? 2.0 : 1.0;
+}
+
+__device__ __forceinline__ double e2a_filter(int filter, double x)
+{
+    if (x < 0.0)
+        x = -x;
+    if (filter == E2A_FILTER_BICUBIC)
+    {
+        const double a = -0.5;
+        if (x < 1.0)
+            return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+        if (x < 2.0)
+            return (((x - 5.0) * x + 8.0) * x - 4.0) * a;
+        return 0.0;
+    }
+    return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+// PIL's coefficients for output position `out` of a resize from in_size to out_size: the first
+// input index and the tap count are returned, and the fixed-point taps are written to `taps`.
+__device__ int e2a_resize_taps(int filter, int in_size, int out_size, int out, int* first, int* taps)
+{
+    const double scale = (double)in_size / out_size;
+    const double filter_scale = scale < 1.0 ? 1.0 : scale;
+    const double support = e2a_filter_support(filter) * filter_scale;
+    const double center = (out + 0.5) * scale;
+    const double inverse = 1.0 / filter_scale;
+    int lo = (int)(center - support + 0.5);
+    if (lo < 0)
+        lo = 0;
+    int hi = (int)(center + support + 0.5);
+    if (hi > in_size)
+        hi = in_size;
+    int count = hi - lo;
+    if (count > E2A_MAX_TAPS)
+        count = E2A_MAX_TAPS;
+    double total = 0.0;
+    for (int t = 0; t < count; ++t)
+        total += e2a_filter(filter, (t + lo - center + 0.5) * inverse);
+    for (int t = 0; t < count; ++t)
+    {
+        double weight = e2a_filter(filter, (t + lo - center + 0.5) * inverse);
+        if (total != 0.0)
+            weight /= total;
+        taps[t] = weight < 0.0 ? (int)(-0.5 + weight * (1 << E2A_PRECISION_BITS))
+                               : (int)(0.5 + weight * (1 << E2A_PRECISION_BITS));
+    }
+    *first = lo;
+    return count;
+}
+
+__device__ __forceinline__ unsigned char e2a_clip8(int accumulator)
+{
+    const int value = accumulator >> E2A_PRECISION_BITS;
+    return (unsigned char)(value < 0 ? 0 : (value > 255 ? 255 : value));
+}
+
+// Pass 1 (horizontal): one block per (input row, image); threads over the crop window's columns.
+// Output: uint8 [B, H, out_width, 3] holding the resized columns crop_left .. crop_left + out_width - 1.
+extern "C" __global__ void resize_horizontal(const unsigned char* __restrict__ images, int height, int width,
+                                             int resized_width, int crop_left, int out_width, int filter,
+                                             unsigned char* __restrict__ columns)
+{
+    const int y = blockIdx.x;
+    const int image = blockIdx.y;
+    const unsigned char* row = images + (((long long)image * height + y) * width) * 3;
+    unsigned char* out_row = columns + (((long long)image * height + y) * out_width) * 3;
+    int taps[E2A_MAX_TAPS];
+    for (int x = threadIdx.x; x < out_width; x += blockDim.x)
+    {
+        int first = 0;
+        const int count = e2a_resize_taps(filter, width, resized_width, crop_left + x, &first, taps);
+        for (int channel = 0; channel < 3; ++channel)
+        {
+            int accumulator = 1 << (E2A_PRECISION_BITS - 1);
+            for (int t = 0; t < count; ++t)
+                accumulator += (int)row[(first + t) * 3 + channel] * taps[t];
+            out_row[x * 3 + channel] = e2a_clip8(accumulator);
+        }
+    }
+}
+
+// Pass 2 (vertical) + /255 + per-channel (v - mean) / std, written planar: float [B, 3, out_height, out_width].
+// One block per (output row, image).
+extern "C" __global__ void resize_vertical_normalize(const unsigned char* __restrict__ columns, int height, int out_width,
+                                                     int resized_height, int crop_top, int out_height, int filter,
+                                                     float mean_r, float mean_g, float mean_b,
+                                                     float std_r, float std_g, float std_b, float* __restrict__ pixels)
+{
+    const int y = blockIdx.x;
+    const int image = blockIdx.y;
+    __shared__ int taps[E2A_MAX_TAPS];
+    __shared__ int first;
+    __shared__ int count;
+    if (threadIdx.x == 0)
+        count = e2a_resize_taps(filter, height, resized_height, crop_top + y, &first, taps);
+    __syncthreads();
+    const unsigned char* source = columns + (long long)image * height * out_width * 3;
+    const float means[3] = {mean_r, mean_g, mean_b};
+    const float stds[3] = {std_r, std_g, std_b};
+    for (int x = threadIdx.x; x < out_width; x += blockDim.x)
+        for (int channel = 0; channel < 3; ++channel)
+        {
+            int accumulator = 1 << (E2A_PRECISION_BITS - 1);
+            for (int t = 0; t < count; ++t)
+                accumulator += (int)source[((long long)(first + t) * out_width + x) * 3 + channel] * taps[t];
+            // torchvision: ToTensor divides by 255 in float32, Normalize subtracts and divides in float32.
+            const float value = (float)e2a_clip8(accumulator) / 255.0f;
+            pixels[(((long long)image * 3 + channel) * out_height + y) * out_width + x] = (value - means[channel]) / stds[channel];
+        }
+}

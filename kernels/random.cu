@@ -1,0 +1,45 @@
+// Counter-based noise and the variational sampling of the CLIP-to-CLAP mapping.
+#include "common.cuh"
+#include "philox.cuh"
+
+// Raw Philox blocks for known-answer tests: input is `blocks` records of 6 words
+// (c0, c1, c2, c3, k0, k1); output is 4 words per record.
+extern "C" __global__ void philox_blocks(const unsigned int* __restrict__ input, unsigned int* __restrict__ output, int blocks)
+{
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= blocks)
+        return;
+    const unsigned int* in = input + 6 * i;
+    unsigned int c0 = in[0], c1 = in[1], c2 = in[2], c3 = in[3];
+    e2a_philox4x32_10(c0, c1, c2, c3, in[4], in[5]);
+    unsigned int* out = output + 4 * i;
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
+}
+
+// Fills out[i] with normal number (first_index + i) of (seed, stream).
+extern "C" __global__ void philox_normal_fill(float* __restrict__ out, long long count, unsigned long long seed,
+                                              unsigned long long stream, unsigned long long first_index)
+{
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
+        out[i] = e2a_philox_normal(seed, stream, first_index + (unsigned long long)i);
+}
+
+// Mean over `samples` draws of mu + eps * exp(0.5 * log_var) for a [rows, dim] pair of tensors.
+// Draw s of element e uses normal number s * rows * dim + e of (seed, stream), i.e. the draws are
+// laid out as an [samples, rows, dim] tensor.
+extern "C" __global__ void variational_mean(const float* __restrict__ mu, const float* __restrict__ log_var,
+                                            float* __restrict__ out, long long elements, int samples,
+                                            unsigned long long seed, unsigned long long stream)
+{
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < elements; e += (long long)gridDim.x * blockDim.x)
+    {
+        const double sigma = exp(0.5 * (double)log_var[e]);
+        double noise_sum = 0.0;
+        for (int s = 0; s < samples; ++s)
+            noise_sum += (double)e2a_philox_normal(seed, stream, (unsigned long long)s * (unsigned long long)elements + (unsigned long long)e);
+        out[e] = (float)((double)mu[e] + sigma * noise_sum / samples);
+    }
+}

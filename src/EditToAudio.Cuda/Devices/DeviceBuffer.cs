@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using EditToAudio.Cuda.Native;
+
+namespace EditToAudio.Cuda.Devices;
+
+/// <summary>Process-wide bookkeeping of device allocations, so tests can assert that nothing leaks.</summary>
+public static class DeviceMemory
+{
+    private static long liveBuffers;
+
+    /// <summary>Device buffers allocated and not yet freed, over the whole process.</summary>
+    public static long LiveBuffers => Interlocked.Read(ref liveBuffers);
+
+    internal static void OnAllocated() => Interlocked.Increment(ref liveBuffers);
+
+    internal static void OnFreed() => Interlocked.Decrement(ref liveBuffers);
+}
+
+/// <summary>A typed block of device memory owned by this object.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
+{
+    private readonly DeviceMemoryHandle memory;
+
+    internal DeviceBuffer(CudaContext context, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Context = context;
+        Length = length;
+        // cuMemAlloc refuses zero bytes; one element keeps empty buffers valid.
+        long bytes = Math.Max(length, 1) * Unsafe.SizeOf<T>();
+        CudaDriver.Check(CudaDriver.cuMemAlloc_v2(out ulong pointer, (nuint)bytes));
+        DeviceMemory.OnAllocated();
+        memory = new DeviceMemoryHandle(context.Handle, (IntPtr)pointer);
+    }
+
+    /// <summary>The owning context.</summary>
+    public CudaContext Context { get; }
+
+    /// <summary>Number of elements.</summary>
+    public long Length { get; }
+
+    /// <summary>Size in bytes.</summary>
+    public long SizeInBytes => Length * Unsafe.SizeOf<T>();
+
+    /// <summary>The device address (<c>CUdeviceptr</c>).</summary>
+    public ulong DevicePointer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(memory.IsClosed, this);
+            return (ulong)memory.DangerousGetHandle();
+        }
+    }
+
+    /// <summary>Queues a copy of <paramref name="source"/> (at most <see cref="Length"/> elements) into the buffer's start.</summary>
+    public unsafe void CopyFrom(ReadOnlySpan<T> source, CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(source.Length, Length, nameof(source));
+        if (source.IsEmpty)
+            return;
+        using (Context.Bind())
+        fixed (T* host = source)
+        {
+            // From pageable memory the driver stages the data before returning, so the span may be released afterwards.
+            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(DevicePointer, host, (nuint)(source.Length * sizeof(T)), stream.NativeHandle));
+        }
+    }
+
+    /// <summary>Copies the buffer's first <c>destination.Length</c> elements to the host, waiting for <paramref name="stream"/>.</summary>
+    public unsafe void CopyTo(Span<T> destination, CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, Length, nameof(destination));
+        if (destination.IsEmpty)
+            return;
+        using (Context.Bind())
+        fixed (T* host = destination)
+        {
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(host, DevicePointer, (nuint)(destination.Length * sizeof(T)), stream.NativeHandle));
+            CudaDriver.Check(CudaDriver.cuStreamSynchronize(stream.NativeHandle));
+        }
+    }
+
+    /// <summary>Copies the whole buffer to a new host array.</summary>
+    public T[] ToArray(CudaStream stream)
+    {
+        var values = new T[Length];
+        CopyTo(values, stream);
+        return values;
+    }
+
+    /// <summary>Queues a fill of the whole buffer with zero bytes.</summary>
+    public void Clear(CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using (Context.Bind())
+            CudaDriver.Check(CudaDriver.cuMemsetD8Async(DevicePointer, 0, (nuint)SizeInBytes, stream.NativeHandle));
+    }
+
+    /// <summary>Frees the memory.</summary>
+    public void Dispose() => memory.Dispose();
+}

@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Native;
+
+namespace EditToAudio.Cuda.Kernels;
+
+/// <summary>A loaded kernel image (cubin or PTX) in one context.</summary>
+public sealed class CudaModule : IDisposable
+{
+    private readonly CudaModuleHandle handle;
+    private readonly Dictionary<string, CudaKernel> functions = new(StringComparer.Ordinal);
+    private readonly Lock functionsLock = new();
+
+    private CudaModule(CudaContext context, CudaModuleHandle handle, string name)
+    {
+        Context = context;
+        this.handle = handle;
+        Name = name;
+    }
+
+    /// <summary>The owning context.</summary>
+    public CudaContext Context { get; }
+
+    /// <summary>The source file the module was built from.</summary>
+    public string Name { get; }
+
+    /// <summary>Loads <paramref name="image"/> into <paramref name="context"/>.</summary>
+    public static unsafe CudaModule Load(CudaContext context, string name, byte[] image)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(image);
+        using (context.Bind())
+        fixed (byte* data = image)
+        {
+            CudaDriver.Check(CudaDriver.cuModuleLoadData(out IntPtr module, data));
+            return new CudaModule(context, new CudaModuleHandle(context.Handle, module), name);
+        }
+    }
+
+    /// <summary>The <c>extern "C"</c> kernel named <paramref name="function"/>.</summary>
+    public CudaKernel Function(string function)
+    {
+        lock (functionsLock)
+        {
+            if (functions.TryGetValue(function, out CudaKernel? kernel))
+                return kernel;
+            using (Context.Bind())
+            {
+                CudaDriver.Check(CudaDriver.cuModuleGetFunction(out IntPtr pointer, handle.DangerousGetHandle(), function));
+                kernel = new CudaKernel(this, function, pointer);
+            }
+            functions.Add(function, kernel);
+            return kernel;
+        }
+    }
+
+    /// <summary>Unloads the module.</summary>
+    public void Dispose() => handle.Dispose();
+}
+
+/// <summary>One kernel function of a <see cref="CudaModule"/>.</summary>
+public sealed class CudaKernel
+{
+    private readonly IntPtr function;
+
+    internal CudaKernel(CudaModule module, string name, IntPtr function)
+    {
+        Module = module;
+        Name = name;
+        this.function = function;
+    }
+
+    /// <summary>The module holding the kernel.</summary>
+    public CudaModule Module { get; }
+
+    /// <summary>The kernel's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Queues the kernel on <paramref name="stream"/>.</summary>
+    /// <param name="grid">Blocks in x, y.</param>
+    /// <param name="block">Threads per block (x).</param>
+    /// <param name="sharedBytes">Dynamic shared memory in bytes.</param>
+    /// <param name="stream">The stream.</param>
+    /// <param name="arguments">The kernel's parameters, in order.</param>
+    public unsafe void Launch((int X, int Y) grid, int block, int sharedBytes, CudaStream stream, KernelArguments arguments)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (grid.X <= 0 || grid.Y <= 0)
+            return;
+        byte[] buffer = arguments.ToArray();
+        nuint size = (nuint)buffer.Length;
+        using (Module.Context.Bind())
+        fixed (byte* parameters = buffer)
+        {
+            // The argument block is passed packed through CU_LAUNCH_PARAM_BUFFER_POINTER.
+            void** extra = stackalloc void*[5];
+            extra[0] = (void*)CudaDriver.LaunchParamBufferPointer;
+            extra[1] = parameters;
+            extra[2] = (void*)CudaDriver.LaunchParamBufferSize;
+            extra[3] = &size;
+            extra[4] = (void*)CudaDriver.LaunchParamEnd;
+            CuResult status = CudaDriver.cuLaunchKernel(function, (uint)grid.X, (uint)grid.Y, 1, (uint)block, 1, 1,
+                (uint)sharedBytes, stream.NativeHandle, null, extra);
+            if (status != CuResult.Success)
+                throw CudaDriver.Error(status, $"cuLaunchKernel({Name}, grid=({grid.X},{grid.Y}), block={block})");
+        }
+    }
+}
+
+/// <summary>Kernel parameters packed with each value at its natural alignment, as the CUDA ABI lays them out.</summary>
+public sealed class KernelArguments
+{
+    private readonly List<byte> bytes = [];
+
+    /// <summary>Appends a device pointer.</summary>
+    public KernelArguments AddPointer(ulong value) => Append(value);
+
+    /// <summary>Appends a buffer's device pointer.</summary>
+    public KernelArguments AddBuffer<T>(DeviceBuffer<T> buffer) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return Append(buffer.DevicePointer);
+    }
+
+    /// <summary>Appends an <c>int</c>.</summary>
+    public KernelArguments AddInt32(int value) => Append(value);
+
+    /// <summary>Appends a <c>long long</c>.</summary>
+    public KernelArguments AddInt64(long value) => Append(value);
+
+    /// <summary>Appends an <c>unsigned long long</c>.</summary>
+    public KernelArguments AddUInt64(ulong value) => Append(value);
+
+    /// <summary>Appends a <c>float</c>.</summary>
+    public KernelArguments AddSingle(float value) => Append(value);
+
+    /// <summary>Appends a <c>double</c>.</summary>
+    public KernelArguments AddDouble(double value) => Append(value);
+
+    /// <summary>The packed block.</summary>
+    public byte[] ToArray() => [.. bytes];
+
+    private unsafe KernelArguments Append<T>(T value) where T : unmanaged
+    {
+        while (bytes.Count % sizeof(T) != 0)
+            bytes.Add(0);
+        bytes.AddRange(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+        return this;
+    }
+}

@@ -1,0 +1,293 @@
+using EditToAudio.Cuda.Devices;
+
+namespace EditToAudio.Cuda.Kernels;
+
+/// <summary>How a mask is lined up with CLIP's patch grid.</summary>
+public enum MaskAlignment
+{
+    /// <summary>The reference's rule: the whole mask stretched to 224×224, aspect ratio not kept.</summary>
+    Stretch,
+
+    /// <summary>The mask resized as CLIP resizes the image (shorter side 224), then the same center crop.</summary>
+    Crop,
+}
+
+/// <summary>The resampling filter of the image preprocessing.</summary>
+public enum ResizeFilter
+{
+    /// <summary>PIL's bilinear (triangle) filter.</summary>
+    Bilinear = 0,
+
+    /// <summary>PIL's bicubic filter (a = −0.5), CLIP's choice.</summary>
+    Bicubic = 1,
+}
+
+/// <summary>
+/// Typed launches of the engine's kernels. Each method validates its arguments, queues the kernel
+/// on <see cref="CudaContext.Stream"/> and returns without waiting.
+/// </summary>
+public sealed class EngineKernels
+{
+    /// <summary>Threads per block for every launch (the kernels' reductions assume a multiple of 32, and 256 for the patch grid).</summary>
+    public const int BlockSize = 256;
+
+    /// <summary>Tokens per CLIP image (CLS + 16×16 patches).</summary>
+    public const int Tokens = 257;
+
+    /// <summary>Patches per CLIP image.</summary>
+    public const int Patches = 256;
+
+    /// <summary>Width of a CLIP token.</summary>
+    public const int Width = 768;
+
+    private const int MaxGrid = 65535 * 16;
+
+    /// <summary>Wraps the modules of <paramref name="library"/>.</summary>
+    public EngineKernels(KernelLibrary library)
+    {
+        ArgumentNullException.ThrowIfNull(library);
+        Library = library;
+    }
+
+    /// <summary>The loaded modules.</summary>
+    public KernelLibrary Library { get; }
+
+    private CudaStream Stream => Library.Context.Stream;
+
+    /// <summary>Patch weights of <paramref name="count"/> byte masks (<c>[count, height, width]</c>, non-zero = inside) into <c>[count, 256]</c> pooled means and binary weights.</summary>
+    public void MaskPatchWeights(DeviceBuffer<byte> masks, int count, int height, int width, MaskAlignment alignment, float threshold,
+        DeviceBuffer<float> pooled, DeviceBuffer<float> weights)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        RequireLength(masks, (long)count * height * width);
+        RequireLength(pooled, (long)count * Patches);
+        RequireLength(weights, (long)count * Patches);
+        int resizedWidth = Editing.ClipGeometry.InputSize, resizedHeight = Editing.ClipGeometry.InputSize, left = 0, top = 0;
+        if (alignment == MaskAlignment.Crop)
+        {
+            var geometry = Editing.ClipGeometry.For(width, height);
+            (resizedWidth, resizedHeight, left, top) = (geometry.ResizedWidth, geometry.ResizedHeight, geometry.CropLeft, geometry.CropTop);
+        }
+        Library.Function("mask.cu", "mask_patch_weights").Launch((count, 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(masks).AddInt32(height).AddInt32(width).AddInt32(resizedHeight).AddInt32(resizedWidth)
+            .AddInt32(top).AddInt32(left).AddSingle(threshold).AddBuffer(pooled).AddBuffer(weights));
+    }
+
+    /// <summary>In-place L2 normalization of <paramref name="rows"/> rows of <paramref name="columns"/> floats.</summary>
+    public void NormalizeRows(DeviceBuffer<float> values, long rows, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        RequireLength(values, rows * columns);
+        Library.Function("edit.cu", "l2_normalize_rows").Launch(((int)Math.Min(rows, MaxGrid), 1), BlockSize, 0, Stream,
+            new KernelArguments().AddBuffer(values).AddInt64(rows).AddInt32(columns));
+    }
+
+    /// <summary>Selected-patch counts of the 2P edit items (suppress items first, then boost items).</summary>
+    public void CountSelected(DeviceBuffer<float> removeWeights, DeviceBuffer<float> addWeights, int pairs, DeviceBuffer<int> counts)
+    {
+        RequirePairs(removeWeights, addWeights, pairs);
+        RequireLength(counts, 2L * pairs);
+        Library.Function("edit.cu", "count_selected").Launch((Blocks(2L * pairs), 1), BlockSize, 0, Stream,
+            new KernelArguments().AddBuffer(removeWeights).AddBuffer(addWeights).AddInt32(pairs).AddBuffer(counts));
+    }
+
+    /// <summary>Rows [CLS; selected patches; zero rows] of every edit item into <c>[2P, rowCount, 768]</c> (float or double).</summary>
+    public void GatherRows<T>(DeviceBuffer<float> original, DeviceBuffer<float> edited, DeviceBuffer<float> removeWeights,
+        DeviceBuffer<float> addWeights, int pairs, int rowCount, DeviceBuffer<T> rows) where T : unmanaged
+    {
+        RequirePairs(removeWeights, addWeights, pairs);
+        RequireLength(original, (long)pairs * Tokens * Width);
+        RequireLength(edited, (long)pairs * Tokens * Width);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, Tokens);
+        RequireLength(rows, 2L * pairs * rowCount * Width);
+        Library.Function("edit.cu", PrecisionName<T>("gather_rows")).Launch((2 * pairs, 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(original).AddBuffer(edited).AddBuffer(removeWeights).AddBuffer(addWeights).AddInt32(pairs).AddInt32(rowCount).AddBuffer(rows));
+    }
+
+    /// <summary>
+    /// The edit of every item from its rows and the eigenvectors of their Gram matrix
+    /// (<c>[2P, n, n]</c>, column-major, ascending): <c>L2(Xᵀ(w + (s−1)U_k U_kᵀw))</c> into <c>[2P, 768]</c>.
+    /// </summary>
+    public void ReweightRows<T>(DeviceBuffer<T> rows, DeviceBuffer<T> eigenvectors, DeviceBuffer<int> counts, int pairs, int n, int k,
+        double suppressScale, double boostScale, DeviceBuffer<float> edits) where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        RequireLength(rows, 2L * pairs * n * Width);
+        RequireLength(eigenvectors, 2L * pairs * n * n);
+        RequireLength(counts, 2L * pairs);
+        RequireLength(edits, 2L * pairs * Width);
+        Library.Function("edit.cu", PrecisionName<T>("reweight_rows")).Launch((2 * pairs, 1), BlockSize, 2 * n * sizeof(double), Stream,
+            new KernelArguments().AddBuffer(rows).AddBuffer(eigenvectors).AddBuffer(counts).AddInt32(pairs).AddInt32(n).AddInt32(k)
+                .AddDouble(suppressScale).AddDouble(boostScale).AddBuffer(edits));
+    }
+
+    /// <summary>L2 of the mean edited-image patch token outside both masks, per pair, into <c>[P, 768]</c>.</summary>
+    public void BackgroundMean(DeviceBuffer<float> edited, DeviceBuffer<float> removeWeights, DeviceBuffer<float> addWeights, int pairs,
+        DeviceBuffer<float> background)
+    {
+        RequirePairs(removeWeights, addWeights, pairs);
+        RequireLength(edited, (long)pairs * Tokens * Width);
+        RequireLength(background, (long)pairs * Width);
+        Library.Function("edit.cu", "background_mean").Launch((pairs, 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(edited).AddBuffer(removeWeights).AddBuffer(addWeights).AddInt32(pairs).AddBuffer(background));
+    }
+
+    /// <summary><c>L2(a·suppressed + b·boosted + g·background)</c> per pair, into <c>[P, 768]</c>.</summary>
+    public void Combine(DeviceBuffer<float> edits, DeviceBuffer<float> background, int pairs, double a, double b, double g,
+        DeviceBuffer<float> embeddings)
+    {
+        RequireLength(edits, 2L * pairs * Width);
+        RequireLength(background, (long)pairs * Width);
+        RequireLength(embeddings, (long)pairs * Width);
+        Library.Function("edit.cu", "combine_edit").Launch((pairs, 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(edits).AddBuffer(background).AddInt32(pairs).AddDouble(a).AddDouble(b).AddDouble(g).AddBuffer(embeddings));
+    }
+
+    /// <summary>Raw Philox4x32-10 blocks: 6 input words (counter, key) per block, 4 output words.</summary>
+    public void PhiloxBlocks(DeviceBuffer<uint> input, DeviceBuffer<uint> output, int blocks)
+    {
+        RequireLength(input, 6L * blocks);
+        RequireLength(output, 4L * blocks);
+        Library.Function("random.cu", "philox_blocks").Launch((Blocks(blocks), 1), BlockSize, 0, Stream,
+            new KernelArguments().AddBuffer(input).AddBuffer(output).AddInt32(blocks));
+    }
+
+    /// <summary>Normals number <paramref name="firstIndex"/>… of (<paramref name="seed"/>, <paramref name="stream"/>) into <paramref name="output"/>.</summary>
+    public void PhiloxNormals(DeviceBuffer<float> output, long count, ulong seed, ulong stream, ulong firstIndex = 0)
+    {
+        RequireLength(output, count);
+        Library.Function("random.cu", "philox_normal_fill").Launch((Blocks(count), 1), BlockSize, 0, Stream,
+            new KernelArguments().AddBuffer(output).AddInt64(count).AddUInt64(seed).AddUInt64(stream).AddUInt64(firstIndex));
+    }
+
+    /// <summary>Mean over <paramref name="samples"/> draws of <c>μ + ε·exp(½·log σ²)</c>, elementwise over <paramref name="elements"/> values.</summary>
+    public void VariationalMean(DeviceBuffer<float> mu, DeviceBuffer<float> logVariance, DeviceBuffer<float> output, long elements, int samples,
+        ulong seed, ulong stream)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        RequireLength(mu, elements);
+        RequireLength(logVariance, elements);
+        RequireLength(output, elements);
+        Library.Function("random.cu", "variational_mean").Launch((Blocks(elements), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(mu).AddBuffer(logVariance).AddBuffer(output).AddInt64(elements).AddInt32(samples).AddUInt64(seed).AddUInt64(stream));
+    }
+
+    /// <summary>
+    /// One guided DDIM step (AudioLDM v1) into <paramref name="next"/>, then the sampler's clip to ±10
+    /// when any value exceeds 100. <paramref name="overflow"/> (one int) is cleared and set on the stream.
+    /// </summary>
+    public void DdimStep(DeviceBuffer<float> latent, DeviceBuffer<float> epsUnconditional, DeviceBuffer<float> epsConditional,
+        DeviceBuffer<float> next, DeviceBuffer<int> overflow, long count, DdimStepParameters step)
+    {
+        ArgumentNullException.ThrowIfNull(overflow);
+        RequireLength(latent, count);
+        RequireLength(epsUnconditional, count);
+        RequireLength(epsConditional, count);
+        RequireLength(next, count);
+        RequireLength(overflow, 1);
+        step.Validate();
+        overflow.Clear(Stream);
+        Library.Function("diffusion.cu", "ddim_guided_step").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(latent).AddBuffer(epsUnconditional).AddBuffer(epsConditional).AddBuffer(next).AddBuffer(overflow).AddInt64(count)
+            .AddDouble(step.Guidance).AddDouble(step.AlphaT).AddDouble(step.AlphaPrevious).AddDouble(step.Eta).AddUInt64(step.Seed).AddUInt64(step.Stream));
+        Library.Function("diffusion.cu", "ddim_clip_if_overflow").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(next).AddBuffer(overflow).AddInt64(count).AddSingle(10f));
+    }
+
+    /// <summary>
+    /// PIL-exact resize (8-bit fixed point, horizontal then vertical pass) of <paramref name="count"/> RGB images
+    /// (<c>[count, height, width, 3]</c> bytes) to <paramref name="geometry"/>'s size, crop, /255 and per-channel normalize into
+    /// planar <c>[count, 3, outHeight, outWidth]</c>. <paramref name="columns"/> is scratch of <c>count·height·outWidth·3</c> bytes.
+    /// </summary>
+    public void ResizeCropNormalize(DeviceBuffer<byte> images, int count, int height, int width, ImageGeometry geometry, ResizeFilter filter,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> std, DeviceBuffer<byte> columns, DeviceBuffer<float> pixels)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        geometry.Validate(width, height);
+        if (mean.Length != 3 || std.Length != 3)
+            throw new ArgumentException("mean and std need one value per RGB channel");
+        RequireLength(images, (long)count * height * width * 3);
+        RequireLength(columns, (long)count * height * geometry.OutputWidth * 3);
+        RequireLength(pixels, (long)count * 3 * geometry.OutputHeight * geometry.OutputWidth);
+        Library.Function("image.cu", "resize_horizontal").Launch((height, count), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(images).AddInt32(height).AddInt32(width).AddInt32(geometry.ResizedWidth).AddInt32(geometry.CropLeft)
+            .AddInt32(geometry.OutputWidth).AddInt32((int)filter).AddBuffer(columns));
+        Library.Function("image.cu", "resize_vertical_normalize").Launch((geometry.OutputHeight, count), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(columns).AddInt32(height).AddInt32(geometry.OutputWidth).AddInt32(geometry.ResizedHeight).AddInt32(geometry.CropTop)
+            .AddInt32(geometry.OutputHeight).AddInt32((int)filter)
+            .AddSingle(mean[0]).AddSingle(mean[1]).AddSingle(mean[2]).AddSingle(std[0]).AddSingle(std[1]).AddSingle(std[2]).AddBuffer(pixels));
+    }
+
+    private static int Blocks(long count) => (int)Math.Clamp((count + BlockSize - 1) / BlockSize, 1, MaxGrid);
+
+    private static string PrecisionName<T>(string kernel) => typeof(T) == typeof(float) ? kernel + "_f32"
+        : typeof(T) == typeof(double) ? kernel + "_f64"
+        : throw new NotSupportedException($"{kernel} exists for float and double, not {typeof(T).Name}");
+
+    private static void RequirePairs(DeviceBuffer<float> removeWeights, DeviceBuffer<float> addWeights, int pairs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pairs, 0);
+        RequireLength(removeWeights, (long)pairs * Patches);
+        RequireLength(addWeights, (long)pairs * Patches);
+    }
+
+    private static void RequireLength<T>(DeviceBuffer<T> buffer, long needed, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(buffer))] string name = "")
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(buffer, name);
+        if (buffer.Length < needed)
+            throw new ArgumentException($"{name} holds {buffer.Length} elements but {needed} are needed", name);
+    }
+}
+
+/// <summary>The scalars of one DDIM step.</summary>
+/// <param name="AlphaT">ᾱ at the current timestep.</param>
+/// <param name="AlphaPrevious">ᾱ at the previous timestep (ᾱ[0] for the first step).</param>
+/// <param name="Eta">DDIM's eta (1 in AudioLDM: stochastic).</param>
+/// <param name="Guidance">Classifier-free guidance scale.</param>
+/// <param name="Seed">Philox seed of the noise.</param>
+/// <param name="Stream">Philox stream of this step's noise.</param>
+public readonly record struct DdimStepParameters(double AlphaT, double AlphaPrevious, double Eta, double Guidance, ulong Seed, ulong Stream)
+{
+    internal void Validate()
+    {
+        if (!(AlphaT > 0 && AlphaT < 1) || !(AlphaPrevious > 0 && AlphaPrevious < 1))
+            throw new ArgumentOutOfRangeException(nameof(AlphaT), $"alphas must lie in (0, 1): a_t={AlphaT}, a_prev={AlphaPrevious}");
+        ArgumentOutOfRangeException.ThrowIfNegative(Eta);
+    }
+}
+
+/// <summary>Where an image is resized to and which window is kept.</summary>
+/// <param name="ResizedWidth">Width of the (virtual) resized image.</param>
+/// <param name="ResizedHeight">Height of the resized image.</param>
+/// <param name="CropLeft">Left column of the kept window.</param>
+/// <param name="CropTop">Top row of the kept window.</param>
+/// <param name="OutputWidth">Window width.</param>
+/// <param name="OutputHeight">Window height.</param>
+public sealed record ImageGeometry(int ResizedWidth, int ResizedHeight, int CropLeft, int CropTop, int OutputWidth, int OutputHeight)
+{
+    /// <summary>CLIP's geometry: shorter side to 224, centered 224×224 crop.</summary>
+    public static ImageGeometry Clip(int width, int height)
+    {
+        var g = Editing.ClipGeometry.For(width, height);
+        return new ImageGeometry(g.ResizedWidth, g.ResizedHeight, g.CropLeft, g.CropTop, Editing.ClipGeometry.InputSize, Editing.ClipGeometry.InputSize);
+    }
+
+    /// <summary>A plain resize to <paramref name="size"/>×<paramref name="size"/> ignoring the aspect ratio (SAM2's rule).</summary>
+    public static ImageGeometry Stretch(int size) => new(size, size, 0, 0, size, size);
+
+    internal void Validate(int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (CropLeft < 0 || CropTop < 0 || CropLeft + OutputWidth > ResizedWidth || CropTop + OutputHeight > ResizedHeight || OutputWidth < 1 || OutputHeight < 1)
+            throw new ArgumentException($"crop window {OutputWidth}x{OutputHeight} at ({CropLeft},{CropTop}) does not fit the resized {ResizedWidth}x{ResizedHeight} image");
+        // The kernels hold at most 1024 filter taps: 2 * support * scale must stay below it.
+        double scale = Math.Max((double)width / ResizedWidth, (double)height / ResizedHeight);
+        if (4 * Math.Max(scale, 1) + 2 > 1024)
+            throw new ArgumentException($"downscaling {width}x{height} to {ResizedWidth}x{ResizedHeight} needs more filter taps than the kernel holds (1024)");
+    }
+}

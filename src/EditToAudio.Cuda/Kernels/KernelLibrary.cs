@@ -1,0 +1,67 @@
+using EditToAudio.Cuda.Compilation;
+using EditToAudio.Cuda.Devices;
+
+namespace EditToAudio.Cuda.Kernels;
+
+/// <summary>
+/// The engine's kernel modules in one context: each file is compiled (or read from the disk cache)
+/// for the device's SM on first use and loaded once.
+/// </summary>
+public sealed class KernelLibrary : IDisposable
+{
+    private readonly CachedKernelCompiler compiler;
+    private readonly Dictionary<string, CudaModule> modules = new(StringComparer.Ordinal);
+    private readonly Lock modulesLock = new();
+
+    /// <summary>Creates the library for <paramref name="context"/>.</summary>
+    /// <param name="context">The context to load modules into.</param>
+    /// <param name="compiler">NVRTC.</param>
+    /// <param name="cache">The disk cache; null to always compile.</param>
+    public KernelLibrary(CudaContext context, NvrtcCompiler compiler, KernelCache? cache)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(compiler);
+        Context = context;
+        this.compiler = new CachedKernelCompiler(compiler, cache);
+        Target = compiler.TargetFor(context.Device.Architecture);
+    }
+
+    /// <summary>The context.</summary>
+    public CudaContext Context { get; }
+
+    /// <summary>What the kernels are compiled for.</summary>
+    public KernelTarget Target { get; }
+
+    /// <summary>Files compiled in this process (the rest came from the cache).</summary>
+    public int CompiledCount { get; private set; }
+
+    /// <summary>The kernel <paramref name="function"/> of file <paramref name="file"/> (e.g. "edit.cu").</summary>
+    public CudaKernel Function(string file, string function) => Module(file).Function(function);
+
+    /// <summary>The loaded module for <paramref name="file"/>.</summary>
+    public CudaModule Module(string file)
+    {
+        lock (modulesLock)
+        {
+            if (modules.TryGetValue(file, out CudaModule? module))
+                return module;
+            KernelImage image = compiler.GetImage(KernelSources.Get(file), Target, null, out bool fromCache);
+            if (!fromCache)
+                CompiledCount++;
+            module = CudaModule.Load(Context, file, image.Data);
+            modules.Add(file, module);
+            return module;
+        }
+    }
+
+    /// <summary>Unloads every module.</summary>
+    public void Dispose()
+    {
+        lock (modulesLock)
+        {
+            foreach (CudaModule module in modules.Values)
+                module.Dispose();
+            modules.Clear();
+        }
+    }
+}

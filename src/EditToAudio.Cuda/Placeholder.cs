@@ -1,3 +1,0 @@
-namespace EditToAudio.Cuda;
-
-internal static class CudaAssembly;

@@ -1,0 +1,296 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace EditToAudio.Cuda.Tests.References;
+
+/// <summary>
+/// Straightforward float64 implementations of the formulas in the design brief, written for the
+/// tests only (independent of the kernels): the literal full-SVD edit, PyTorch's bilinear resize
+/// and average pooling, PIL's fixed-point resampling, Philox and the DDIM step.
+/// </summary>
+internal static class Float64Reference
+{
+    public const int Tokens = 257;
+    public const int Patches = 256;
+    public const int Width = 768;
+
+    // ---- Philox4x32-10 ----
+
+    public static uint[] Philox(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
+    {
+        uint[] c = [c0, c1, c2, c3];
+        for (int round = 0; round < 10; round++)
+        {
+            ulong p0 = 0xD2511F53UL * c[0];
+            ulong p1 = 0xCD9E8D57UL * c[2];
+            c = [(uint)(p1 >> 32) ^ c[1] ^ k0, (uint)p1, (uint)(p0 >> 32) ^ c[3] ^ k1, (uint)p0];
+            k0 += 0x9E3779B9;
+            k1 += 0xBB67AE85;
+        }
+        return c;
+    }
+
+    public static float Normal(ulong seed, ulong stream, ulong index)
+    {
+        ulong block = index / 4;
+        uint[] words = Philox((uint)block, (uint)(block >> 32), (uint)stream, (uint)(stream >> 32), (uint)seed, (uint)(seed >> 32));
+        int pair = (int)(index % 4) / 2;
+        double u0 = ((words[2 * pair] >> 8) + 0.5) / 16777216.0;
+        double u1 = ((words[2 * pair + 1] >> 8) + 0.5) / 16777216.0;
+        double radius = Math.Sqrt(-2 * Math.Log(u0));
+        double theta = 2 * Math.PI * u1;
+        return (float)(index % 2 == 0 ? radius * Math.Cos(theta) : radius * Math.Sin(theta));
+    }
+
+    // ---- Masks -> patch weights ----
+
+    /// <summary>PyTorch F.interpolate(bilinear, align_corners=False) of a 0/1 mask to outH×outW.</summary>
+    public static double[,] ResizeBilinear(byte[] mask, int height, int width, int outHeight, int outWidth)
+    {
+        var result = new double[outHeight, outWidth];
+        for (int y = 0; y < outHeight; y++)
+        {
+            (int y0, int y1, double ly) = Source(y, height, outHeight);
+            for (int x = 0; x < outWidth; x++)
+            {
+                (int x0, int x1, double lx) = Source(x, width, outWidth);
+                double At(int yy, int xx) => mask[yy * width + xx] != 0 ? 1 : 0;
+                result[y, x] = (1 - ly) * ((1 - lx) * At(y0, x0) + lx * At(y0, x1)) + ly * ((1 - lx) * At(y1, x0) + lx * At(y1, x1));
+            }
+        }
+        return result;
+
+        static (int Low, int High, double Lambda) Source(int destination, int inSize, int outSize)
+        {
+            double source = Math.Max((destination + 0.5) * inSize / outSize - 0.5, 0);
+            int low = (int)Math.Floor(source);
+            return (low, Math.Min(low + 1, inSize - 1), source - low);
+        }
+    }
+
+    /// <summary>Pooled patch means and binary weights; crop = false is the reference's stretch rule.</summary>
+    public static (double[] Pooled, float[] Weights) PatchWeights(byte[] mask, int height, int width, bool crop, double threshold = 0.5)
+    {
+        int resizedHeight = 224, resizedWidth = 224, top = 0, left = 0;
+        if (crop)
+        {
+            // Shorter side to 224, longer int(224 * L / S), centered crop with round-half-even offsets.
+            if (width <= height)
+            {
+                resizedWidth = 224;
+                resizedHeight = (int)(224L * height / width);
+            }
+            else
+            {
+                resizedHeight = 224;
+                resizedWidth = (int)(224L * width / height);
+            }
+            top = (int)Math.Round((resizedHeight - 224) / 2.0, MidpointRounding.ToEven);
+            left = (int)Math.Round((resizedWidth - 224) / 2.0, MidpointRounding.ToEven);
+        }
+        double[,] resized = ResizeBilinear(mask, height, width, resizedHeight, resizedWidth);
+        var pooled = new double[Patches];
+        var weights = new float[Patches];
+        for (int p = 0; p < Patches; p++)
+        {
+            double sum = 0;
+            for (int dy = 0; dy < 14; dy++)
+                for (int dx = 0; dx < 14; dx++)
+                    sum += resized[top + p / 16 * 14 + dy, left + p % 16 * 14 + dx];
+            pooled[p] = sum / 196;
+            weights[p] = pooled[p] >= threshold ? 1 : 0;
+        }
+        return (pooled, weights);
+    }
+
+    // ---- The edit ----
+
+    public static double[] Normalize(ReadOnlySpan<double> v)
+    {
+        double norm = 0;
+        foreach (double x in v)
+            norm += x * x;
+        norm = Math.Max(Math.Sqrt(norm), 1e-12);
+        double[] result = new double[v.Length];
+        for (int i = 0; i < v.Length; i++)
+            result[i] = v[i] / norm;
+        return result;
+    }
+
+    /// <summary>Tokens [257, 768] of one image, each row L2-normalized, in float64.</summary>
+    public static double[][] NormalizedTokens(ReadOnlySpan<float> tokens)
+    {
+        var rows = new double[Tokens][];
+        for (int t = 0; t < Tokens; t++)
+        {
+            var row = new double[Width];
+            for (int c = 0; c < Width; c++)
+                row[c] = tokens[t * Width + c];
+            rows[t] = Normalize(row);
+        }
+        return rows;
+    }
+
+    /// <summary>The reference svd_edit: full thin SVD of [CLS; selected], top k' singular values times s, weighted mean of X', L2.</summary>
+    public static double[] SvdEdit(double[][] tokens, ReadOnlySpan<float> weights, int k, double scale)
+    {
+        var rows = new List<double[]> { tokens[0] };
+        for (int p = 0; p < Patches; p++)
+        {
+            if (weights[p] > 0.5)
+                rows.Add(tokens[1 + p]);
+        }
+        if (rows.Count == 1)
+            return new double[Width];
+        Matrix<double> x = Matrix<double>.Build.DenseOfRowArrays(rows);
+        var svd = x.Svd(computeVectors: true);
+        int rank = Math.Min(rows.Count, Width);
+        Matrix<double> u = svd.U.SubMatrix(0, rows.Count, 0, rank);
+        Matrix<double> vt = svd.VT.SubMatrix(0, rank, 0, Width);
+        var sigma = Matrix<double>.Build.Dense(rank, rank);
+        int top = Math.Min(k, rows.Count);
+        for (int i = 0; i < rank; i++)
+            sigma[i, i] = svd.S[i] * (i < top ? scale : 1);
+        Matrix<double> edited = u * sigma * vt;
+        double[] mean = new double[Width];
+        for (int r = 0; r < rows.Count; r++)
+            for (int c = 0; c < Width; c++)
+                mean[c] += edited[r, c] / rows.Count;
+        return Normalize(mean);
+    }
+
+    public static double[] Background(double[][] editedTokens, ReadOnlySpan<float> removeWeights, ReadOnlySpan<float> addWeights)
+    {
+        double[] mean = new double[Width];
+        int count = 0;
+        for (int p = 0; p < Patches; p++)
+        {
+            if ((1 - removeWeights[p]) * (1 - addWeights[p]) > 0.5)
+            {
+                count++;
+                for (int c = 0; c < Width; c++)
+                    mean[c] += editedTokens[1 + p][c];
+            }
+        }
+        if (count == 0)
+            return mean;
+        for (int c = 0; c < Width; c++)
+            mean[c] /= count;
+        return Normalize(mean);
+    }
+
+    public static double[] Combine(double[] suppressed, double[] boosted, double[] background, double a, double b, double g)
+    {
+        double[] sum = new double[Width];
+        for (int c = 0; c < Width; c++)
+            sum[c] = a * suppressed[c] + b * boosted[c] + g * background[c];
+        return Normalize(sum);
+    }
+
+    // ---- Sampling ----
+
+    public static double[] VariationalMean(float[] mu, float[] logVariance, int samples, ulong seed, ulong stream)
+    {
+        var result = new double[mu.Length];
+        for (int e = 0; e < mu.Length; e++)
+        {
+            double sigma = Math.Exp(0.5 * logVariance[e]);
+            double sum = 0;
+            for (int s = 0; s < samples; s++)
+                sum += mu[e] + Normal(seed, stream, (ulong)s * (ulong)mu.Length + (ulong)e) * sigma;
+            result[e] = sum / samples;
+        }
+        return result;
+    }
+
+    public static double[] DdimStep(float[] x, float[] epsUncond, float[] epsCond, double guidance, double alphaT, double alphaPrev, double eta,
+        ulong seed, ulong stream)
+    {
+        double sigma = eta * Math.Sqrt((1 - alphaPrev) / (1 - alphaT)) * Math.Sqrt(1 - alphaT / alphaPrev);
+        var next = new double[x.Length];
+        bool overflow = false;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double eps = epsUncond[i] + guidance * (epsCond[i] - (double)epsUncond[i]);
+            double x0 = (x[i] - Math.Sqrt(1 - alphaT) * eps) / Math.Sqrt(alphaT);
+            next[i] = Math.Sqrt(alphaPrev) * x0 + Math.Sqrt(1 - alphaPrev - sigma * sigma) * eps + sigma * Normal(seed, stream, (ulong)i);
+            overflow |= Math.Abs(next[i]) > 100;
+        }
+        if (overflow)
+        {
+            for (int i = 0; i < next.Length; i++)
+                next[i] = Math.Clamp(next[i], -10, 10);
+        }
+        return next;
+    }
+
+    // ---- PIL resampling (8-bit fixed point), crop, normalize ----
+
+    private static double Bicubic(double x)
+    {
+        const double a = -0.5;
+        x = Math.Abs(x);
+        return x < 1 ? ((a + 2) * x - (a + 3)) * x * x + 1 : x < 2 ? (((x - 5) * x + 8) * x - 4) * a : 0;
+    }
+
+    private static double Triangle(double x) => Math.Abs(x) < 1 ? 1 - Math.Abs(x) : 0;
+
+    private static (int First, int[] Taps) Coefficients(bool bicubic, int inSize, int outSize, int index)
+    {
+        double scale = (double)inSize / outSize;
+        double filterScale = Math.Max(scale, 1);
+        double support = (bicubic ? 2.0 : 1.0) * filterScale;
+        double center = (index + 0.5) * scale;
+        int first = Math.Max((int)(center - support + 0.5), 0);
+        int last = Math.Min((int)(center + support + 0.5), inSize);
+        double[] weights = new double[last - first];
+        for (int t = 0; t < weights.Length; t++)
+        {
+            double argument = (t + first - center + 0.5) / filterScale;
+            weights[t] = bicubic ? Bicubic(argument) : Triangle(argument);
+        }
+        double total = weights.Sum();
+        int[] taps = new int[weights.Length];
+        for (int t = 0; t < taps.Length; t++)
+        {
+            double w = total != 0 ? weights[t] / total : weights[t];
+            taps[t] = w < 0 ? (int)(-0.5 + w * (1 << 22)) : (int)(0.5 + w * (1 << 22));
+        }
+        return (first, taps);
+    }
+
+    private static byte Clip8(int accumulator) => (byte)Math.Clamp(accumulator >> 22, 0, 255);
+
+    /// <summary>PIL resize (horizontal then vertical pass, uint8 between) to resizedW×resizedH, crop, /255, normalize; planar output.</summary>
+    public static float[] ResizeCropNormalize(byte[] image, int height, int width, int resizedWidth, int resizedHeight, int left, int top,
+        int outWidth, int outHeight, bool bicubic, float[] mean, float[] std)
+    {
+        var columns = new byte[height, outWidth, 3];
+        for (int x = 0; x < outWidth; x++)
+        {
+            (int first, int[] taps) = Coefficients(bicubic, width, resizedWidth, left + x);
+            for (int y = 0; y < height; y++)
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    int accumulator = 1 << 21;
+                    for (int t = 0; t < taps.Length; t++)
+                        accumulator += image[(y * width + first + t) * 3 + ch] * taps[t];
+                    columns[y, x, ch] = Clip8(accumulator);
+                }
+        }
+        var output = new float[3 * outHeight * outWidth];
+        for (int y = 0; y < outHeight; y++)
+        {
+            (int first, int[] taps) = Coefficients(bicubic, height, resizedHeight, top + y);
+            for (int x = 0; x < outWidth; x++)
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    int accumulator = 1 << 21;
+                    for (int t = 0; t < taps.Length; t++)
+                        accumulator += columns[first + t, x, ch] * taps[t];
+                    float value = Clip8(accumulator) / 255f;
+                    output[(ch * outHeight + y) * outWidth + x] = (value - mean[ch]) / std[ch];
+                }
+        }
+        return output;
+    }
+}

@@ -1,7 +1,0 @@
-namespace EditToAudio.Cuda.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Skips_without_gpu() => Assert.Skip("no GPU");
-}
