@@ -27,7 +27,9 @@ namespace EditToAudio.Images;
 /// before decoding, because ImageSharp fills a truncated GIF, BMP or WebP with black.</para>
 /// <para>EXIF orientation is applied, so width and height are those of the displayed image.
 /// Alpha is dropped, not composited: a pixel keeps its stored color whatever its opacity, as
-/// Pillow's <c>convert("RGB")</c> does.</para>
+/// Pillow's <c>convert("RGB")</c> does. One exception: ImageSharp does not keep the palette color
+/// of a GIF's transparent index, so transparent GIF pixels come out black (Pillow gives the
+/// palette color). 16-bit channels keep their high byte, as in Pillow.</para>
 /// </remarks>
 public static class ImageLoader
 {
@@ -165,10 +167,21 @@ public static class ImageLoader
             throw new ImageLoadException(source, ImageLoadFailure.Corrupt, truncation);
         }
 
-        Image<Rgb24> image;
+        // 16 bits per channel: keep the high byte, as Pillow does (ImageSharp would round).
+        return info.PixelType?.BitsPerPixel > 32
+            ? DecodePixels<Rgba64>(bytes, configuration, source, format, limits, HighBytes)
+            : DecodePixels<Rgb24>(bytes, configuration, source, format, limits, static (image, rgb) => image.CopyPixelDataTo(rgb));
+    }
+
+    private static RgbImage DecodePixels<TPixel>(
+        byte[] bytes, Configuration configuration, string source, IImageFormat format, ImageLimits limits,
+        Action<Image<TPixel>, byte[]> toRgb)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        Image<TPixel> image;
         try
         {
-            image = Image.Load<Rgb24>(configuration, bytes);
+            image = Image.Load<TPixel>(configuration, bytes);
         }
         catch (Exception ex) when (IsDecoderFailure(ex))
         {
@@ -188,11 +201,27 @@ public static class ImageLoader
                 throw new ImageLoadException(source, ImageLoadFailure.Corrupt,
                     $"its EXIF orientation cannot be applied ({ex.GetType().Name}: {ex.Message})", ex);
             }
-            byte[] pixels = new byte[3L * image.Width * image.Height];
-            image.CopyPixelDataTo(pixels);
-            return new RgbImage(image.Width, image.Height, pixels, source);
+            byte[] rgb = new byte[3L * image.Width * image.Height];
+            toRgb(image, rgb);
+            return new RgbImage(image.Width, image.Height, rgb, source);
         }
     }
+
+    private static void HighBytes(Image<Rgba64> image, byte[] rgb) =>
+        image.ProcessPixelRows(accessor =>
+        {
+            for (int y = 0; y < accessor.Height; y++)
+            {
+                Span<Rgba64> row = accessor.GetRowSpan(y);
+                int o = 3 * y * accessor.Width;
+                foreach (Rgba64 pixel in row)
+                {
+                    rgb[o++] = (byte)(pixel.R >> 8);
+                    rgb[o++] = (byte)(pixel.G >> 8);
+                    rgb[o++] = (byte)(pixel.B >> 8);
+                }
+            }
+        });
 
     private static void CheckPixelCount(string source, IImageFormat format, int width, int height, ImageLimits limits)
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using EditToAudio.Images;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -54,6 +55,24 @@ public sealed class ImageLoaderTests : IDisposable
         // The RGBA file's color channels are the formula pattern under alpha from 0 to 255.
         RgbImage image = ImageLoader.Load(TestImages.DataFile("portrait_rgba_180x260.png"));
         AssertSamePixels(TestImages.Formula(180, 260).Pixels, image, "RGBA PNG color channels");
+    }
+
+    [Fact]
+    public void Sixteen_bit_channels_keep_their_high_byte_as_in_pillow()
+    {
+        var random = new Random(16);
+        var wide = new Rgb48[5 * 3];
+        for (int i = 0; i < wide.Length; i++)
+        {
+            wide[i] = new Rgb48((ushort)random.Next(65536), (ushort)random.Next(65536), (ushort)random.Next(65536));
+        }
+        using var encoded = Image.LoadPixelData<Rgb48>(wide, 5, 3);
+        using var bytes = new MemoryStream();
+        encoded.SaveAsPng(bytes, new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Rgb });
+        bytes.Position = 0;
+        RgbImage image = ImageLoader.Load(bytes, "deep.png");
+        byte[] expected = wide.SelectMany(p => new[] { (byte)(p.R >> 8), (byte)(p.G >> 8), (byte)(p.B >> 8) }).ToArray();
+        AssertSamePixels(expected, image, "16-bit PNG");
     }
 
     [Fact]
