@@ -53,3 +53,17 @@ public class NetworkSetTests
         Assert.Contains("vocoder: input mel: expected float [N,64,4T]", error.Message, StringComparison.Ordinal);
     }
 }
+
+public class CancellationTests
+{
+    [Fact]
+    public void Stages_stop_on_a_cancelled_token()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var networks = SyntheticSet.Networks;
+        Assert.ThrowsAny<OperationCanceledException>(() => new ClipTokenEncoder(networks).Encode(new float[ClipTokenEncoder.PixelsPerImage], cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new Ssv2aMapper(networks).Map(new float[768], 42, cancellationToken: cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new Segmenter(networks).Encode(new float[3 * 1024 * 1024], 10, 10, cancelled.Token));
+    }
+}
