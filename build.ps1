@@ -3,7 +3,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'bench', 'edit', 'samples', 'clean', 'help')]
+    [ValidateSet('build', 'test', 'bench', 'edit', 'samples', 'models', 'clean', 'help')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -41,6 +41,7 @@ switch ($Task) {
         # Regenerates the bundled sample arrays with NumPy (Debian: python3-numpy).
         Invoke-Checked python3 @('scripts/make_sample_arrays.py', 'samples/edit')
     }
+    'models' { Invoke-Checked dotnet @('run', '-c', $Configuration, '--project', $cli, '--', 'models', 'generate', 'models/synthetic') }
     'clean' { Remove-Item -Recurse -Force -ErrorAction SilentlyContinue artifacts, demo-output }
     'help' { Get-Help $PSCommandPath -Detailed }
 }

@@ -6,7 +6,7 @@ namespace EditToAudio.Networks;
 /// <summary>
 /// CLIP ViT-L/14 tokens: the network returns [B,257,768] (ln_post and proj on every token); the
 /// engine L2-normalizes each token. Token 0 is CLS (normalized, it is the image's CLIP embedding);
-/// tokens 1..256 are the 16×16 patch grid, row-major.
+/// tokens 1..256 are the 16×16 patch grid, row-major. Thread-safe.
 /// </summary>
 public sealed class ClipTokenEncoder
 {

@@ -69,7 +69,7 @@ public sealed record SegmentationResult(byte[] Mask, int Width, int Height, floa
 /// SAM2 point-prompted segmentation: the encoder runs once per image (<see cref="Encode"/>), the
 /// decoder once per prompt (<see cref="Segment(Sam2ImageEmbedding, IReadOnlyList{PromptPoint}, MaskSelection, CancellationToken)"/>).
 /// The chosen low-resolution logits are upsampled bilinearly (align_corners=False) straight to
-/// H×W and thresholded at 0, as SAM2's predictor does.
+/// H×W and thresholded at 0, as SAM2's predictor does. Thread-safe: it holds no state besides the sessions.
 /// </summary>
 public sealed class Segmenter
 {

@@ -10,7 +10,7 @@ namespace EditToAudio.Networks;
 /// same on the fold; the mean of its draws is L2-normalized into the CLAP embedding. Noise ε for
 /// item i of a call comes from Philox4x32 with the run's seed and stream
 /// (stage = manifold or generator, candidate 0, step = firstIndex + i); draw s, dimension d is
-/// element s·D + d of that stream. Means are accumulated in float64.
+/// element s·D + d of that stream. Means are accumulated in float64. Thread-safe.
 /// </summary>
 public sealed class Ssv2aMapper
 {

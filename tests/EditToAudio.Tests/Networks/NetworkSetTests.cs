@@ -1,0 +1,69 @@
+using EditToAudio.Models;
+using EditToAudio.Networks;
+using EditToAudio.Tests.Models;
+
+namespace EditToAudio.Tests.Networks;
+
+public class NetworkSetTests
+{
+    [Fact]
+    public void Sessions_are_created_once_on_the_cpu_by_default()
+    {
+        using var networks = new NetworkSet(SyntheticSet.Load());
+        Assert.Equal(ExecutionProvider.Cpu, networks.Provider);
+        var first = networks.Get(NetworkKind.Vocoder);
+        Assert.Same(first, networks.Get(NetworkKind.Vocoder));
+        Assert.Equal(ExecutionProvider.Cpu, first.Provider);
+        networks.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => networks.Get(NetworkKind.Vocoder));
+    }
+
+    [Fact]
+    public void Asking_for_cuda_either_gets_cuda_or_says_why_not()
+    {
+        NetworkSet? networks = null;
+        try
+        {
+            networks = new NetworkSet(SyntheticSet.Load(), new NetworkOptions(ExecutionProvider.Cuda));
+            // A machine with the CUDA 13 libraries: the provider asked for is the one used.
+            Assert.Equal(ExecutionProvider.Cuda, networks.Provider);
+        }
+        catch (ExecutionProviderException e)
+        {
+            Assert.Contains("CUDA execution provider", e.Message, StringComparison.Ordinal);
+            Assert.Contains("no automatic fallback", e.Message, StringComparison.Ordinal);
+            Assert.NotNull(e.InnerException);
+            Assert.Contains(e.InnerException.Message, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            networks?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_network_that_breaks_its_contract_is_refused_when_opened()
+    {
+        using var folder = new TemporaryFolder();
+        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder)) File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
+        // The vocoder's file now holds the VAE decoder: names and shapes are wrong.
+        File.Copy(Path.Combine(folder.Path, "vae_decoder.onnx"), Path.Combine(folder.Path, "vocoder.onnx"), overwrite: true);
+        using var networks = new NetworkSet(ModelSet.Load(folder.Path));
+        var error = Assert.Throws<ModelSetException>(() => networks.Get(NetworkKind.Vocoder));
+        Assert.Contains("vocoder: input mel: expected float [N,64,4T]", error.Message, StringComparison.Ordinal);
+    }
+}
+
+public class CancellationTests
+{
+    [Fact]
+    public void Stages_stop_on_a_cancelled_token()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var networks = SyntheticSet.Networks;
+        Assert.ThrowsAny<OperationCanceledException>(() => new ClipTokenEncoder(networks).Encode(new float[ClipTokenEncoder.PixelsPerImage], cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new Ssv2aMapper(networks).Map(new float[768], 42, cancellationToken: cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new Segmenter(networks).Encode(new float[3 * 1024 * 1024], 10, 10, cancelled.Token));
+    }
+}
