@@ -1,0 +1,186 @@
+using System.Globalization;
+using EditToAudio.Models;
+using EditToAudio.Networks;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Audio;
+
+/// <summary>What the candidates are ranked against.</summary>
+public enum RankTarget
+{
+    /// <summary>The conditioning CLAP embedding (the sensible choice, default).</summary>
+    Conditioning,
+
+    /// <summary>The empty string's embedding, as the research code does (a known flaw, offered to reproduce it).</summary>
+    Empty,
+}
+
+/// <summary>Settings of one clip: sampler, candidates, duration and ranking.</summary>
+public sealed record AudioOptions
+{
+    /// <summary>Longest clip accepted, in seconds.</summary>
+    public const double MaxDuration = 60;
+
+    /// <summary>DDIM settings.</summary>
+    public SamplerOptions Sampler { get; init; } = new();
+
+    /// <summary>Candidates generated per embedding (3); the best is kept.</summary>
+    public int Candidates { get; init; } = 3;
+
+    /// <summary>Clip length in seconds (10.24 s: 256 latent frames, AudioLDM's native length).</summary>
+    public double Duration { get; init; } = 10.24;
+
+    /// <summary>What the candidates are ranked against.</summary>
+    public RankTarget RankAgainst { get; init; } = RankTarget.Conditioning;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        Sampler.Validate();
+        if (Candidates is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "candidates must be between 1 and 64.");
+        }
+        if (!double.IsFinite(Duration) || Duration <= 0 || Duration > MaxDuration)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Duration), Duration, string.Create(CultureInfo.InvariantCulture, $"duration must be in (0, {MaxDuration}] seconds."));
+        }
+    }
+}
+
+/// <summary>A generated clip and how it was chosen.</summary>
+/// <param name="Waveform">Mono samples in [−1, 1] at <paramref name="SampleRate"/>.</param>
+/// <param name="SampleRate">Samples per second (16 000).</param>
+/// <param name="Candidate">Index of the kept candidate.</param>
+/// <param name="Scores">Cosine of each candidate's CLAP audio embedding with the rank target; empty without a CLAP audio encoder.</param>
+/// <param name="LatentClipped">True when the sampler's |latent| &gt; 100 clip fired.</param>
+/// <param name="Steps">DDIM steps actually run.</param>
+public sealed record AudioClip(float[] Waveform, int SampleRate, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped, int Steps);
+
+/// <summary>
+/// CLAP embedding → audio: DDIM with guidance on the UNet, latent / scale factor → VAE decoder →
+/// log-mel → vocoder, then the best candidate by CLAP similarity. Thread-safe.
+/// </summary>
+public sealed class AudioGenerator
+{
+    /// <summary>Latent frames per mel frame (the VAE's time downsampling).</summary>
+    public const int MelFramesPerLatentFrame = 4;
+
+    /// <summary>Latent lengths are rounded up to a multiple of this (the UNet halves the time axis three times).</summary>
+    public const int LatentFrameMultiple = 8;
+
+    private readonly NetworkSet _networks;
+
+    /// <summary>Uses the UNet, VAE decoder, vocoder and, when present, CLAP audio encoder of <paramref name="networks"/>.</summary>
+    public AudioGenerator(NetworkSet networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        _networks = networks;
+    }
+
+    /// <summary>
+    /// Latent frames for a clip of <paramref name="seconds"/>: sample rate / hop / 4 frames per second
+    /// (25 at 16 kHz, so 10.24 s is 256), rounded up to a multiple of <see cref="LatentFrameMultiple"/>.
+    /// </summary>
+    public int LatentFrames(double seconds)
+    {
+        ModelSetConstants constants = _networks.Models.Constants;
+        double perSecond = (double)constants.SampleRate / constants.HopLength / MelFramesPerLatentFrame;
+        int frames = Math.Max(1, (int)Math.Round(seconds * perSecond, MidpointRounding.AwayFromZero));
+        return (frames + LatentFrameMultiple - 1) / LatentFrameMultiple * LatentFrameMultiple;
+    }
+
+    /// <summary>Generates the clip for one conditioning embedding (512).</summary>
+    public AudioClip Generate(float[] conditioning, AudioOptions options, IProgress<int>? stepProgress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ModelSetConstants constants = _networks.Models.Constants;
+        float[] unconditional = [.. constants.UnconditionalEmbedding];
+        var shape = new LatentShape(8, LatentFrames(options.Duration), 16);
+        var schedule = DdimSchedule.Create(constants.BetaSchedule, options.Sampler.Steps, options.Sampler.Eta);
+        int candidates = options.Candidates;
+
+        (float[] latents, bool clipped) = DdimSampler.Sample(
+            new OnnxEpsilonPredictor(_networks, cancellationToken), schedule, shape, conditioning, unconditional,
+            candidates, options.Sampler, stepProgress, cancellationToken);
+        float[] waves = Decode(latents, candidates, shape, cancellationToken);
+
+        int fullLength = waves.Length / candidates;
+        int length = Math.Min(fullLength, (int)Math.Round(options.Duration * constants.SampleRate, MidpointRounding.AwayFromZero));
+        float[] target = options.RankAgainst == RankTarget.Empty ? unconditional : conditioning;
+        double[] scores = _networks.Models.Has(NetworkKind.ClapAudio) ? Score(waves, candidates, fullLength, target, cancellationToken) : [];
+        int best = 0;
+        for (int c = 1; c < scores.Length; c++)
+        {
+            if (scores[c] > scores[best])
+            {
+                best = c;
+            }
+        }
+        float[] waveform = waves.AsSpan(best * fullLength, length).ToArray();
+        int bad = Array.FindIndex(waveform, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The vocoder produced {waveform[bad]} at sample {bad} of candidate {best}; no audio is written."));
+        }
+        return new AudioClip(waveform, constants.SampleRate, best, scores, clipped, schedule.Count);
+    }
+
+    /// <summary>latent / scale factor → VAE decoder → mel [N,1,4T,64] → vocoder input [N,64,4T] → waveform [N, 640T].</summary>
+    private float[] Decode(float[] latents, int count, LatentShape shape, CancellationToken cancellationToken)
+    {
+        double scale = _networks.Models.Constants.VaeScaleFactor;
+        var scaled = new float[latents.Length];
+        for (int i = 0; i < latents.Length; i++)
+        {
+            scaled[i] = (float)(latents[i] / scale);
+        }
+        int melFrames = shape.Frames * MelFramesPerLatentFrame;
+        const int melBins = 64;
+        float[] mel;
+        using (var input = OrtTensors.Wrap(scaled, count, shape.Channels, shape.Frames, shape.Bins))
+        using (var outputs = _networks.Get(NetworkKind.VaeDecoder).Run(new Dictionary<string, OrtValue> { ["latent"] = input }, cancellationToken))
+        {
+            mel = OrtTensors.Read(outputs[0], "VAE mel", count, 1, melFrames, melBins);
+        }
+        var transposed = new float[mel.Length];
+        for (int n = 0; n < count; n++)
+        {
+            int offset = n * melFrames * melBins;
+            for (int t = 0; t < melFrames; t++)
+            {
+                for (int b = 0; b < melBins; b++)
+                {
+                    transposed[offset + b * melFrames + t] = mel[offset + t * melBins + b];
+                }
+            }
+        }
+        int hop = _networks.Models.Constants.HopLength;
+        using var melInput = OrtTensors.Wrap(transposed, count, melBins, melFrames);
+        using var waves = _networks.Get(NetworkKind.Vocoder).Run(new Dictionary<string, OrtValue> { ["mel"] = melInput }, cancellationToken);
+        return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * hop);
+    }
+
+    private double[] Score(float[] waves, int count, int length, float[] target, CancellationToken cancellationToken)
+    {
+        using var input = OrtTensors.Wrap(waves, count, length);
+        using var outputs = _networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
+        float[] embeddings = OrtTensors.Read(outputs[0], "CLAP audio embedding", count, target.Length);
+        var scores = new double[count];
+        for (int c = 0; c < count; c++)
+        {
+            double dot = 0, aa = 0, bb = 0;
+            for (int j = 0; j < target.Length; j++)
+            {
+                double a = embeddings[c * target.Length + j], b = target[j];
+                dot += a * b;
+                aa += a * a;
+                bb += b * b;
+            }
+            scores[c] = aa > 0 && bb > 0 ? dot / Math.Sqrt(aa * bb) : 0;
+        }
+        return scores;
+    }
+}

@@ -1,0 +1,170 @@
+using EditToAudio.Audio;
+using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Models;
+using EditToAudio.Networks;
+
+namespace EditToAudio.Pipeline;
+
+/// <summary>How an engine is opened.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>The model set folder; null for the bundled synthetic set.</summary>
+    public string? ModelFolder { get; init; }
+
+    /// <summary>ONNX Runtime options: provider (CPU by default, CUDA on request, never a silent fallback), device and threads.</summary>
+    public NetworkOptions Networks { get; init; } = new();
+}
+
+/// <summary>
+/// The image-edit → audio engine: created once from a model set, it keeps one ONNX Runtime
+/// session per network and runs any number of requests. Thread-safe: concurrent calls share the
+/// sessions (ONNX Runtime sessions are safe for concurrent runs) and keep no other state.
+/// </summary>
+public sealed class EditToAudioEngine : IDisposable
+{
+    private readonly NetworkSet _networks;
+    private readonly Segmenter _segmenter;
+    private readonly ClipTokenEncoder _clip;
+    private readonly Ssv2aMapper _mapper;
+    private readonly AudioGenerator _audio;
+
+    private EditToAudioEngine(ModelSet models, NetworkOptions options)
+    {
+        Models = models;
+        _networks = new NetworkSet(models, options);
+        _segmenter = new Segmenter(_networks);
+        _clip = new ClipTokenEncoder(_networks);
+        _mapper = new Ssv2aMapper(_networks);
+        _audio = new AudioGenerator(_networks);
+    }
+
+    /// <summary>The model set in use.</summary>
+    public ModelSet Models { get; }
+
+    /// <summary>The ONNX Runtime provider that runs the networks.</summary>
+    public ExecutionProvider Provider => _networks.Provider;
+
+    /// <summary>Opens the model set (the bundled synthetic one when none is named).</summary>
+    /// <exception cref="ModelSetException">The folder, its manifest or a file is missing or invalid.</exception>
+    public static EditToAudioEngine Open(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string folder = options.ModelFolder ?? ModelSet.FindSyntheticFolder()
+            ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found.");
+        return new EditToAudioEngine(ModelSet.Load(folder), options.Networks);
+    }
+
+    /// <summary>Segments both objects, encodes both images, edits, and maps the result to CLAP.</summary>
+    public Task<EmbedResult> EmbedAsync(EmbedRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.Run(() => Embed(request, new StageTimings(), progress, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Embeds, then generates the clip (and the baselines when asked).</summary>
+    public Task<RunResult> RunAsync(RunRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Audio.Validate();
+        return Task.Run(() => Run(request, progress, cancellationToken), cancellationToken);
+    }
+
+    private RunResult Run(RunRequest request, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        var timings = new StageTimings();
+        EmbedResult embedding = Embed(request.Embed, timings, progress, cancellationToken);
+        AudioOptions audio = request.Audio with { Sampler = request.Audio.Sampler with { Seed = request.Embed.Seed } };
+        AudioClip clip = Generate(PipelineStage.Audio, embedding.Clap, audio, timings, progress, cancellationToken);
+        var warnings = new List<string>(embedding.Warnings);
+        NoteAudio(clip, "the edited embedding", warnings);
+        if (!request.Baselines)
+        {
+            return new RunResult(embedding, clip, null, null, null, warnings);
+        }
+
+        // encode_image is CLS before normalization; tokens are normalized per token, so CLS is already L2(encode_image).
+        int width = _clip.Width;
+        float[] plain = [.. embedding.OriginalTokens.AsSpan(0, width), .. embedding.EditedTokens.AsSpan(0, width)];
+        float[] baselineClap = timings.Measure(PipelineStage.Mapping, () =>
+            _mapper.MapBatch(plain, 2, request.Embed.Seed, request.Embed.VarSamples, firstIndex: 1, cancellationToken));
+        AudioClip original = Generate(PipelineStage.BaselineOriginal, baselineClap[..Ssv2aMapper.ClapWidth], audio, timings, progress, cancellationToken);
+        AudioClip edited = Generate(PipelineStage.BaselineEdited, baselineClap[Ssv2aMapper.ClapWidth..], audio, timings, progress, cancellationToken);
+        NoteAudio(original, "the original image's baseline", warnings);
+        NoteAudio(edited, "the edited image's baseline", warnings);
+        return new RunResult(embedding, clip, original, edited, baselineClap, warnings);
+    }
+
+    private AudioClip Generate(PipelineStage stage, float[] conditioning, AudioOptions options, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        int steps = DdimSchedule.Create(Models.Constants.BetaSchedule, options.Sampler.Steps, options.Sampler.Eta).Count;
+        IProgress<int>? stepProgress = progress is null ? null : new SynchronousProgress(progress, stage, steps);
+        return timings.Measure(stage, () => _audio.Generate(conditioning, options, stepProgress, cancellationToken));
+    }
+
+    private void NoteAudio(AudioClip clip, string what, List<string> warnings)
+    {
+        if (clip.LatentClipped)
+        {
+            warnings.Add($"The latent of {what} exceeded |100| and was clipped to [−10, 10].");
+        }
+        if (clip.Scores.Count == 0 && clip.Candidate == 0 && !Models.Has(NetworkKind.ClapAudio))
+        {
+            warnings.Add($"The model set has no CLAP audio encoder: candidate 0 of {what} was kept without ranking.");
+        }
+    }
+
+    private EmbedResult Embed(EmbedRequest request, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        request.Edit.Validate();
+        var warnings = new List<string>();
+        if (Models.IsSynthetic)
+        {
+            warnings.Add("The models are synthetic (analytic stand-ins that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.");
+        }
+
+        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
+        (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>
+        {
+            var removeMask = _segmenter.Segment(Sam2Preprocessor.ToInput(request.Original), request.Original.Width, request.Original.Height,
+                [request.RemovePoint], request.MaskSelection, cancellationToken);
+            progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 1, 2));
+            var addMask = _segmenter.Segment(Sam2Preprocessor.ToInput(request.Edited), request.Edited.Width, request.Edited.Height,
+                [request.AddPoint], request.MaskSelection, cancellationToken);
+            return (removeMask, addMask);
+        });
+        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
+
+        progress?.Report(new PipelineProgress(PipelineStage.ClipTokens, 0, 1));
+        float[] tokens = timings.Measure(PipelineStage.ClipTokens, () =>
+        {
+            var pixels = new float[2 * ClipTokenEncoder.PixelsPerImage];
+            ClipPreprocessor.ToPixelValues(request.Original, pixels.AsSpan(0, ClipTokenEncoder.PixelsPerImage));
+            ClipPreprocessor.ToPixelValues(request.Edited, pixels.AsSpan(ClipTokenEncoder.PixelsPerImage));
+            return _clip.Encode(pixels, 2, cancellationToken);
+        });
+        int perImage = _clip.Tokens * _clip.Width;
+        float[] originalTokens = tokens[..perImage], editedTokens = tokens[perImage..];
+        progress?.Report(new PipelineProgress(PipelineStage.ClipTokens, 1, 1));
+
+        EditResult edit = timings.Measure(PipelineStage.Edit, () => EmbeddingEditor.Edit(
+            new ImageTokens(originalTokens, _clip.Width), new ImageTokens(editedTokens, _clip.Width),
+            new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width), request.Edit));
+        warnings.AddRange(edit.Warnings);
+        progress?.Report(new PipelineProgress(PipelineStage.Edit, 1, 1));
+
+        cancellationToken.ThrowIfCancellationRequested();
+        float[] clap = timings.Measure(PipelineStage.Mapping, () => _mapper.Map(edit.Embedding, request.Seed, request.VarSamples, 0, cancellationToken));
+        progress?.Report(new PipelineProgress(PipelineStage.Mapping, 1, 1));
+        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _networks.Dispose();
+
+    /// <summary>Forwards sampler steps as pipeline progress on the calling thread (no synchronization context hop).</summary>
+    private sealed class SynchronousProgress(IProgress<PipelineProgress> target, PipelineStage stage, int steps) : IProgress<int>
+    {
+        public void Report(int value) => target.Report(new PipelineProgress(stage, value, steps));
+    }
+}
