@@ -129,7 +129,8 @@ public static class WaveFile
         byte[] bytes = new byte[samples.Length * sizeof(short)];
         for (int i = 0; i < samples.Length; i++)
         {
-            short value = (short)MathF.Round(Math.Clamp(samples[i], -1f, 1f) * Pcm16Scale, MidpointRounding.ToEven);
+            // In float64 the product is exact, so ties really are ties.
+            short value = (short)Math.Round(Math.Clamp(samples[i], -1f, 1f) * (double)Pcm16Scale, MidpointRounding.ToEven);
             System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(i * sizeof(short)), value);
         }
         return bytes;
