@@ -11,6 +11,9 @@ internal static class CliApp
         {
             EditCommand.Create(),
             ModelsCommand.Create(),
+            PipelineCommands.CreateEmbed(),
+            PipelineCommands.CreateRun(),
+            PipelineCommands.CreateDemo(),
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using EditToAudio.Images;
 using EditToAudio.IO;
+using EditToAudio.Models;
+using EditToAudio.Networks;
 
 namespace EditToAudio.Cli;
 
@@ -50,5 +53,6 @@ internal static class CommandRunner
 
     private static bool IsInputProblem(Exception failure) => failure is
         InvalidDataException or NpyFormatException or ArgumentException or FileNotFoundException
-        or DirectoryNotFoundException or UnauthorizedAccessException or IOException or FormatException;
+        or DirectoryNotFoundException or UnauthorizedAccessException or IOException or FormatException
+        or ImageLoadException or ModelSetException or ExecutionProviderException;
 }

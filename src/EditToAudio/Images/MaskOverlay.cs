@@ -11,8 +11,8 @@ namespace EditToAudio.Images;
 /// </summary>
 public static class MaskOverlay
 {
-    /// <summary>The tint (R, G, B): a saturated orange that stands out on most photos.</summary>
-    public static ReadOnlySpan<byte> Tint => [255, 96, 0];
+    /// <summary>The tint (R, G, B): magenta, which few photographed objects (and none of the demo shapes) share.</summary>
+    public static ReadOnlySpan<byte> Tint => [255, 0, 220];
 
     /// <summary>Renders the overlay: the image with the mask tinted and outlined.</summary>
     /// <param name="image">The image the mask belongs to.</param>

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Text.Json;
+using EditToAudio.Images;
+using EditToAudio.Networks;
+using EditToAudio.Pipeline;
+using EditToAudio.Samples;
+
+namespace EditToAudio.Cli.Commands;
+
+/// <summary><c>embed</c>, <c>run</c> and <c>demo</c>: the whole pipeline on two images.</summary>
+internal static class PipelineCommands
+{
+    public static Command CreateEmbed()
+    {
+        var inputs = new ImageInputs();
+        var pipeline = new PipelineOptions();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print run.json on standard output." };
+        var command = new Command("embed", "Segment both objects, take every CLIP token, edit, and map to CLAP; writes masks, tokens, embeddings and run.json.")
+        {
+            output, json,
+        };
+        inputs.AddTo(command);
+        pipeline.AddTo(command);
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
+        {
+            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
+            using EditToAudioEngine engine = EditToAudioEngine.Open(pipeline.Engine(result, stderr));
+            EmbedRequest request = pipeline.Request(result, original, edited, result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint));
+            EmbedResult embedded = await ProgressDisplay.RunAsync(stderr, result.GetValue(pipeline.Quiet),
+                progress => engine.EmbedAsync(request, progress, cancellationToken)).ConfigureAwait(false);
+            RunRecord record = RunOutputs.WriteEmbed(folder, request, embedded, paths, engine.Models);
+            Report(stdout, stderr, record, folder, result.GetValue(json));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static Command CreateRun()
+    {
+        var inputs = new ImageInputs();
+        var pipeline = new PipelineOptions();
+        var audio = new AudioCliOptions();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", DefaultValueFactory = _ => new DirectoryInfo("output") };
+        var json = new Option<bool>("--json") { Description = "Print run.json on standard output." };
+        var command = new Command("run", "The whole pipeline: masks, tokens, edit, CLAP embedding and the 16 kHz clip (manipulated_audio.wav), plus run.json.")
+        {
+            output, json,
+        };
+        inputs.AddTo(command);
+        pipeline.AddTo(command);
+        audio.AddTo(command);
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
+        {
+            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
+            await RunAsync(result, pipeline, audio, folder, original, edited, paths,
+                result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint), stdout, stderr, result.GetValue(json), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static Command CreateDemo()
+    {
+        var pipeline = new PipelineOptions();
+        var audio = new AudioCliOptions();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", DefaultValueFactory = _ => new DirectoryInfo("demo-output") };
+        var command = new Command("demo", "Runs `run --baselines` on two generated sample images (a cat removed, a duck added) with the bundled synthetic models.")
+        {
+            output,
+        };
+        pipeline.AddTo(command);
+        audio.AddTo(command);
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
+        {
+            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            DemoImages scene = DemoScene.Create();
+            (string originalPath, string editedPath) = DemoScene.SavePngs(Path.Combine(folder, "inputs"), scene);
+            RgbImage original = ImageLoader.Load(originalPath), edited = ImageLoader.Load(editedPath);
+            await stdout.WriteLineAsync(
+                $"demo: the original image has a {DemoScene.Kept.Label} ({DemoScene.Kept.Shape}) and a {DemoScene.Removed.Label} ({DemoScene.Removed.Shape}); " +
+                $"the edit replaces the {DemoScene.Removed.Label} with a {DemoScene.Added.Label} ({DemoScene.Added.Shape}).").ConfigureAwait(false);
+            await RunAsync(result, pipeline, audio, folder, original, edited, new RunInputs(originalPath, editedPath),
+                new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y),
+                stdout, stderr, json: false, cancellationToken, forceBaselines: true).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static async Task RunAsync(
+        ParseResult result, PipelineOptions pipeline, AudioCliOptions audio, string folder, RgbImage original, RgbImage edited, RunInputs paths,
+        PromptPoint remove, PromptPoint add, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken, bool forceBaselines = false)
+    {
+        using EditToAudioEngine engine = EditToAudioEngine.Open(pipeline.Engine(result, stderr));
+        RunRequest request = audio.Request(result, pipeline.Request(result, original, edited, remove, add));
+        if (forceBaselines)
+        {
+            request = request with { Baselines = true };
+        }
+        RunResult run = await ProgressDisplay.RunAsync(stderr, result.GetValue(pipeline.Quiet),
+            progress => engine.RunAsync(request, progress, cancellationToken)).ConfigureAwait(false);
+        RunRecord record = RunOutputs.WriteRun(folder, request, run, paths, engine.Models, audio.Format(result));
+        Report(stdout, stderr, record, folder, json);
+    }
+
+    private static void Report(TextWriter stdout, TextWriter stderr, RunRecord record, string folder, bool json)
+    {
+        foreach (string warning in record.Warnings)
+        {
+            stderr.WriteLine($"warning: {warning}");
+        }
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord));
+            return;
+        }
+        stdout.WriteLine($"wrote {record.Outputs.Count} files to {folder}:");
+        foreach (string file in record.Outputs)
+        {
+            stdout.WriteLine($"  {file}");
+        }
+        stdout.WriteLine(record.Models.Synthetic
+            ? $"models: {record.Models.Name} (SYNTHETIC: analytic stand-ins for the real networks; the audio tests the pipeline, it is not the scene's sound)"
+            : $"models: {record.Models.Name} ({record.Models.Folder})");
+        stdout.WriteLine($"provider: {record.Provider}; {record.TimingsSeconds.Values.Sum():F2} s");
+    }
+
+    /// <summary>The two images and the two points.</summary>
+    private sealed class ImageInputs
+    {
+        public Option<FileInfo> Original { get; } = new("--original") { Description = "The original image (JPEG, PNG, WebP, BMP or GIF).", Required = true };
+        public Option<FileInfo> Edited { get; } = new("--edited") { Description = "The edited image.", Required = true };
+        public Option<PromptPoint> RemovePoint { get; } = PipelineOptions.PointOption("--remove-point", "X,Y of a point on the removed object, in original-image pixels.");
+        public Option<PromptPoint> AddPoint { get; } = PipelineOptions.PointOption("--add-point", "X,Y of a point on the added object, in edited-image pixels.");
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Original);
+            command.Options.Add(Edited);
+            command.Options.Add(RemovePoint);
+            command.Options.Add(AddPoint);
+        }
+
+        /// <summary>Decodes both images and checks each point against its image before any network runs.</summary>
+        public (RgbImage Original, RgbImage Edited, RunInputs Paths) Load(ParseResult result)
+        {
+            string originalPath = result.GetRequiredValue(Original).FullName, editedPath = result.GetRequiredValue(Edited).FullName;
+            RgbImage original = ImageLoader.Load(originalPath), edited = ImageLoader.Load(editedPath);
+            CheckInside(result.GetRequiredValue(RemovePoint), original, "--remove-point");
+            CheckInside(result.GetRequiredValue(AddPoint), edited, "--add-point");
+            return (original, edited, new RunInputs(originalPath, editedPath));
+        }
+
+        private static void CheckInside(PromptPoint point, RgbImage image, string option)
+        {
+            if (point.X < 0 || point.Y < 0 || point.X >= image.Width || point.Y >= image.Height)
+            {
+                throw new ArgumentException($"{option} ({point.X}, {point.Y}) lies outside {image.Source}, which is {image.Width}×{image.Height} pixels.");
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using EditToAudio.Audio;
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Images;
+using EditToAudio.Networks;
+using EditToAudio.Pipeline;
+
+namespace EditToAudio.Cli;
+
+/// <summary>Where the networks run.</summary>
+internal enum Device
+{
+    Cpu,
+    Cuda,
+    Auto,
+}
+
+/// <summary>The options of the commands that run the networks (embed, run, demo).</summary>
+internal sealed class PipelineOptions
+{
+    public Option<DirectoryInfo?> Models { get; } = new("--models") { Description = "Model set folder (default: the bundled synthetic set, models/synthetic)." };
+    public Option<Device> Device { get; } = new("--device") { Description = "cpu, cuda (an error if CUDA cannot be used) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Cli.Device.Cpu };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the mapping's and the sampler's draws.", DefaultValueFactory = _ => 42UL };
+    public Option<int> VarSamples { get; } = new Option<int>("--var-samples") { Description = "Draws averaged by each SSV2A stage.", DefaultValueFactory = _ => Ssv2aMapper.DefaultVarSamples }.AtLeast(1);
+    public Option<MaskSelection> MaskSelection { get; } = new("--mask-selection") { Description = "SAM2's SingleMask (the seed's setting) or BestOfThree.", DefaultValueFactory = _ => Networks.MaskSelection.SingleMask };
+    public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output." };
+    public EditOptions Edit { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Models);
+        command.Options.Add(Device);
+        command.Options.Add(Seed);
+        command.Options.Add(VarSamples);
+        command.Options.Add(MaskSelection);
+        command.Options.Add(Quiet);
+        Edit.AddTo(command);
+    }
+
+    public EngineOptions Engine(ParseResult result, TextWriter error) => new()
+    {
+        ModelFolder = result.GetValue(Models)?.FullName,
+        Networks = new NetworkOptions(ResolveDevice(result.GetValue(Device), error)),
+    };
+
+    public EmbedRequest Request(ParseResult result, RgbImage original, RgbImage edited, PromptPoint remove, PromptPoint add) =>
+        new(original, edited, remove, add)
+        {
+            Edit = Edit.Read(result),
+            MaskSelection = result.GetValue(MaskSelection),
+            Seed = result.GetValue(Seed),
+            VarSamples = result.GetValue(VarSamples),
+        };
+
+    /// <summary>"X,Y" in image pixels, as a positive SAM2 prompt.</summary>
+    public static Option<PromptPoint> PointOption(string name, string description) => new(name)
+    {
+        Description = description,
+        Required = true,
+        CustomParser = ParsePoint,
+    };
+
+    private static PromptPoint ParsePoint(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(",", result.Tokens.Select(t => t.Value));
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double x)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double y)
+            && double.IsFinite(x) && double.IsFinite(y))
+        {
+            return new PromptPoint(x, y);
+        }
+        string name = result.Parent is OptionResult option ? option.Option.Name : "point";
+        result.AddError($"{name}: expected X,Y in image pixels, got '{text}'.");
+        return default;
+    }
+
+    /// <summary>Auto picks CUDA only when a device is there, and says which it picked; an explicit choice is never replaced.</summary>
+    private static ExecutionProvider ResolveDevice(Device device, TextWriter error)
+    {
+        if (device != Cli.Device.Auto)
+        {
+            return device == Cli.Device.Cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu;
+        }
+        CudaSupport support = CudaSupport.Detect();
+        error.WriteLine(support.IsSupported ? "device auto: a CUDA device is present; using cuda." : $"device auto: using cpu ({support.Reason}).");
+        return support.IsSupported ? ExecutionProvider.Cuda : ExecutionProvider.Cpu;
+    }
+}
+
+/// <summary>The options of the commands that generate audio (run, demo).</summary>
+internal sealed class AudioCliOptions
+{
+    public Option<int> Steps { get; } = new Option<int>("--steps") { Description = "DDIM steps.", DefaultValueFactory = _ => 200 }.AtLeast(1);
+    public Option<double> Guidance { get; } = new Option<double>("--guidance") { Description = "Classifier-free guidance scale.", DefaultValueFactory = _ => 2.5 }.FiniteAtLeast(0);
+    public Option<double> Eta { get; } = new Option<double>("--eta") { Description = "DDIM eta: 1 stochastic (the research code), 0 deterministic.", DefaultValueFactory = _ => 1.0 }.FiniteAtLeast(0);
+    public Option<int> Candidates { get; } = new Option<int>("--candidates") { Description = "Candidates per clip; the best by CLAP similarity is kept.", DefaultValueFactory = _ => 3 }.AtLeast(1);
+    public Option<double> Duration { get; } = new Option<double>("--duration") { Description = "Clip length in seconds (at most 60).", DefaultValueFactory = _ => 10.24 }.FiniteAtLeast(0.01);
+    public Option<RankTarget> RankAgainst { get; } = new("--rank-against") { Description = "Rank candidates against the Conditioning embedding or, as the research code, the Empty string.", DefaultValueFactory = _ => RankTarget.Conditioning };
+    public Option<bool> Baselines { get; } = new("--baselines") { Description = "Also generate audio from the plain CLIP embedding of each image." };
+    public Option<bool> Pcm16 { get; } = new("--pcm16") { Description = "Write 16-bit PCM WAV instead of 32-bit float." };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Steps, Guidance, Eta, Candidates, Duration, RankAgainst, Baselines, Pcm16 })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public RunRequest Request(ParseResult result, EmbedRequest embed) => new(embed)
+    {
+        Audio = new AudioOptions
+        {
+            Sampler = new SamplerOptions
+            {
+                Steps = result.GetValue(Steps),
+                Guidance = result.GetValue(Guidance),
+                Eta = result.GetValue(Eta),
+                Seed = embed.Seed,
+            },
+            Candidates = result.GetValue(Candidates),
+            Duration = result.GetValue(Duration),
+            RankAgainst = result.GetValue(RankAgainst),
+        },
+        Baselines = result.GetValue(Baselines),
+    };
+
+    public WaveSampleFormat Format(ParseResult result) => result.GetValue(Pcm16) ? WaveSampleFormat.Pcm16 : WaveSampleFormat.Float32;
+}

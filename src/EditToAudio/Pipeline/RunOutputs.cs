@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using EditToAudio.Audio;
+using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.IO;
+using EditToAudio.Models;
+
+namespace EditToAudio.Pipeline;
+
+/// <summary>Where the inputs of a run came from, for its record.</summary>
+/// <param name="OriginalPath">Path of the original image.</param>
+/// <param name="EditedPath">Path of the edited image.</param>
+public sealed record RunInputs(string OriginalPath, string EditedPath);
+
+/// <summary>
+/// Writes a run's files into an output folder: masks (.npy at image resolution and overlay PNGs),
+/// tokens, embeddings, clips with spectrograms, and <c>run.json</c> last. Every file is written
+/// under a temporary name and renamed, so a reader never sees a partial file; <c>run.json</c>
+/// present means the folder is complete.
+/// </summary>
+public static class RunOutputs
+{
+    /// <summary>Name of the record written last.</summary>
+    public const string RecordFile = "run.json";
+
+    /// <summary>Writes the outputs of an embed.</summary>
+    public static RunRecord WriteEmbed(string folder, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(result);
+        var written = new List<string>();
+        WriteEmbedding(folder, request, result, written);
+        RunRecord record = Record("embed", request, result, inputs, models, EmbedParameters(request), null, result.Timings, written, result.Warnings);
+        WriteRecord(folder, record);
+        return record;
+    }
+
+    /// <summary>Writes the outputs of a run.</summary>
+    public static RunRecord WriteRun(string folder, RunRequest request, RunResult result, RunInputs inputs, ModelSet models, WaveSampleFormat format = WaveSampleFormat.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(result);
+        var written = new List<string>();
+        WriteEmbedding(folder, request.Embed, result.Embedding, written);
+        var clips = new Dictionary<string, ClipRecord>
+        {
+            ["manipulated"] = WriteClip(folder, "manipulated_audio", "edited embedding", result.Audio, format, written),
+        };
+        if (result.BaselineOriginal is { } original && result.BaselineEdited is { } edited && result.BaselineClap is { } clap)
+        {
+            Write(folder, "baseline_clap.npy", written, path => Npy.Write(path, clap, [2, clap.Length / 2]));
+            clips["baseline_original"] = WriteClip(folder, "baseline_original", "original image (plain CLIP)", original, format, written);
+            clips["baseline_edited"] = WriteClip(folder, "baseline_edited", "edited image (plain CLIP)", edited, format, written);
+        }
+        AudioOptions audio = request.Audio;
+        ParameterRecord parameters = EmbedParameters(request.Embed) with
+        {
+            Steps = audio.Sampler.Steps,
+            StepsRun = result.Audio.Steps,
+            Guidance = audio.Sampler.Guidance,
+            Eta = audio.Sampler.Eta,
+            Candidates = audio.Candidates,
+            Duration = audio.Duration,
+            RankAgainst = audio.RankAgainst.ToString().ToLowerInvariant(),
+            Baselines = request.Baselines,
+        };
+        RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings);
+        WriteRecord(folder, record);
+        return record;
+    }
+
+    private static void WriteEmbedding(string folder, EmbedRequest request, EmbedResult result, List<string> written)
+    {
+        var remove = result.RemoveMask;
+        var add = result.AddMask;
+        Write(folder, "remove_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(remove.Mask, NpyDType.UInt8, remove.Height, remove.Width)));
+        Write(folder, "add_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(add.Mask, NpyDType.UInt8, add.Height, add.Width)));
+        Write(folder, "remove_mask.png", written, path => MaskOverlay.SavePng(request.Original, remove.Mask, path));
+        Write(folder, "add_mask.png", written, path => MaskOverlay.SavePng(request.Edited, add.Mask, path));
+        int width = result.Edit.Embedding.Length;
+        Write(folder, "original_tokens.npy", written, path => Npy.Write(path, result.OriginalTokens, [ImageTokens.TokenCount, width]));
+        Write(folder, "edited_tokens.npy", written, path => Npy.Write(path, result.EditedTokens, [ImageTokens.TokenCount, width]));
+        Write(folder, "edited_clip.npy", written, path => Npy.Write(path, result.Edit.Embedding, [width]));
+        Write(folder, "E_sup.npy", written, path => Npy.Write(path, result.Edit.Suppressed, [width]));
+        Write(folder, "E_boost.npy", written, path => Npy.Write(path, result.Edit.Boosted, [width]));
+        Write(folder, "E_bg.npy", written, path => Npy.Write(path, result.Edit.Background, [width]));
+        Write(folder, "remove_patch_weights.npy", written, path => Npy.Write(path, result.Edit.RemovePatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
+        Write(folder, "add_patch_weights.npy", written, path => Npy.Write(path, result.Edit.AddPatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
+        Write(folder, "clap.npy", written, path => Npy.Write(path, result.Clap, [result.Clap.Length]));
+    }
+
+    private static ClipRecord WriteClip(string folder, string name, string title, AudioClip clip, WaveSampleFormat format, List<string> written)
+    {
+        string file = name + ".wav";
+        Write(folder, file, written, path => WaveFile.Write(path, clip.Waveform, clip.SampleRate, format));
+        Write(folder, name + ".png", written, path => Spectrogram.SavePng(path, clip.Waveform, clip.SampleRate, $"{name}: {title}"));
+        return new ClipRecord(file, clip.SampleRate, clip.Waveform.Length, clip.Candidate, clip.Scores, clip.LatentClipped);
+    }
+
+    private static void Write(string folder, string file, List<string> written, Action<string> write)
+    {
+        write(Path.Combine(folder, file));
+        written.Add(file);
+    }
+
+    private static ParameterRecord EmbedParameters(EmbedRequest request) => new(
+        request.Edit.K, request.Edit.Alpha, request.Edit.Beta,
+        [request.Edit.Mix.Suppressed, request.Edit.Mix.Boosted, request.Edit.Mix.Background],
+        request.Edit.MaskAlignment.ToString().ToLowerInvariant(),
+        request.MaskSelection.ToString().ToLowerInvariant(), request.Seed, request.VarSamples);
+
+    private static RunRecord Record(
+        string kind, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models, ParameterRecord parameters,
+        IReadOnlyDictionary<string, ClipRecord>? clips, StageTimings timings, List<string> written, IReadOnlyList<string> warnings) => new()
+        {
+            Kind = kind,
+            EngineVersion = EngineInfo.Version,
+            FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            Models = new ModelRecord(models.Folder, models.Name, models.IsSynthetic,
+                models.Manifest.Networks.Keys.Order().ToDictionary(k => k.ToString(), models.Sha256Of)),
+            Provider = result.Provider.ToString().ToLowerInvariant(),
+            Inputs = new InputRecord(
+                Image(inputs.OriginalPath, request.Original), Image(inputs.EditedPath, request.Edited),
+                [request.RemovePoint.X, request.RemovePoint.Y], [request.AddPoint.X, request.AddPoint.Y]),
+            Parameters = parameters,
+            Masks = new MaskRecord(result.RemoveMask.Area, result.AddMask.Area,
+                (int)result.Edit.RemovePatchWeights.Sum(), (int)result.Edit.AddPatchWeights.Sum(),
+                result.RemoveMask.PredictedIou, result.AddMask.PredictedIou),
+            Audio = clips,
+            TimingsSeconds = timings.Seconds.ToDictionary(p => p.Key.ToString(), p => p.Value),
+            Outputs = [.. written, RecordFile],
+            Warnings = warnings,
+        };
+
+    private static ImageRecord Image(string path, RgbImage image) =>
+        new(Path.GetFullPath(path), Sha256File(path), image.Width, image.Height);
+
+    private static string Sha256File(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static void WriteRecord(string folder, RunRecord record) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, RecordFile), JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+
+namespace EditToAudio.Pipeline;
+
+/// <summary>The machine-readable record of one embed or run (<c>run.json</c>): everything needed to repeat and audit it.</summary>
+public sealed record RunRecord
+{
+    /// <summary>"embed" or "run".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Engine version.</summary>
+    public required string EngineVersion { get; init; }
+
+    /// <summary>When the run finished (UTC, ISO 8601).</summary>
+    public required string FinishedUtc { get; init; }
+
+    /// <summary>Model set: folder, name, whether synthetic, SHA-256 of every network file.</summary>
+    public required ModelRecord Models { get; init; }
+
+    /// <summary>ONNX Runtime provider that ran the networks ("cpu" or "cuda").</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The two images and the prompt points.</summary>
+    public required InputRecord Inputs { get; init; }
+
+    /// <summary>Every parameter of the run.</summary>
+    public required ParameterRecord Parameters { get; init; }
+
+    /// <summary>Mask sizes and SAM2's scores.</summary>
+    public required MaskRecord Masks { get; init; }
+
+    /// <summary>The clips, for runs.</summary>
+    public IReadOnlyDictionary<string, ClipRecord>? Audio { get; init; }
+
+    /// <summary>Seconds per stage.</summary>
+    public required IReadOnlyDictionary<string, double> TimingsSeconds { get; init; }
+
+    /// <summary>Files written, relative to the output folder.</summary>
+    public required IReadOnlyList<string> Outputs { get; init; }
+
+    /// <summary>Warnings.</summary>
+    public required IReadOnlyList<string> Warnings { get; init; }
+}
+
+/// <summary>The model set of a run.</summary>
+public sealed record ModelRecord(string Folder, string Name, bool Synthetic, IReadOnlyDictionary<string, string> Sha256);
+
+/// <summary>One input image.</summary>
+public sealed record ImageRecord(string Path, string Sha256, int Width, int Height);
+
+/// <summary>The inputs of a run.</summary>
+public sealed record InputRecord(ImageRecord Original, ImageRecord Edited, double[] RemovePoint, double[] AddPoint);
+
+/// <summary>The parameters of a run; the audio ones are null for an embed.</summary>
+public sealed record ParameterRecord(
+    int K, double Alpha, double Beta, double[] Mix, string MaskAlign, string MaskSelection, ulong Seed, int VarSamples,
+    int? Steps = null, int? StepsRun = null, double? Guidance = null, double? Eta = null, int? Candidates = null,
+    double? Duration = null, string? RankAgainst = null, bool? Baselines = null);
+
+/// <summary>Mask areas (pixels and patches) and SAM2's predicted IoU of each mask.</summary>
+public sealed record MaskRecord(int RemoveArea, int AddArea, int RemovePatches, int AddPatches, double RemovePredictedIou, double AddPredictedIou);
+
+/// <summary>One clip.</summary>
+public sealed record ClipRecord(string File, int SampleRate, int Samples, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped);
+
+/// <summary>Source-generated (trimming-safe) JSON for <see cref="RunRecord"/>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(RunRecord))]
+public sealed partial class RunRecordJson : JsonSerializerContext;
