@@ -24,8 +24,8 @@ internal static class PipelineCommands
         pipeline.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
+            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             using EditToAudioEngine engine = EditToAudioEngine.Open(pipeline.Engine(result, stderr));
             EmbedRequest request = pipeline.Request(result, original, edited, result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint));
             EmbedResult embedded = await ProgressDisplay.RunAsync(stderr, result.GetValue(pipeline.Quiet),
@@ -53,8 +53,8 @@ internal static class PipelineCommands
         audio.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
+            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             await RunAsync(result, pipeline, audio, folder, original, edited, paths,
                 result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint), stdout, stderr, result.GetValue(json), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;

@@ -125,6 +125,11 @@ public sealed class AudioGenerator
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The vocoder produced {waveform[bad]} at sample {bad} of candidate {best}; no audio is written."));
         }
+        // The vocoder ends in tanh, which float32 kernels may round one ulp past ±1.
+        for (int i = 0; i < waveform.Length; i++)
+        {
+            waveform[i] = Math.Clamp(waveform[i], -1f, 1f);
+        }
         return new AudioClip(waveform, constants.SampleRate, best, scores, clipped, schedule.Count);
     }
 

@@ -1,0 +1,140 @@
+using EditToAudio.Audio;
+using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Networks;
+using EditToAudio.Pipeline;
+using EditToAudio.Samples;
+
+namespace EditToAudio.Tests.Pipeline;
+
+/// <summary>The whole pipeline on the generated demo scene with the bundled synthetic models.</summary>
+public sealed class EngineTests : IDisposable
+{
+    private static readonly DemoImages Scene = DemoScene.Create();
+    private static readonly RgbImage Original = new(Scene.Width, Scene.Height, Scene.OriginalRgb, "original");
+    private static readonly RgbImage Edited = new(Scene.Width, Scene.Height, Scene.EditedRgb, "edited");
+
+    private readonly EditToAudioEngine _engine = EditToAudioEngine.Open(new EngineOptions());
+
+    private static EmbedRequest Request(ulong seed = 42) => new(
+        Original, Edited, new PromptPoint(Scene.RemovePoint.X, Scene.RemovePoint.Y), new PromptPoint(Scene.AddPoint.X, Scene.AddPoint.Y)) { Seed = seed };
+
+    private static RunRequest ShortRun(bool baselines = false) => new(Request())
+    {
+        Audio = new AudioOptions { Sampler = new SamplerOptions { Steps = 10 }, Candidates = 2, Duration = 1.0 },
+        Baselines = baselines,
+    };
+
+    [Fact]
+    public async Task Embedding_the_engine_in_a_program()
+    {
+        // Open once per model set (sessions are created once and reused), then run any number of requests.
+        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { ModelFolder = null /* the bundled synthetic set */ });
+        var request = new RunRequest(new EmbedRequest(Original, Edited, new PromptPoint(179, 264), new PromptPoint(179, 264)))
+        {
+            Audio = new AudioOptions { Sampler = new SamplerOptions { Steps = 10 }, Candidates = 1, Duration = 0.5 },
+        };
+        var stages = new List<PipelineStage>();
+        RunResult result = await engine.RunAsync(request, new InlineProgress(p => stages.Add(p.Stage)), TestContext.Current.CancellationToken);
+
+        Assert.Equal(8000, result.Audio.Waveform.Length);
+        Assert.Equal(16000, result.Audio.SampleRate);
+        Assert.Equal(ExecutionProvider.Cpu, result.Embedding.Provider);
+        Assert.Equal([PipelineStage.Segmentation, PipelineStage.ClipTokens, PipelineStage.Edit, PipelineStage.Mapping, PipelineStage.Audio], stages.Distinct());
+        Assert.Contains(result.Warnings, w => w.Contains("synthetic", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sam2_finds_the_removed_and_the_added_shape()
+    {
+        EmbedResult result = await _engine.EmbedAsync(Request(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(Iou(result.RemoveMask.Mask, Scene.RemoveMask) >= 0.95, $"removed object IoU {Iou(result.RemoveMask.Mask, Scene.RemoveMask):F3}");
+        Assert.True(Iou(result.AddMask.Mask, Scene.AddMask) >= 0.95, $"added object IoU {Iou(result.AddMask.Mask, Scene.AddMask):F3}");
+    }
+
+    [Fact]
+    public async Task The_embedding_is_the_edit_math_of_its_tokens_and_masks_and_is_deterministic()
+    {
+        EmbedResult first = await _engine.EmbedAsync(Request(), cancellationToken: TestContext.Current.CancellationToken);
+        EmbedResult second = await _engine.EmbedAsync(Request(), cancellationToken: TestContext.Current.CancellationToken);
+        EmbedResult otherSeed = await _engine.EmbedAsync(Request(seed: 7), cancellationToken: TestContext.Current.CancellationToken);
+
+        EditResult expected = EmbeddingEditor.Edit(
+            new ImageTokens(first.OriginalTokens, 768), new ImageTokens(first.EditedTokens, 768),
+            new BinaryMask(first.RemoveMask.Mask, Scene.Height, Scene.Width), new BinaryMask(first.AddMask.Mask, Scene.Height, Scene.Width),
+            new EditParameters());
+        Assert.Equal(expected.Embedding, first.Edit.Embedding);
+        Assert.Equal(first.Clap, second.Clap);
+        Assert.Equal(first.Edit.Embedding, otherSeed.Edit.Embedding);
+        Assert.NotEqual(first.Clap, otherSeed.Clap);
+        Assert.Equal(1.0, Math.Sqrt(first.Clap.Sum(v => (double)v * v)), 5);
+    }
+
+    [Fact]
+    public async Task A_run_is_reproducible_bit_for_bit_and_keeps_the_best_candidate()
+    {
+        RunResult a = await _engine.RunAsync(ShortRun(baselines: true), cancellationToken: TestContext.Current.CancellationToken);
+        RunResult b = await _engine.RunAsync(ShortRun(baselines: true), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(a.Audio.Waveform, b.Audio.Waveform);
+        Assert.Equal(16000, a.Audio.Waveform.Length);
+        Assert.Equal(2, a.Audio.Scores.Count);
+        Assert.Equal(a.Audio.Scores.Select((s, i) => (s, i)).Max().i, a.Audio.Candidate);
+        Assert.NotNull(a.BaselineOriginal);
+        Assert.NotNull(a.BaselineEdited);
+        Assert.NotEqual(a.Audio.Waveform, a.BaselineOriginal.Waveform);
+        Assert.NotEqual(a.BaselineOriginal.Waveform, a.BaselineEdited.Waveform);
+        Assert.All(a.Audio.Waveform, v => Assert.InRange(v, -1f, 1f));
+    }
+
+    [Fact]
+    public async Task Ranking_against_the_empty_string_scores_differently()
+    {
+        RunRequest conditioning = ShortRun();
+        RunRequest empty = conditioning with { Audio = conditioning.Audio with { RankAgainst = RankTarget.Empty } };
+        RunResult a = await _engine.RunAsync(conditioning, cancellationToken: TestContext.Current.CancellationToken);
+        RunResult b = await _engine.RunAsync(empty, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.NotEqual(a.Audio.Scores, b.Audio.Scores);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_stops()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Stage == PipelineStage.Audio && p.Step == 2)
+            {
+                cancellation.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _engine.RunAsync(ShortRun(), progress, cancellation.Token));
+    }
+
+    [Fact]
+    public async Task Points_outside_the_image_are_named_with_the_image_size()
+    {
+        EmbedRequest request = Request() with { AddPoint = new PromptPoint(700, 10) };
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _engine.EmbedAsync(request, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("700", error.Message, StringComparison.Ordinal);
+        Assert.Contains("640", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _engine.Dispose();
+
+    private static double Iou(byte[] a, byte[] b)
+    {
+        int both = 0, either = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            both += a[i] & b[i];
+            either += a[i] | b[i];
+        }
+        return (double)both / either;
+    }
+
+    private sealed class InlineProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value) => report(value);
+    }
+}
