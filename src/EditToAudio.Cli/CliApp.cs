@@ -14,6 +14,7 @@ internal static class CliApp
             PipelineCommands.CreateEmbed(),
             PipelineCommands.CreateRun(),
             PipelineCommands.CreateDemo(),
+            BenchCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
