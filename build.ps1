@@ -3,7 +3,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'bench', 'edit', 'samples', 'clean', 'help')]
+    [ValidateSet('build', 'test', 'bench', 'edit', 'samples', 'gpu-bundle', 'clean', 'help')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -40,6 +40,17 @@ switch ($Task) {
     'samples' {
         # Regenerates the bundled sample arrays with NumPy (Debian: python3-numpy).
         Invoke-Checked python3 @('scripts/make_sample_arrays.py', 'samples/edit')
+    }
+    'gpu-bundle' {
+        # Self-contained, trimmed CLI for a GPU host without .NET (see docs/gpu-verification.md).
+        $bundle = 'artifacts/gpu-bundle'
+        Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $bundle
+        Invoke-Checked dotnet @('publish', $cli, '-c', 'Release', '-r', 'linux-x64', '--self-contained', '-p:PublishTrimmed=true',
+            '-p:ExcludeOnnxRuntimeNative=true', '-p:DebugType=none', '-o', $bundle)
+        $bytes = (Get-ChildItem -Recurse -File $bundle | Measure-Object -Property Length -Sum).Sum
+        $megabytes = [math]::Round($bytes / 1MB, 1)
+        if ($bytes -gt 40MB) { throw "$bundle is $megabytes MB; the GPU host accepts at most 40 MB" }
+        Write-Host "$bundle`: $megabytes MB. On a GPU host: $bundle/edit2audio selftest --gpu"
     }
     'clean' { Remove-Item -Recurse -Force -ErrorAction SilentlyContinue artifacts, demo-output }
     'help' { Get-Help $PSCommandPath -Detailed }
