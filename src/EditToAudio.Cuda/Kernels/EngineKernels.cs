@@ -83,7 +83,7 @@ public sealed class EngineKernels
             new KernelArguments().AddBuffer(values).AddInt64(rows).AddInt32(columns));
     }
 
-    /// <summary>Selected-patch counts of the 2P edit items (suppress items first, then boost items).</summary>
+    /// <summary>Selected-patch counts (weight > 0.5) of the 2P edit items (suppress items first, then boost items).</summary>
     public void CountSelected(DeviceBuffer<float> removeWeights, DeviceBuffer<float> addWeights, int pairs, DeviceBuffer<int> counts)
     {
         RequirePairs(removeWeights, addWeights, pairs);

@@ -63,7 +63,7 @@ public sealed class GpuEditPipeline : IDisposable
     /// <summary>
     /// Runs the edit for <paramref name="pairs"/> pairs whose data already lives on the device.
     /// Token buffers are <c>[P, 257, 768]</c> (normalized in place when <see cref="GpuEditSettings.NormalizeTokens"/>),
-    /// weight buffers <c>[P, 256]</c> (a patch is selected when its weight is ≥ 0.5). The result's buffers belong to the caller.
+    /// weight buffers <c>[P, 256]</c> (a patch is selected when its weight is > 0.5). The result's buffers belong to the caller.
     /// </summary>
     public GpuEditResult Run(DeviceBuffer<float> originalTokens, DeviceBuffer<float> editedTokens, DeviceBuffer<float> removeWeights,
         DeviceBuffer<float> addWeights, int pairs, GpuEditSettings settings, IProgress<GpuEditStage>? progress = null,
