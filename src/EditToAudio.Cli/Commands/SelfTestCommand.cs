@@ -93,6 +93,10 @@ internal static class SelfTestCommand
             p.Name, p.Passed ? "pass" : "FAIL", p.Measure,
             p.Value.ToString("G6", CultureInfo.InvariantCulture), p.Tolerance.ToString("G6", CultureInfo.InvariantCulture),
         }));
+        foreach (GpuParityResult failed in report.Parity.Where(p => p.Error.Length > 0))
+            Console.WriteLine($"{failed.Name}: {failed.Error}");
+        if (report.BenchmarkError.Length > 0)
+            Console.WriteLine($"benchmark stopped: {report.BenchmarkError}");
         if (report.Benchmark.Count > 0)
         {
             Console.WriteLine();

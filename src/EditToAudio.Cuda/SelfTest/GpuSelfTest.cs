@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
+using EditToAudio.Cuda.Native;
 using EditToAudio.Cuda.Pipeline;
 
 namespace EditToAudio.Cuda.SelfTest;
@@ -28,7 +29,8 @@ public sealed record GpuSelfTestOptions
 /// <param name="Measure">What <paramref name="Value"/> is ("max abs error", "min cosine", "mismatches").</param>
 /// <param name="Value">The measured error.</param>
 /// <param name="Tolerance">The bound it had to meet.</param>
-public sealed record GpuParityResult(string Name, bool Passed, string Measure, double Value, double Tolerance);
+/// <param name="Error">Why the check could not run (a missing library, a failed call); empty when it ran.</param>
+public sealed record GpuParityResult(string Name, bool Passed, string Measure, double Value, double Tolerance, string Error = "");
 
 /// <summary>One benchmark row: the batched edit at one batch size.</summary>
 /// <param name="Pairs">Pairs per batch.</param>
@@ -48,8 +50,9 @@ public sealed record GpuBenchmarkResult(int Pairs, EigenPrecision Precision, dou
 /// <param name="KernelTarget">What the kernels were compiled for.</param>
 /// <param name="Parity">The parity checks.</param>
 /// <param name="Benchmark">The benchmark rows.</param>
+/// <param name="BenchmarkError">Why the benchmark stopped early; empty when it completed.</param>
 public sealed record GpuSelfTestReport(bool Supported, string Reason, CudaDeviceInfo? Device, string DriverVersion, string NvrtcVersion,
-    string KernelTarget, IReadOnlyList<GpuParityResult> Parity, IReadOnlyList<GpuBenchmarkResult> Benchmark)
+    string KernelTarget, IReadOnlyList<GpuParityResult> Parity, IReadOnlyList<GpuBenchmarkResult> Benchmark, string BenchmarkError = "")
 {
     /// <summary>True when supported and every parity check passed.</summary>
     public bool AllPassed => Supported && Parity.Count > 0 && Parity.All(p => p.Passed);
@@ -80,7 +83,15 @@ public static class GpuSelfTest
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report("checking " + name);
-            checks.Add(check());
+            try
+            {
+                checks.Add(check());
+            }
+            catch (Exception e) when (e is CudaException or CudaLibraryNotFoundException or KernelCompilationException or NotSupportedException)
+            {
+                // One broken piece (say, cuSOLVER missing) must not hide the results of the others.
+                checks.Add(new GpuParityResult(name, false, "error", double.NaN, double.NaN, e.Message));
+            }
         }
 
         Check("philox known answers", () => PhiloxKnownAnswers(kernels));
@@ -95,13 +106,21 @@ public static class GpuSelfTest
         Check("batched edit fp64", () => Edit(kernels, EigenPrecision.DoublePrecision));
 
         var benchmark = new List<GpuBenchmarkResult>();
-        foreach (int pairs in options.BenchmarkBatchSizes)
+        string benchmarkError = "";
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            progress?.Report($"benchmarking {pairs} pairs");
-            benchmark.Add(Benchmark(kernels, pairs, Math.Max(options.BenchmarkRepetitions, 1), cancellationToken));
+            foreach (int pairs in options.BenchmarkBatchSizes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report($"benchmarking {pairs} pairs");
+                benchmark.Add(Benchmark(kernels, pairs, Math.Max(options.BenchmarkRepetitions, 1), cancellationToken));
+            }
         }
-        return new GpuSelfTestReport(true, "", context.Device, support.DriverVersionText, compiler.Version, library.Target.ToString(), checks, benchmark);
+        catch (Exception e) when (e is CudaException or CudaLibraryNotFoundException or KernelCompilationException)
+        {
+            benchmarkError = e.Message;
+        }
+        return new GpuSelfTestReport(true, "", context.Device, support.DriverVersionText, compiler.Version, library.Target.ToString(), checks, benchmark, benchmarkError);
     }
 
     private static GpuParityResult PhiloxKnownAnswers(EngineKernels kernels)
