@@ -15,6 +15,7 @@ internal static class CliApp
             PipelineCommands.CreateRun(),
             PipelineCommands.CreateDemo(),
             BenchCommand.Create(),
+            SelfTestCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
