@@ -48,7 +48,7 @@ switch ($Task) {
         $bundle = 'artifacts/gpu-bundle'
         Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $bundle
         Invoke-Checked dotnet @('publish', $cli, '-c', 'Release', '-r', 'linux-x64', '--self-contained', '-p:PublishTrimmed=true',
-            '-p:ExcludeOnnxRuntimeNative=true', '-p:DebugType=none', '-o', $bundle)
+            '-p:GpuBundle=true', '-p:DebugType=none', '-o', $bundle)
         $bytes = (Get-ChildItem -Recurse -File $bundle | Measure-Object -Property Length -Sum).Sum
         $megabytes = [math]::Round($bytes / 1MB, 1)
         if ($bytes -gt 40MB) { throw "$bundle is $megabytes MB; the GPU host accepts at most 40 MB" }

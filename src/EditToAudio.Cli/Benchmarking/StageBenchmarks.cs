@@ -42,7 +42,7 @@ internal static class StageBenchmarks
     /// </summary>
     public static StageMeasurement EditCuda(SyntheticEditPairs pairs, int batch, CancellationToken cancellationToken)
     {
-        NvrtcCompiler compiler = NvrtcCompiler.TryLoad(out string reason) ?? throw new InvalidOperationException($"NVRTC cannot be loaded: {reason}");
+        NvrtcCompiler compiler = NvrtcCompiler.TryLoad(out string reason) ?? throw new NotSupportedException($"NVRTC cannot be loaded: {reason}");
         using CudaContext context = CudaContext.Open();
         using var library = new KernelLibrary(context, compiler, new KernelCache(KernelCache.DefaultFolder));
         using var pipeline = new GpuEditPipeline(new EngineKernels(library));

@@ -10,6 +10,12 @@ public sealed class NpyErrorTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
+    [Fact]
+    public void The_element_limit_is_the_longest_array()
+    {
+        Assert.Equal(NpyHeader.MaxElements, Array.MaxLength);
+    }
+
     /// <summary>Reads <paramref name="bytes"/> from a file and returns the refusal, checking it names the file.</summary>
     private NpyFormatException Refusal(byte[] bytes, params string[] expectedFragments)
     {
