@@ -1,3 +1,4 @@
+using EditToAudio.Tests.Support;
 using System.Text;
 using EditToAudio.IO;
 
@@ -6,7 +7,7 @@ namespace EditToAudio.Tests.IO;
 /// <summary>Every refusal names the file and says what was expected and what was found.</summary>
 public sealed class NpyErrorTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TemporaryFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
