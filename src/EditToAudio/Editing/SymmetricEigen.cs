@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace EditToAudio.Editing;
 
@@ -71,9 +72,7 @@ internal static class SymmetricEigen
         {
             for (int j = 0; j <= i; j++)
             {
-                double value = Math.ScaleB(symmetric[i * n + j], -exponent);
-                a[i * n + j] = value;
-                a[j * n + i] = value;
+                a[i * n + j] = Math.ScaleB(symmetric[i * n + j], -exponent);
             }
         }
 
@@ -96,9 +95,10 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// Householder reduction of the symmetric <paramref name="a"/> (full, row-major) to tridiagonal
-    /// form. Reflector j, H = I − τvvᵀ acting on indices j+1…n−1, is left in row j right of the
-    /// diagonal with τ in <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
+    /// Householder reduction of the symmetric <paramref name="a"/> (row-major; only the lower
+    /// triangle is read and kept up to date) to tridiagonal form. Reflector j, H = I − τvvᵀ acting
+    /// on indices j+1…n−1, is left in row j right of the diagonal (the unused upper triangle) with τ
+    /// in <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
     /// </summary>
     private static void Tridiagonalize(double[] a, int n, double[] diagonal, double[] offDiagonal, double[] reflectorScales)
     {
@@ -107,8 +107,12 @@ internal static class SymmetricEigen
         {
             int m = n - j - 1;
             diagonal[j] = a[j * n + j];
-            // Row j right of the diagonal equals column j below it; it becomes the reflector v.
+            // Column j below the diagonal, copied into row j where it becomes the reflector v.
             Span<double> v = a.AsSpan(j * n + j + 1, m);
+            for (int i = 0; i < m; i++)
+            {
+                v[i] = a[(j + 1 + i) * n + j];
+            }
             double tail = Dot(v[1..], v[1..]);
             if (tail == 0)
             {
@@ -129,30 +133,67 @@ internal static class SymmetricEigen
             reflectorScales[j] = tau;
 
             // B ← HBH for the trailing block B as the rank-2 update B − vwᵀ − wvᵀ with
-            // p = τBv and w = p − (τ/2)(pᵀv)v. The full square is updated (not one triangle) so
-            // every row operation is a contiguous vector loop.
+            // p = τBv and w = p − (τ/2)(pᵀv)v, on B's lower triangle only: every row segment is
+            // contiguous, and the product reads each stored element once for both of its uses.
             Span<double> product = p.AsSpan(0, m);
+            product.Clear();
             int blockStart = (j + 1) * n + j + 1;
             for (int i = 0; i < m; i++)
             {
-                product[i] = tau * Dot(a.AsSpan(blockStart + i * n, m), v);
+                ReadOnlySpan<double> row = a.AsSpan(blockStart + i * n, i + 1);
+                product[i] += SymmetricRowProduct(row, v, product);
             }
-            double correction = 0.5 * tau * Dot(product, v);
+            double correction = 0.5 * tau * tau * Dot(product, v);
             for (int i = 0; i < m; i++)
             {
-                product[i] -= correction * v[i];
+                product[i] = tau * product[i] - correction * v[i];
             }
             for (int i = 0; i < m; i++)
             {
-                SubtractRankTwo(a.AsSpan(blockStart + i * n, m), v[i], product, product[i], v);
+                SubtractRankTwo(a.AsSpan(blockStart + i * n, i + 1), v[i], product, product[i], v);
             }
         }
         if (n >= 2)
         {
             diagonal[n - 2] = a[(n - 2) * n + n - 2];
-            offDiagonal[n - 2] = a[(n - 2) * n + n - 1];
+            offDiagonal[n - 2] = a[(n - 1) * n + n - 2];
         }
         diagonal[n - 1] = a[n * n - 1];
+    }
+
+    /// <summary>
+    /// Row i of the lower triangle (<paramref name="row"/> = B[i, 0..i]) in the product p = Bv:
+    /// adds v[i]·B[i, l] to p[l] for l &lt; i (the mirrored upper element) and returns
+    /// Σ_{l≤i} B[i, l]·v[l], row i's own part of p[i].
+    /// </summary>
+    private static double SymmetricRowProduct(ReadOnlySpan<double> row, ReadOnlySpan<double> v, Span<double> p)
+    {
+        int last = row.Length - 1;
+        double vi = v[last];
+        int l = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && last >= Vector<double>.Count)
+        {
+            // Unchecked loads: the loop bounds keep every access inside the spans.
+            ref double rowStart = ref MemoryMarshal.GetReference(row);
+            ref double vStart = ref MemoryMarshal.GetReference(v);
+            ref double pStart = ref MemoryMarshal.GetReference(p);
+            var accumulated = Vector<double>.Zero;
+            var scale = new Vector<double>(vi);
+            for (; l <= last - Vector<double>.Count; l += Vector<double>.Count)
+            {
+                var r = Vector.LoadUnsafe(ref rowStart, (nuint)l);
+                accumulated = Vector.MultiplyAddEstimate(r, Vector.LoadUnsafe(ref vStart, (nuint)l), accumulated);
+                Vector.MultiplyAddEstimate(r, scale, Vector.LoadUnsafe(ref pStart, (nuint)l)).StoreUnsafe(ref pStart, (nuint)l);
+            }
+            sum = Vector.Sum(accumulated);
+        }
+        for (; l < last; l++)
+        {
+            sum += row[l] * v[l];
+            p[l] += vi * row[l];
+        }
+        return sum + row[last] * vi;
     }
 
     /// <summary>The Gershgorin interval of T, widened a little; returns max(|lowest|, |highest|) ≥ ‖T‖₂.</summary>
@@ -476,14 +517,17 @@ internal static class SymmetricEigen
     private static void SubtractRankTwo(Span<double> row, double a, ReadOnlySpan<double> u, double b, ReadOnlySpan<double> w)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated && u.Length >= row.Length && w.Length >= row.Length)
         {
-            var va = new Vector<double>(a);
-            var vb = new Vector<double>(b);
+            ref double rowStart = ref MemoryMarshal.GetReference(row);
+            ref double uStart = ref MemoryMarshal.GetReference(u);
+            ref double wStart = ref MemoryMarshal.GetReference(w);
+            var va = new Vector<double>(-a);
+            var vb = new Vector<double>(-b);
             for (; i <= row.Length - Vector<double>.Count; i += Vector<double>.Count)
             {
-                Span<double> r = row[i..];
-                (new Vector<double>(r) - va * new Vector<double>(u[i..]) - vb * new Vector<double>(w[i..])).CopyTo(r);
+                var updated = Vector.MultiplyAddEstimate(va, Vector.LoadUnsafe(ref uStart, (nuint)i), Vector.LoadUnsafe(ref rowStart, (nuint)i));
+                Vector.MultiplyAddEstimate(vb, Vector.LoadUnsafe(ref wStart, (nuint)i), updated).StoreUnsafe(ref rowStart, (nuint)i);
             }
         }
         for (; i < row.Length; i++)
