@@ -1,3 +1,4 @@
+using CsCheck;
 using EditToAudio.Editing;
 using EditToAudio.Tests.Support;
 using MathNet.Numerics.LinearAlgebra;
@@ -78,6 +79,19 @@ public class SymmetricEigenTests
         };
         random.Shuffle(values);
         CheckEveryK(WithSpectrum(values, random), n, spectrum);
+    }
+
+    [Fact]
+    public void Generated_spectra_with_frequent_repeats()
+    {
+        // Eigenvalues drawn from a few levels (some negative): multiplicities land anywhere,
+        // also across the k boundary.
+        Gen.Select(Gen.Int[0, 1_000_000], Gen.Int[1, 60], Gen.Int[1, 6]).Sample((seed, n, levels) =>
+        {
+            var random = new Random(seed);
+            double[] values = Enumerable.Range(0, n).Select(_ => random.Next(levels) - 1.0).ToArray();
+            CheckEveryK(WithSpectrum(values, random), n, $"spectrum {{{string.Join(", ", values)}}} (seed {seed})");
+        }, iter: 40);
     }
 
     [Fact]
