@@ -1,6 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.LinearAlgebra.Factorization;
-
 namespace EditToAudio.Editing;
 
 /// <summary>
@@ -98,15 +95,7 @@ public sealed class RegionDecomposition
             }
         }
 
-        Evd<double> evd = Matrix<double>.Build.Dense(rowCount, rowCount, gram).Evd(Symmetricity.Symmetric);
-        int[] order = Enumerable.Range(0, rowCount).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-        var vectors = new double[maxK][];
-        var eigenvalues = new double[maxK];
-        for (int j = 0; j < maxK; j++)
-        {
-            vectors[j] = evd.EigenVectors.Column(order[j]).ToArray();
-            eigenvalues[j] = evd.EigenValues[order[j]].Real;
-        }
+        (double[] eigenvalues, double[][] vectors) = SymmetricEigen.Top(gram, rowCount, maxK);
         return new RegionDecomposition(tokens, rows, vectors, eigenvalues, maxK);
     }
 

@@ -1,0 +1,631 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace EditToAudio.Editing;
+
+/// <summary>
+/// The few largest eigenpairs of a small dense symmetric matrix, in float64.
+/// </summary>
+/// <remarks>
+/// The edit needs only the top k (≤ ~20) eigenvectors of a Gram matrix of order ≤ 257, so a full
+/// decomposition with accumulated eigenvectors wastes most of its work. The steps are the classic
+/// ones: Householder reduction to tridiagonal form T = QᵀAQ (reflectors kept), the wanted
+/// eigenvalues of T by Sturm-count bisection, their eigenvectors by inverse iteration
+/// (tridiagonal LU with partial pivoting, Gram–Schmidt against the vectors already found), and
+/// the back-transformation v = Qy of only those k vectors.
+/// </remarks>
+internal static class SymmetricEigen
+{
+    private const double Epsilon = 1.0 / (1L << 52);          // spacing of doubles at 1
+    private static readonly double SafeMinimum = Math.ScaleB(1.0, -1022);
+
+    private const int MinimumIterations = 2;
+    private const int MaximumIterations = 6;
+
+    /// <summary>
+    /// The <paramref name="k"/> largest eigenvalues of the symmetric <paramref name="n"/>×<paramref name="n"/>
+    /// matrix (row-major; only its lower triangle is read), in descending order, and orthonormal
+    /// eigenvectors for them. Each vector's largest component (the first, on ties) is positive.
+    /// </summary>
+    /// <exception cref="ArgumentException">The matrix is not n×n or holds a NaN or infinity.</exception>
+    public static (double[] Values, double[][] Vectors) Top(ReadOnlySpan<double> symmetric, int n, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, n);
+        if (symmetric.Length != n * n)
+        {
+            throw new ArgumentException($"A {n}×{n} matrix needs {n * n} values, got {symmetric.Length}.", nameof(symmetric));
+        }
+
+        double largest = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                double value = symmetric[i * n + j];
+                if (!double.IsFinite(value))
+                {
+                    throw new ArgumentException($"Element ({i}, {j}) is {value}; the matrix must be finite.", nameof(symmetric));
+                }
+                largest = Math.Max(largest, Math.Abs(value));
+            }
+        }
+
+        if (largest == 0)
+        {
+            // Every vector is an eigenvector of the zero matrix: return the first unit vectors.
+            var units = new double[k][];
+            for (int t = 0; t < k; t++)
+            {
+                units[t] = new double[n];
+                units[t][t] = 1;
+            }
+            return (new double[k], units);
+        }
+
+        // Scale by a power of two (exact) so the largest element is in [1, 2): squares and
+        // Sturm-sequence quotients then neither overflow nor underflow for any finite input.
+        int exponent = Math.ILogB(largest);
+        var a = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                a[i * n + j] = Math.ScaleB(symmetric[i * n + j], -exponent);
+            }
+        }
+
+        var diagonal = new double[n];
+        var offDiagonal = new double[n];             // offDiagonal[i] = T[i, i+1]; the last entry is unused
+        var reflectorScales = new double[n];
+        Tridiagonalize(a, n, diagonal, offDiagonal, reflectorScales);
+
+        double norm = GershgorinBounds(diagonal, offDiagonal, out double lowest, out double highest);
+        double[] values = LargestEigenvalues(diagonal, offDiagonal, k, lowest, highest, norm);
+        double[][] vectors = TridiagonalEigenvectors(diagonal, offDiagonal, values, norm);
+        BackTransform(a, n, reflectorScales, vectors);
+
+        for (int t = 0; t < k; t++)
+        {
+            FinishVector(vectors[t]);
+            values[t] = Math.ScaleB(values[t], exponent);
+        }
+        return (values, vectors);
+    }
+
+    /// <summary>
+    /// Householder reduction of the symmetric <paramref name="a"/> (row-major; only the lower
+    /// triangle is read and kept up to date) to tridiagonal form. Reflector j, H = I − τvvᵀ acting
+    /// on indices j+1…n−1, is left in row j right of the diagonal (the unused upper triangle) with τ
+    /// in <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
+    /// </summary>
+    private static void Tridiagonalize(double[] a, int n, double[] diagonal, double[] offDiagonal, double[] reflectorScales)
+    {
+        var p = new double[n];
+        for (int j = 0; j < n - 2; j++)
+        {
+            int m = n - j - 1;
+            diagonal[j] = a[j * n + j];
+            // Column j below the diagonal, copied into row j where it becomes the reflector v.
+            Span<double> v = a.AsSpan(j * n + j + 1, m);
+            for (int i = 0; i < m; i++)
+            {
+                v[i] = a[(j + 1 + i) * n + j];
+            }
+            double tail = Dot(v[1..], v[1..]);
+            if (tail == 0)
+            {
+                offDiagonal[j] = v[0];
+                reflectorScales[j] = 0;
+                continue;
+            }
+
+            // Hx = αe₁ with α of the opposite sign to x₀, so v₀ = x₀ − α does not cancel;
+            // vᵀv = −2αv₀, so τ = 2/vᵀv = −1/(αv₀) > 0.
+            double x0 = v[0];
+            double length = Math.Sqrt(x0 * x0 + tail);
+            double alpha = x0 >= 0 ? -length : length;
+            double v0 = x0 - alpha;
+            v[0] = v0;
+            double tau = -1.0 / (alpha * v0);
+            offDiagonal[j] = alpha;
+            reflectorScales[j] = tau;
+
+            // B ← HBH for the trailing block B as the rank-2 update B − vwᵀ − wvᵀ with
+            // p = τBv and w = p − (τ/2)(pᵀv)v, on B's lower triangle only: every row segment is
+            // contiguous, and the product reads each stored element once for both of its uses.
+            Span<double> product = p.AsSpan(0, m);
+            product.Clear();
+            int blockStart = (j + 1) * n + j + 1;
+            for (int i = 0; i < m; i++)
+            {
+                ReadOnlySpan<double> row = a.AsSpan(blockStart + i * n, i + 1);
+                product[i] += SymmetricRowProduct(row, v, product);
+            }
+            double correction = 0.5 * tau * tau * Dot(product, v);
+            for (int i = 0; i < m; i++)
+            {
+                product[i] = tau * product[i] - correction * v[i];
+            }
+            for (int i = 0; i < m; i++)
+            {
+                SubtractRankTwo(a.AsSpan(blockStart + i * n, i + 1), v[i], product, product[i], v);
+            }
+        }
+        if (n >= 2)
+        {
+            diagonal[n - 2] = a[(n - 2) * n + n - 2];
+            offDiagonal[n - 2] = a[(n - 1) * n + n - 2];
+        }
+        diagonal[n - 1] = a[n * n - 1];
+    }
+
+    /// <summary>
+    /// Row i of the lower triangle (<paramref name="row"/> = B[i, 0..i]) in the product p = Bv:
+    /// adds v[i]·B[i, l] to p[l] for l &lt; i (the mirrored upper element) and returns
+    /// Σ_{l≤i} B[i, l]·v[l], row i's own part of p[i].
+    /// </summary>
+    private static double SymmetricRowProduct(ReadOnlySpan<double> row, ReadOnlySpan<double> v, Span<double> p)
+    {
+        int last = row.Length - 1;
+        double vi = v[last];
+        int l = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && last >= Vector<double>.Count)
+        {
+            // Unchecked loads: the loop bounds keep every access inside the spans.
+            ref double rowStart = ref MemoryMarshal.GetReference(row);
+            ref double vStart = ref MemoryMarshal.GetReference(v);
+            ref double pStart = ref MemoryMarshal.GetReference(p);
+            var accumulated = Vector<double>.Zero;
+            var scale = new Vector<double>(vi);
+            for (; l <= last - Vector<double>.Count; l += Vector<double>.Count)
+            {
+                var r = Vector.LoadUnsafe(ref rowStart, (nuint)l);
+                accumulated = Vector.MultiplyAddEstimate(r, Vector.LoadUnsafe(ref vStart, (nuint)l), accumulated);
+                Vector.MultiplyAddEstimate(r, scale, Vector.LoadUnsafe(ref pStart, (nuint)l)).StoreUnsafe(ref pStart, (nuint)l);
+            }
+            sum = Vector.Sum(accumulated);
+        }
+        for (; l < last; l++)
+        {
+            sum += row[l] * v[l];
+            p[l] += vi * row[l];
+        }
+        return sum + row[last] * vi;
+    }
+
+    /// <summary>The Gershgorin interval of T, widened a little; returns max(|lowest|, |highest|) ≥ ‖T‖₂.</summary>
+    private static double GershgorinBounds(double[] diagonal, double[] offDiagonal, out double lowest, out double highest)
+    {
+        int n = diagonal.Length;
+        lowest = double.MaxValue;
+        highest = double.MinValue;
+        for (int i = 0; i < n; i++)
+        {
+            double radius = (i > 0 ? Math.Abs(offDiagonal[i - 1]) : 0) + (i < n - 1 ? Math.Abs(offDiagonal[i]) : 0);
+            lowest = Math.Min(lowest, diagonal[i] - radius);
+            highest = Math.Max(highest, diagonal[i] + radius);
+        }
+        double norm = Math.Max(Math.Abs(lowest), Math.Abs(highest));
+        // Sturm counts are exact only for a nearby matrix: widen so the ends are strictly outside.
+        double margin = 2 * (n + 2) * Epsilon * norm + 4 * PivotMinimum(offDiagonal);
+        lowest -= margin;
+        highest += margin;
+        return norm;
+    }
+
+    /// <summary>Replaces a zero or tiny Sturm quotient so the next one stays finite (after LAPACK's dstebz).</summary>
+    private static double PivotMinimum(double[] offDiagonal)
+    {
+        double largestSquare = 1;
+        for (int i = 0; i < offDiagonal.Length - 1; i++)
+        {
+            largestSquare = Math.Max(largestSquare, offDiagonal[i] * offDiagonal[i]);
+        }
+        return SafeMinimum * largestSquare;
+    }
+
+    /// <summary>
+    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts. All k intervals are
+    /// bisected together, several per Vector&lt;double&gt; and several vectors per sweep along T, so
+    /// the long-latency divisions of independent counts overlap.
+    /// </summary>
+    private static double[] LargestEigenvalues(double[] diagonal, double[] offDiagonal, int k, double lowest, double highest, double norm)
+    {
+        int n = diagonal.Length;
+        int width = Vector<double>.Count;
+        int groups = (k + width - 1) / width;
+        var lower = new double[groups * width];
+        var upper = new double[groups * width];
+        var targets = new long[groups * width];
+        for (int t = 0; t < lower.Length; t++)
+        {
+            lower[t] = lowest;
+            upper[t] = highest;
+            // Eigenvalue of ascending index n−1−t; padding lanes repeat the last wanted one.
+            targets[t] = n - 1 - Math.Min(t, k - 1);
+        }
+
+        var squares = new double[n];                  // squares[i] = T[i−1, i]²
+        for (int i = 1; i < n; i++)
+        {
+            squares[i] = offDiagonal[i - 1] * offDiagonal[i - 1];
+        }
+        var pivotMinimum = new Vector<double>(PivotMinimum(offDiagonal));
+        var negativePivotMinimum = -pivotMinimum;
+        var absoluteTolerance = new Vector<double>(2 * Epsilon * norm);
+        var relativeTolerance = new Vector<double>(2 * Epsilon);
+
+        var middles = new Vector<double>[groups];
+        var quotients = new Vector<double>[groups];
+        var counts = new Vector<long>[groups];
+        // The interval halves from at most ~2‖T‖ to ~ε‖T‖: about 55 sweeps; the cap only guards the loop.
+        for (int sweep = 0; sweep < 200; sweep++)
+        {
+            bool converged = true;
+            for (int g = 0; g < groups; g++)
+            {
+                var low = new Vector<double>(lower, g * width);
+                var high = new Vector<double>(upper, g * width);
+                var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
+                converged &= Vector.LessThanOrEqualAll(high - low, tolerance);
+                middles[g] = 0.5 * (low + high);
+            }
+            if (converged)
+            {
+                break;
+            }
+
+            // counts = number of negative pivots of T − xI = number of eigenvalues below x.
+            var first = new Vector<double>(diagonal[0]);
+            for (int g = 0; g < groups; g++)
+            {
+                var q = first - middles[g];
+                q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
+                quotients[g] = q;
+                counts[g] = -Vector.LessThan(q, Vector<double>.Zero);
+            }
+            for (int i = 1; i < n; i++)
+            {
+                var d = new Vector<double>(diagonal[i]);
+                var square = new Vector<double>(squares[i]);
+                for (int g = 0; g < groups; g++)
+                {
+                    var q = d - middles[g] - square / quotients[g];
+                    q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
+                    quotients[g] = q;
+                    counts[g] -= Vector.LessThan(q, Vector<double>.Zero);
+                }
+            }
+
+            for (int g = 0; g < groups; g++)
+            {
+                // At most `target` eigenvalues below the middle: the wanted one is at or above it.
+                var middleIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
+                Vector.ConditionalSelect(middleIsBelow, middles[g], new Vector<double>(lower, g * width)).CopyTo(lower, g * width);
+                Vector.ConditionalSelect(middleIsBelow, new Vector<double>(upper, g * width), middles[g]).CopyTo(upper, g * width);
+            }
+        }
+
+        var values = new double[k];
+        for (int t = 0; t < k; t++)
+        {
+            values[t] = 0.5 * (lower[t] + upper[t]);
+            // Independent bisections of equal eigenvalues may differ in the last bits: keep the order.
+            if (t > 0 && values[t] > values[t - 1])
+            {
+                values[t] = values[t - 1];
+            }
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// Eigenvectors of T for <paramref name="values"/> by inverse iteration (after LAPACK's dstein):
+    /// factor T − σI once per value, solve repeatedly from a deterministic pseudo-random start,
+    /// and orthogonalize each iterate against the vectors already found. That Gram–Schmidt is what
+    /// separates the vectors of equal or clustered eigenvalues; with k ≤ ~20 it is cheap to run it
+    /// against every earlier vector, which also removes the ε‖T‖/gap leakage between close ones.
+    /// </summary>
+    private static double[][] TridiagonalEigenvectors(double[] diagonal, double[] offDiagonal, double[] values, double norm)
+    {
+        int n = diagonal.Length;
+        int k = values.Length;
+        var vectors = new double[k][];
+        var factors = new TridiagonalLu(n);
+        // Consecutive shifts are kept this far apart so equal eigenvalues do not reuse one factorization.
+        double separation = 10 * Epsilon * norm;
+        double residualTolerance = 4 * (Math.Sqrt(n) + 4) * Epsilon * norm;
+        double previousShift = double.PositiveInfinity;
+
+        for (int t = 0; t < k; t++)
+        {
+            double shift = Math.Min(values[t], previousShift - separation);
+            previousShift = shift;
+            factors.Factor(diagonal, offDiagonal, shift, Epsilon * norm);
+
+            var x = new double[n];
+            StartVector(x, t);
+            Orthonormalize(x, vectors, t);
+            int restarts = 0;
+            for (int iteration = 1; ; iteration++)
+            {
+                factors.Solve(x);
+                if (!Orthonormalize(x, vectors, t))
+                {
+                    // The iterate fell into the span of the vectors already found: start afresh.
+                    if (++restarts > 3)
+                    {
+                        throw new InvalidOperationException($"Inverse iteration for eigenvalue {t + 1} of {k} found no direction independent of the earlier eigenvectors.");
+                    }
+                    StartVector(x, t + restarts * k);
+                    Orthonormalize(x, vectors, t);
+                    iteration = 0;
+                    continue;
+                }
+                if (iteration >= MaximumIterations
+                    || (iteration >= MinimumIterations && Residual(diagonal, offDiagonal, values[t], x) <= residualTolerance))
+                {
+                    break;
+                }
+            }
+            // A second Gram–Schmidt pass makes the set orthonormal to working precision.
+            Orthonormalize(x, vectors, t);
+            vectors[t] = x;
+        }
+        return vectors;
+    }
+
+    /// <summary>Deterministic values in [−1, 1) (a xorshift generator), different for each seed.</summary>
+    private static void StartVector(double[] x, int seed)
+    {
+        ulong state = 0x9E3779B97F4A7C15UL * (ulong)(seed + 1) ^ 0xD1B54A32D192ED03UL;
+        for (int i = 0; i < x.Length; i++)
+        {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            x[i] = (state >> 11) * (2.0 / (1UL << 53)) - 1.0;
+        }
+    }
+
+    /// <summary>Removes from x its components along vectors[0..count) and normalizes it; false when nothing is left.</summary>
+    private static bool Orthonormalize(double[] x, double[][] vectors, int count)
+    {
+        double before = Math.Sqrt(Dot(x, x));
+        for (int s = 0; s < count; s++)
+        {
+            AddScaled(x, vectors[s], -Dot(x, vectors[s]));
+        }
+        double after = Math.Sqrt(Dot(x, x));
+        if (!(after > Epsilon * before) || !double.IsFinite(after))
+        {
+            return false;
+        }
+        double inverse = 1.0 / after;
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] *= inverse;
+        }
+        return true;
+    }
+
+    /// <summary>‖(T − λI)x‖₂.</summary>
+    private static double Residual(double[] diagonal, double[] offDiagonal, double value, double[] x)
+    {
+        int n = x.Length;
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double r = (diagonal[i] - value) * x[i];
+            if (i > 0)
+            {
+                r += offDiagonal[i - 1] * x[i - 1];
+            }
+            if (i < n - 1)
+            {
+                r += offDiagonal[i] * x[i + 1];
+            }
+            sum += r * r;
+        }
+        return Math.Sqrt(sum);
+    }
+
+    /// <summary>y ← H₀H₁…H_{n−3}y for every vector: eigenvectors of T become eigenvectors of A.</summary>
+    private static void BackTransform(double[] a, int n, double[] reflectorScales, double[][] vectors)
+    {
+        for (int j = n - 3; j >= 0; j--)
+        {
+            double tau = reflectorScales[j];
+            if (tau == 0)
+            {
+                continue;
+            }
+            ReadOnlySpan<double> v = a.AsSpan(j * n + j + 1, n - j - 1);
+            foreach (double[] y in vectors)
+            {
+                Span<double> tail = y.AsSpan(j + 1);
+                AddScaled(tail, v, -tau * Dot(v, tail));
+            }
+        }
+    }
+
+    /// <summary>Renormalizes (the reflectors are orthogonal only to rounding) and fixes the sign.</summary>
+    private static void FinishVector(double[] x)
+    {
+        int largest = 0;
+        for (int i = 1; i < x.Length; i++)
+        {
+            if (Math.Abs(x[i]) > Math.Abs(x[largest]))
+            {
+                largest = i;
+            }
+        }
+        double scale = (x[largest] < 0 ? -1.0 : 1.0) / Math.Sqrt(Dot(x, x));
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] *= scale;
+        }
+    }
+
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector.IsHardwareAccelerated && a.Length >= 2 * Vector<double>.Count)
+        {
+            // Two accumulators: consecutive additions do not wait for each other.
+            var even = Vector<double>.Zero;
+            var odd = Vector<double>.Zero;
+            int width = Vector<double>.Count;
+            for (; i <= a.Length - 2 * width; i += 2 * width)
+            {
+                even += new Vector<double>(a[i..]) * new Vector<double>(b[i..]);
+                odd += new Vector<double>(a[(i + width)..]) * new Vector<double>(b[(i + width)..]);
+            }
+            total = Vector.Sum(even + odd);
+        }
+        for (; i < a.Length; i++)
+        {
+            total += a[i] * b[i];
+        }
+        return total;
+    }
+
+    /// <summary>target += scale · source.</summary>
+    private static void AddScaled(Span<double> target, ReadOnlySpan<double> source, double scale)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var factor = new Vector<double>(scale);
+            for (; i <= target.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                Span<double> t = target[i..];
+                (new Vector<double>(t) + factor * new Vector<double>(source[i..])).CopyTo(t);
+            }
+        }
+        for (; i < target.Length; i++)
+        {
+            target[i] += scale * source[i];
+        }
+    }
+
+    /// <summary>row −= a·u + b·w: one row of the symmetric rank-2 update.</summary>
+    private static void SubtractRankTwo(Span<double> row, double a, ReadOnlySpan<double> u, double b, ReadOnlySpan<double> w)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && u.Length >= row.Length && w.Length >= row.Length)
+        {
+            ref double rowStart = ref MemoryMarshal.GetReference(row);
+            ref double uStart = ref MemoryMarshal.GetReference(u);
+            ref double wStart = ref MemoryMarshal.GetReference(w);
+            var va = new Vector<double>(-a);
+            var vb = new Vector<double>(-b);
+            for (; i <= row.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var updated = Vector.MultiplyAddEstimate(va, Vector.LoadUnsafe(ref uStart, (nuint)i), Vector.LoadUnsafe(ref rowStart, (nuint)i));
+                Vector.MultiplyAddEstimate(vb, Vector.LoadUnsafe(ref wStart, (nuint)i), updated).StoreUnsafe(ref rowStart, (nuint)i);
+            }
+        }
+        for (; i < row.Length; i++)
+        {
+            row[i] -= a * u[i] + b * w[i];
+        }
+    }
+
+    /// <summary>
+    /// LU factorization with partial pivoting of the tridiagonal T − σI (U has two superdiagonals
+    /// from the row swaps) and the solves of inverse iteration.
+    /// </summary>
+    private sealed class TridiagonalLu(int n)
+    {
+        private readonly double[] _pivots = new double[n];        // U[i, i]
+        private readonly double[] _first = new double[n];         // U[i, i+1]
+        private readonly double[] _second = new double[n];        // U[i, i+2]
+        private readonly double[] _multipliers = new double[n];   // L[i+1, i]
+        private readonly bool[] _swapped = new bool[n];           // rows i and i+1 exchanged at step i
+
+        /// <summary>Factors T − σI; pivots smaller than <paramref name="smallest"/> are raised to it (T − σI is nearly singular by design).</summary>
+        public void Factor(double[] diagonal, double[] offDiagonal, double shift, double smallest)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                _pivots[i] = diagonal[i] - shift;
+                _first[i] = i < n - 1 ? offDiagonal[i] : 0;
+                _second[i] = 0;
+            }
+            for (int i = 0; i < n - 1; i++)
+            {
+                double below = offDiagonal[i];
+                if (Math.Abs(_pivots[i]) >= Math.Abs(below))
+                {
+                    _swapped[i] = false;
+                    double multiplier = _pivots[i] != 0 ? below / _pivots[i] : 0;
+                    _multipliers[i] = multiplier;
+                    _pivots[i + 1] -= multiplier * _first[i];
+                }
+                else
+                {
+                    // Row i+1 = [below, d, f] becomes the pivot row; the old row i = [p, u, 0] is eliminated with it.
+                    _swapped[i] = true;
+                    double multiplier = _pivots[i] / below;
+                    _multipliers[i] = multiplier;
+                    double nextPivot = _pivots[i + 1];
+                    double nextFirst = _first[i + 1];
+                    _pivots[i] = below;
+                    _pivots[i + 1] = _first[i] - multiplier * nextPivot;
+                    _first[i] = nextPivot;
+                    _second[i] = nextFirst;
+                    _first[i + 1] = -multiplier * nextFirst;
+                }
+            }
+            for (int i = 0; i < n; i++)
+            {
+                if (Math.Abs(_pivots[i]) < smallest)
+                {
+                    _pivots[i] = _pivots[i] < 0 ? -smallest : smallest;
+                }
+            }
+        }
+
+        /// <summary>x ← (T − σI)⁻¹x, up to a positive scale (rescaled on the way so it cannot overflow).</summary>
+        public void Solve(double[] x)
+        {
+            for (int i = 0; i < n - 1; i++)
+            {
+                if (_swapped[i])
+                {
+                    (x[i], x[i + 1]) = (x[i + 1], x[i]);
+                }
+                x[i + 1] -= _multipliers[i] * x[i];
+            }
+            const double Large = 1e150;
+            for (int i = n - 1; i >= 0; i--)
+            {
+                double r = x[i];
+                if (i < n - 1)
+                {
+                    r -= _first[i] * x[i + 1];
+                }
+                if (i < n - 2)
+                {
+                    r -= _second[i] * x[i + 2];
+                }
+                r /= _pivots[i];
+                x[i] = r;
+                if (Math.Abs(r) > Large)
+                {
+                    // Each tiny pivot multiplies by up to 1/(ε‖T‖); scaling the solution so far and the
+                    // remaining right-hand side together keeps the system consistent.
+                    for (int s = 0; s < n; s++)
+                    {
+                        x[s] /= Large;
+                    }
+                }
+            }
+        }
+    }
+}
