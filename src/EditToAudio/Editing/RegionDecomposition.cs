@@ -80,9 +80,10 @@ public sealed class RegionDecomposition
             }
         }
 
-        // With k ≥ n+1 every singular value is scaled, UₖUₖᵀ = I and the edit is the plain mean:
-        // no decomposition is needed.
-        if (maxK >= rowCount)
+        // An edit with k ≥ n+1 scales every singular value (UₖUₖᵀ = I, the plain mean) and needs no
+        // vectors; one with k < n+1 needs the top k. Keeping min(maxK, n) vectors serves every k ≤ maxK.
+        int kept = Math.Min(maxK, rowCount - 1);
+        if (kept == 0)
         {
             return new RegionDecomposition(tokens, rows, [], [], maxK);
         }
@@ -100,9 +101,9 @@ public sealed class RegionDecomposition
 
         Evd<double> evd = Matrix<double>.Build.Dense(rowCount, rowCount, gram).Evd(Symmetricity.Symmetric);
         int[] order = Enumerable.Range(0, rowCount).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-        var vectors = new double[maxK][];
-        var eigenvalues = new double[maxK];
-        for (int j = 0; j < maxK; j++)
+        var vectors = new double[kept][];
+        var eigenvalues = new double[kept];
+        for (int j = 0; j < kept; j++)
         {
             vectors[j] = evd.EigenVectors.Column(order[j]).ToArray();
             eigenvalues[j] = evd.EigenValues[order[j]].Real;
