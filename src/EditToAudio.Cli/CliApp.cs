@@ -14,6 +14,8 @@ internal static class CliApp
             PipelineCommands.CreateEmbed(),
             PipelineCommands.CreateRun(),
             PipelineCommands.CreateDemo(),
+            BatchCommand.Create(),
+            BatchMergeCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>

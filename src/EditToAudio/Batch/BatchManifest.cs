@@ -29,7 +29,7 @@ public sealed record ManifestItem(int Line, string Id, string OriginalPath, stri
 public readonly record struct ManifestError(int Line, string Message);
 
 /// <summary>A manifest was refused; every problem found is listed with its line.</summary>
-public sealed class ManifestException : InvalidDataException
+public sealed class ManifestException : FormatException
 {
     /// <summary>Creates the exception.</summary>
     public ManifestException() : this("The manifest was refused.", []) { }
