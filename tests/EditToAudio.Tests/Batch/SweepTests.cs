@@ -70,6 +70,10 @@ public class SweepTests
             EditResult single = EmbeddingEditor.Edit(tokens0, tokens1, remove, add, p);
             Assert.Equal(single.Embedding, swept[i].Embedding);
             Assert.Equal(single.Warnings, swept[i].Warnings);
+            if (i != 0 && i != settings.Count - 1)
+            {
+                continue; // the float64 SVD is slow; the smallest and largest k of the grid check it
+            }
 
             double[] suppressed = ReferenceEdit.SvdEdit(original, TokenFactory.Dimension, remove, p.K, p.Alpha);
             double[] boosted = ReferenceEdit.SvdEdit(edited, TokenFactory.Dimension, add, p.K, p.Beta);
