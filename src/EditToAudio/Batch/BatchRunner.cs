@@ -64,6 +64,9 @@ public sealed class BatchRunner
     /// <summary>Most SSV2A rows per call.</summary>
     public const int MaxMappingBatch = 1024;
 
+    /// <summary>Most clips per audio call (the UNet then sees this many times the candidates, twice with guidance).</summary>
+    public const int MaxAudioBatch = 64;
+
     /// <summary>Most items per in-memory chunk.</summary>
     public const int MaxChunk = 4096;
 
@@ -607,42 +610,68 @@ public sealed class BatchRunner
         private void GenerateAudio(List<ItemWork> chunk)
         {
             Report("audio");
-            var jobs = new List<(ItemWork Work, int Clip)>();
+            var jobs = new List<ClipJob>();
             foreach (ItemWork work in Live(chunk))
             {
-                int clips = work.Edits!.Length + (work.BaselineClap is null ? 0 : 2);
+                int settings = work.Edits!.Length;
+                int clips = settings + (work.BaselineClap is null ? 0 : 2);
                 work.Clips = new AudioClip[clips];
                 work.Remaining = clips;
-                jobs.AddRange(Enumerable.Range(0, clips).Select(c => (work, c)));
-            }
-            // Clips of all items run side by side; an item is written as soon as its last clip is done.
-            Parallel.ForEach(jobs, _parallel, job =>
-            {
-                (ItemWork work, int clip) = job;
-                if (work.Error is null)
+                for (int clip = 0; clip < clips; clip++)
                 {
-                    int settings = work.Edits!.Length;
                     float[] conditioning = clip < settings ? work.Clap![clip] : work.BaselineClap.AsSpan((clip - settings) * Ssv2aMapper.ClapWidth, Ssv2aMapper.ClapWidth).ToArray();
                     PipelineStage stage = clip < settings ? PipelineStage.Audio : clip == settings ? PipelineStage.BaselineOriginal : PipelineStage.BaselineEdited;
-                    try
+                    jobs.Add(new ClipJob(work, clip, conditioning, stage));
+                }
+            }
+
+            // Clips that share the sampler settings (all but the seed) go through the networks together:
+            // one UNet call per step for the whole group, sized from memory.
+            var batches = new List<ClipJob[]>();
+            foreach (var group in jobs.GroupBy(j => j.Work.Item.Parameters.Audio with { Sampler = j.Work.Item.Parameters.Audio.Sampler with { Seed = 0 } }))
+            {
+                AudioOptions audio = group.Key;
+                int size = BatchSizing.ItemsPerBatch(
+                    BatchSizing.AudioBytesPerClip(_runner._audio.LatentFrames(audio.Duration), audio.Candidates, audio.Sampler.Guidance != 1.0), MaxAudioBatch);
+                lock (_gate)
+                {
+                    _batchSizes["clips_per_audio_call"] = size;
+                }
+                batches.AddRange(group.Chunk(size));
+            }
+            Parallel.ForEach(batches, _parallel, batch =>
+            {
+                AudioOptions audio = batch[0].Work.Item.Parameters.Audio;
+                try
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    AudioClip[] clips = _runner._audio.GenerateBatch(
+                        [.. batch.Select(j => j.Conditioning)], [.. batch.Select(j => j.Work.Item.Parameters.Seed)], audio, null, _cancellation);
+                    double share = Stopwatch.GetElapsedTime(start).TotalSeconds / batch.Length;
+                    for (int i = 0; i < batch.Length; i++)
                     {
-                        long start = Stopwatch.GetTimestamp();
-                        ItemParameters p = work.Item.Parameters;
-                        work.Clips![clip] = _runner._audio.Generate(conditioning, p.Audio with { Sampler = p.Audio.Sampler with { Seed = p.Seed } }, null, _cancellation);
-                        work.AddTime(stage, Stopwatch.GetElapsedTime(start).TotalSeconds);
-                        lock (_gate)
-                        {
-                            _work.Clips++;
-                        }
+                        batch[i].Work.Clips![batch[i].Clip] = clips[i];
+                        batch[i].Work.AddTime(batch[i].Stage, share);
                     }
-                    catch (Exception e) when (IsItemProblem(e))
+                    lock (_gate)
                     {
-                        work.Fail($"audio: {e.Message}");
+                        _work.Clips += batch.Length;
                     }
                 }
-                if (Interlocked.Decrement(ref work.Remaining) == 0)
+                catch (Exception e) when (IsItemProblem(e))
                 {
-                    Finish(work);
+                    foreach (ClipJob job in batch)
+                    {
+                        job.Work.Fail($"audio: {e.Message}");
+                    }
+                }
+                // An item is written as soon as its last clip is done.
+                foreach (ClipJob job in batch)
+                {
+                    if (Interlocked.Decrement(ref job.Work.Remaining) == 0)
+                    {
+                        Finish(job.Work);
+                    }
                 }
             });
         }
@@ -934,6 +963,8 @@ public sealed class BatchRunner
     }
 
     private readonly record struct MappingRow(ItemWork Work, int Setting, float[] Clip, MappingKey Key);
+
+    private sealed record ClipJob(ItemWork Work, int Clip, float[] Conditioning, PipelineStage Stage);
 
     /// <summary>One item in flight: what has been computed for it so far.</summary>
     private sealed class ItemWork(ManifestItem item)

@@ -40,6 +40,17 @@ public static class BatchSizing
     public static long MappingBytesPerRow(int varSamples) => 4L * 4 * (3 * 768 + (long)varSamples * 768);
 
     /// <summary>
+    /// Bytes of one clip in an audio call: its candidates' latents (twice with guidance), each
+    /// weighted 256× for the UNet's activations, plus their mel spectrograms and waveforms.
+    /// </summary>
+    public static long AudioBytesPerClip(int latentFrames, int candidates, bool guided)
+    {
+        long latent = 8L * latentFrames * 16 * 4;
+        long rows = (long)candidates * (guided ? 2 : 1);
+        return rows * latent * 256 + candidates * (4L * latentFrames * 64 * 4 + 640L * latentFrames * 4) * 2;
+    }
+
+    /// <summary>
     /// Bytes one item holds while its chunk is in flight: two decoded images (3 bytes a pixel), two
     /// masks, two token sets and the per-setting embeddings.
     /// </summary>
