@@ -216,4 +216,37 @@ public sealed class BatchRunnerTests : IDisposable
         Assert.Contains("shards 0, 2 of 3 are missing", missing.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(_scenes.Folder.File("merged/results.jsonl")));
     }
+
+    [Fact]
+    public async Task An_interrupted_batch_keeps_what_finished_and_the_rerun_resumes()
+    {
+        BatchManifest manifest = _scenes.Manifest(_scenes.Line("a", "a"), _scenes.Line("b", "b"), _scenes.Line("c", "a", ", \"seed\": 5"));
+        using var cancellation = new CancellationTokenSource();
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done == 1)
+            {
+                cancellation.Cancel();
+            }
+        });
+        var options = new BatchOptions { OutputFolder = _scenes.Folder.File("out"), ItemsPerChunk = 1 };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new BatchRunner(_scenes.Networks).RunAsync(manifest, options, progress, cancellation.Token));
+        BatchItemResult[] kept = _scenes.Results("out");
+        using (JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("out/batch.json"))))
+        {
+            Assert.True(record.RootElement.GetProperty("cancelled").GetBoolean());
+        }
+        BatchSummary resumed = await new BatchRunner(_scenes.Networks).RunAsync(manifest, options, cancellationToken: TestContext.Current.CancellationToken);
+
+        BatchItemResult finished = Assert.Single(kept);
+        Assert.Equal(ItemStatus.Ok, finished.Status);
+        Assert.Equal((1, 2, 0), (resumed.Skipped, resumed.Ok, resumed.Failed));
+        Assert.Equal(ItemStatus.Skipped, _scenes.Results("out").Single(r => r.Id == finished.Id).Status);
+    }
+
+    private sealed class InlineProgress(Action<BatchProgress> report) : IProgress<BatchProgress>
+    {
+        public void Report(BatchProgress value) => report(value);
+    }
 }
