@@ -53,6 +53,20 @@ public sealed class BatchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_where_every_item_runs_exits_zero_and_prints_the_network_calls()
+    {
+        string manifest = _scenes.WriteManifest(_scenes.Line("a", "a"), _scenes.Line("b", "b"));
+        var batch = await CliRunner.RunAsync(["batch", manifest, "--out", _scenes.Folder.File("out"), "--embed-only", "--workers", "2",
+            "--sweep", "alpha=0.05,0.1", .. BatchScenes.FastArguments]);
+
+        Assert.True(batch.ExitCode == 0, batch.Error);
+        Assert.Contains("2 ok, 0 failed, 0 skipped", batch.Output, StringComparison.Ordinal);
+        Assert.Contains("network calls: sam2_encoder 4, sam2_decoder 4, clip_tokens 1, ssv2a_manifold 1, ssv2a_generator 1", batch.Output, StringComparison.Ordinal);
+        Assert.Contains("SYNTHETIC", batch.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(_scenes.Folder.File("out/b/sweep_clap.npy")));
+    }
+
+    [Fact]
     public async Task A_rerun_skips_complete_items_and_redoes_changed_or_incomplete_ones()
     {
         string a = _scenes.Line("a", "a"), b = _scenes.Line("b", "b");
