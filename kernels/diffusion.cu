@@ -7,8 +7,9 @@
 // x_prev = sqrt(a_prev) x0 + sqrt(1 - a_prev - sigma^2) eps + sigma * noise,
 // with noise element i = Philox normal i of (seed, stream). Sets *overflow when any |x_prev| > 100,
 // so the following ddim_clip_if_overflow launch can apply the sampler's [-10, 10] clip.
-extern "C" __global__ void ddim_guided_step(const float* __restrict__ x, const float* __restrict__ eps_uncond,
-                                            const float* __restrict__ eps_cond, float* __restrict__ x_prev,
+// x and x_prev may be the same buffer (an in-place step), so neither is declared __restrict__.
+extern "C" __global__ void ddim_guided_step(const float* x, const float* __restrict__ eps_uncond,
+                                            const float* __restrict__ eps_cond, float* x_prev,
                                             int* __restrict__ overflow, long long count, double guidance,
                                             double alpha_t, double alpha_prev, double eta,
                                             unsigned long long seed, unsigned long long stream)

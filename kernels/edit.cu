@@ -7,6 +7,7 @@
 #define E2A_TOKENS 257
 #define E2A_PATCHES 256
 #define E2A_WIDTH 768
+// The reference selects a patch when its (binarized) weight is > 0.5.
 #define E2A_SELECTED 0.5f
 
 // In-place L2 normalization of `rows` rows of `cols` floats; one block per row (grid-stride).
@@ -25,7 +26,7 @@ extern "C" __global__ void l2_normalize_rows(float* __restrict__ x, long long ro
     }
 }
 
-// Number of selected patches (weight >= 0.5) of every item; one thread per item.
+// Number of selected patches (weight > 0.5) of every item; one thread per item.
 extern "C" __global__ void count_selected(const float* __restrict__ remove_weights, const float* __restrict__ add_weights,
                                           int pairs, int* __restrict__ counts)
 {
@@ -36,7 +37,7 @@ extern "C" __global__ void count_selected(const float* __restrict__ remove_weigh
                                   : add_weights + (long long)(item - pairs) * E2A_PATCHES;
     int count = 0;
     for (int p = 0; p < E2A_PATCHES; ++p)
-        count += w[p] >= E2A_SELECTED ? 1 : 0;
+        count += w[p] > E2A_SELECTED ? 1 : 0;
     counts[item] = count;
 }
 
@@ -59,7 +60,7 @@ __device__ void e2a_gather_rows(const float* __restrict__ original, const float*
 
     // Stream compaction of the selected patches with one ballot per warp (256 threads = 8 warps).
     const int patch = threadIdx.x;
-    const bool selected = patch < E2A_PATCHES && w[patch] >= E2A_SELECTED;
+    const bool selected = patch < E2A_PATCHES && w[patch] > E2A_SELECTED;
     const unsigned int ballot = __ballot_sync(E2A_FULL_MASK, selected);
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;

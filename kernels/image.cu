@@ -7,7 +7,6 @@
 #define E2A_FILTER_BILINEAR 0
 #define E2A_FILTER_BICUBIC 1
 #define E2A_PRECISION_BITS 22  // PIL: 32 - 8 bits per channel - 2
-#define E2A_MAX_TAPS 1024
 
 __device__ __forceinline__ double e2a_filter_support(int filter)
 {
@@ -21,46 +20,58 @@ __device__ __forceinline__ double e2a_filter(int filter, double x)
     if (filter == E2A_FILTER_BICUBIC)
     {
         const double a = -0.5;
+        // Explicit round-to-nearest operations: no fused multiply-add, so the weights round as in PIL's C build.
         if (x < 1.0)
-            return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+            return __dadd_rn(__dmul_rn(__dmul_rn(__dadd_rn(__dmul_rn(a + 2.0, x), -(a + 3.0)), x), x), 1.0);
         if (x < 2.0)
-            return (((x - 5.0) * x + 8.0) * x - 4.0) * a;
+            return __dmul_rn(__dadd_rn(__dmul_rn(__dadd_rn(__dmul_rn(x - 5.0, x), 8.0), x), -4.0), a);
         return 0.0;
     }
     return x < 1.0 ? 1.0 - x : 0.0;
 }
 
-// PIL's coefficients for output position `out` of a resize from in_size to out_size: the first
-// input index and the tap count are returned, and the fixed-point taps are written to `taps`.
-__device__ int e2a_resize_taps(int filter, int in_size, int out_size, int out, int* first, int* taps)
+// The input window PIL uses for output position `out` of a resize from in_size to out_size, with the
+// sum of its filter weights (the taps are normalized by it). Taps are evaluated on the fly rather
+// than stored, so no thread needs a per-tap array in local memory.
+struct e2a_window
+{
+    int first;
+    int count;
+    double center;
+    double inverse_scale;
+    double total;
+};
+
+__device__ e2a_window e2a_resize_window(int filter, int in_size, int out_size, int out)
 {
     const double scale = (double)in_size / out_size;
     const double filter_scale = scale < 1.0 ? 1.0 : scale;
-    const double support = e2a_filter_support(filter) * filter_scale;
-    const double center = (out + 0.5) * scale;
-    const double inverse = 1.0 / filter_scale;
-    int lo = (int)(center - support + 0.5);
+    const double support = __dmul_rn(e2a_filter_support(filter), filter_scale);
+    e2a_window window;
+    window.center = (out + 0.5) * scale;
+    window.inverse_scale = 1.0 / filter_scale;
+    int lo = (int)(window.center - support + 0.5);
     if (lo < 0)
         lo = 0;
-    int hi = (int)(center + support + 0.5);
+    int hi = (int)(window.center + support + 0.5);
     if (hi > in_size)
         hi = in_size;
-    int count = hi - lo;
-    if (count > E2A_MAX_TAPS)
-        count = E2A_MAX_TAPS;
-    double total = 0.0;
-    for (int t = 0; t < count; ++t)
-        total += e2a_filter(filter, (t + lo - center + 0.5) * inverse);
-    for (int t = 0; t < count; ++t)
-    {
-        double weight = e2a_filter(filter, (t + lo - center + 0.5) * inverse);
-        if (total != 0.0)
-            weight /= total;
-        taps[t] = weight < 0.0 ? (int)(-0.5 + weight * (1 << E2A_PRECISION_BITS))
-                               : (int)(0.5 + weight * (1 << E2A_PRECISION_BITS));
-    }
-    *first = lo;
-    return count;
+    window.first = lo;
+    window.count = hi - lo;
+    window.total = 0.0;
+    for (int t = 0; t < window.count; ++t)
+        window.total += e2a_filter(filter, (t + lo - window.center + 0.5) * window.inverse_scale);
+    return window;
+}
+
+// Tap t of the window as PIL's fixed-point integer (normalized weight * 2^22, rounded away from zero).
+__device__ __forceinline__ int e2a_tap(int filter, const e2a_window& window, int t)
+{
+    double weight = e2a_filter(filter, (t + window.first - window.center + 0.5) * window.inverse_scale);
+    if (window.total != 0.0)
+        weight /= window.total;
+    return weight < 0.0 ? (int)(-0.5 + weight * (1 << E2A_PRECISION_BITS))
+                        : (int)(0.5 + weight * (1 << E2A_PRECISION_BITS));
 }
 
 __device__ __forceinline__ unsigned char e2a_clip8(int accumulator)
@@ -79,18 +90,20 @@ extern "C" __global__ void resize_horizontal(const unsigned char* __restrict__ i
     const int image = blockIdx.y;
     const unsigned char* row = images + (((long long)image * height + y) * width) * 3;
     unsigned char* out_row = columns + (((long long)image * height + y) * out_width) * 3;
-    int taps[E2A_MAX_TAPS];
     for (int x = threadIdx.x; x < out_width; x += blockDim.x)
     {
-        int first = 0;
-        const int count = e2a_resize_taps(filter, width, resized_width, crop_left + x, &first, taps);
-        for (int channel = 0; channel < 3; ++channel)
+        const e2a_window window = e2a_resize_window(filter, width, resized_width, crop_left + x);
+        int accumulators[3] = {1 << (E2A_PRECISION_BITS - 1), 1 << (E2A_PRECISION_BITS - 1), 1 << (E2A_PRECISION_BITS - 1)};
+        for (int t = 0; t < window.count; ++t)
         {
-            int accumulator = 1 << (E2A_PRECISION_BITS - 1);
-            for (int t = 0; t < count; ++t)
-                accumulator += (int)row[(first + t) * 3 + channel] * taps[t];
-            out_row[x * 3 + channel] = e2a_clip8(accumulator);
+            const int tap = e2a_tap(filter, window, t);
+            const unsigned char* pixel = row + (window.first + t) * 3;
+            accumulators[0] += (int)pixel[0] * tap;
+            accumulators[1] += (int)pixel[1] * tap;
+            accumulators[2] += (int)pixel[2] * tap;
         }
+        for (int channel = 0; channel < 3; ++channel)
+            out_row[x * 3 + channel] = e2a_clip8(accumulators[channel]);
     }
 }
 
@@ -103,23 +116,28 @@ extern "C" __global__ void resize_vertical_normalize(const unsigned char* __rest
 {
     const int y = blockIdx.x;
     const int image = blockIdx.y;
-    __shared__ int taps[E2A_MAX_TAPS];
-    __shared__ int first;
-    __shared__ int count;
-    if (threadIdx.x == 0)
-        count = e2a_resize_taps(filter, height, resized_height, crop_top + y, &first, taps);
-    __syncthreads();
+    // The window depends only on the row, which is the same for the whole block.
+    const e2a_window window = e2a_resize_window(filter, height, resized_height, crop_top + y);
     const unsigned char* source = columns + (long long)image * height * out_width * 3;
     const float means[3] = {mean_r, mean_g, mean_b};
     const float stds[3] = {std_r, std_g, std_b};
     for (int x = threadIdx.x; x < out_width; x += blockDim.x)
+    {
+        int accumulators[3] = {1 << (E2A_PRECISION_BITS - 1), 1 << (E2A_PRECISION_BITS - 1), 1 << (E2A_PRECISION_BITS - 1)};
+        for (int t = 0; t < window.count; ++t)
+        {
+            const int tap = e2a_tap(filter, window, t);
+            const unsigned char* pixel = source + ((long long)(window.first + t) * out_width + x) * 3;
+            accumulators[0] += (int)pixel[0] * tap;
+            accumulators[1] += (int)pixel[1] * tap;
+            accumulators[2] += (int)pixel[2] * tap;
+        }
         for (int channel = 0; channel < 3; ++channel)
         {
-            int accumulator = 1 << (E2A_PRECISION_BITS - 1);
-            for (int t = 0; t < count; ++t)
-                accumulator += (int)source[((long long)(first + t) * out_width + x) * 3 + channel] * taps[t];
             // torchvision: ToTensor divides by 255 in float32, Normalize subtracts and divides in float32.
-            const float value = (float)e2a_clip8(accumulator) / 255.0f;
+            const float value = (float)e2a_clip8(accumulators[channel]) / 255.0f;
             pixels[(((long long)image * 3 + channel) * out_height + y) * out_width + x] = (value - means[channel]) / stds[channel];
         }
+    }
 }
+

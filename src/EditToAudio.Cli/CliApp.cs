@@ -14,6 +14,8 @@ internal static class CliApp
             PipelineCommands.CreateEmbed(),
             PipelineCommands.CreateRun(),
             PipelineCommands.CreateDemo(),
+            BenchCommand.Create(),
+            SelfTestCommand.Create(),
             BatchCommand.Create(),
             BatchMergeCommand.Create(),
         };

@@ -54,5 +54,5 @@ internal static class CommandRunner
     private static bool IsInputProblem(Exception failure) => failure is
         InvalidDataException or NpyFormatException or ArgumentException or FileNotFoundException
         or DirectoryNotFoundException or UnauthorizedAccessException or IOException or FormatException
-        or ImageLoadException or ModelSetException or ExecutionProviderException;
+        or ImageLoadException or ModelSetException or ExecutionProviderException or NotSupportedException;
 }

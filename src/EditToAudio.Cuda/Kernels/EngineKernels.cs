@@ -83,7 +83,7 @@ public sealed class EngineKernels
             new KernelArguments().AddBuffer(values).AddInt64(rows).AddInt32(columns));
     }
 
-    /// <summary>Selected-patch counts of the 2P edit items (suppress items first, then boost items).</summary>
+    /// <summary>Selected-patch counts (weight > 0.5) of the 2P edit items (suppress items first, then boost items).</summary>
     public void CountSelected(DeviceBuffer<float> removeWeights, DeviceBuffer<float> addWeights, int pairs, DeviceBuffer<int> counts)
     {
         RequirePairs(removeWeights, addWeights, pairs);
@@ -285,9 +285,5 @@ public sealed record ImageGeometry(int ResizedWidth, int ResizedHeight, int Crop
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         if (CropLeft < 0 || CropTop < 0 || CropLeft + OutputWidth > ResizedWidth || CropTop + OutputHeight > ResizedHeight || OutputWidth < 1 || OutputHeight < 1)
             throw new ArgumentException($"crop window {OutputWidth}x{OutputHeight} at ({CropLeft},{CropTop}) does not fit the resized {ResizedWidth}x{ResizedHeight} image");
-        // The kernels hold at most 1024 filter taps: 2 * support * scale must stay below it.
-        double scale = Math.Max((double)width / ResizedWidth, (double)height / ResizedHeight);
-        if (4 * Math.Max(scale, 1) + 2 > 1024)
-            throw new ArgumentException($"downscaling {width}x{height} to {ResizedWidth}x{ResizedHeight} needs more filter taps than the kernel holds (1024)");
     }
 }

@@ -101,7 +101,16 @@ public static class CudaLibraryLocator
         foreach (string dependency in Dependencies(library))
             TryLoadAny([dependency], folders, out _);
         if (TryLoadAny(FileNames(library), folders, out IntPtr handle, out List<string> tried))
+        {
+            // NVRTC opens its builtins library (versioned by minor release) at compile time; when NVRTC came
+            // from an extra folder, loading the builtins from beside it spares relying on its RPATH.
+            if (library == CudaLibrary.Nvrtc && Path.GetDirectoryName(tried[^1]) is { Length: > 0 } folder && Directory.Exists(folder))
+            {
+                foreach (string builtins in Directory.GetFiles(folder, "libnvrtc-builtins.so*"))
+                    NativeLibrary.TryLoad(builtins, out _);
+            }
             return handle;
+        }
         throw new CudaLibraryNotFoundException(DisplayName(library), tried);
     }
 

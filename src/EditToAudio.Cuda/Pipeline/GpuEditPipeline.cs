@@ -14,6 +14,9 @@ namespace EditToAudio.Cuda.Pipeline;
 /// </summary>
 public sealed class GpuEditPipeline : IDisposable
 {
+    // Matrices per syevjBatched call.
+    private const int MaxEigenBatch = 4096;
+
     private readonly EngineKernels kernels;
     private readonly CuBlasHandle blas;
     private readonly CuSolverHandle solver;
@@ -60,7 +63,7 @@ public sealed class GpuEditPipeline : IDisposable
     /// <summary>
     /// Runs the edit for <paramref name="pairs"/> pairs whose data already lives on the device.
     /// Token buffers are <c>[P, 257, 768]</c> (normalized in place when <see cref="GpuEditSettings.NormalizeTokens"/>),
-    /// weight buffers <c>[P, 256]</c> (a patch is selected when its weight is ≥ 0.5). The result's buffers belong to the caller.
+    /// weight buffers <c>[P, 256]</c> (a patch is selected when its weight is > 0.5). The result's buffers belong to the caller.
     /// </summary>
     public GpuEditResult Run(DeviceBuffer<float> originalTokens, DeviceBuffer<float> editedTokens, DeviceBuffer<float> removeWeights,
         DeviceBuffer<float> addWeights, int pairs, GpuEditSettings settings, IProgress<GpuEditStage>? progress = null,
@@ -185,12 +188,18 @@ public sealed class GpuEditPipeline : IDisposable
         ConfigureSyevj(settings);
         DeviceBuffer<float> eigenvalues = Grow(ref eigenvaluesSingle, (long)items * n);
         DeviceBuffer<int> status = Grow(ref solverStatus, items);
+        // Chunks keep syevj's 32-bit workspace size in range for large batches.
+        int chunk = Math.Min(items, MaxEigenBatch);
         CuSolver.Check(CuSolver.cusolverDnSsyevjBatched_bufferSize(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-            n, gram.DevicePointer, n, eigenvalues.DevicePointer, out int workElements, syevj.DangerousGetHandle(), items));
+            n, gram.DevicePointer, n, eigenvalues.DevicePointer, out int workElements, syevj.DangerousGetHandle(), chunk));
         DeviceBuffer<float> work = Grow(ref workSingle, Math.Max(workElements, 1));
-        CuSolver.Check(CuSolver.cusolverDnSsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-            n, gram.DevicePointer, n, eigenvalues.DevicePointer, work.DevicePointer, workElements, status.DevicePointer,
-            syevj.DangerousGetHandle(), items));
+        for (int start = 0; start < items; start += chunk)
+        {
+            int size = Math.Min(chunk, items - start);
+            CuSolver.Check(CuSolver.cusolverDnSsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
+                n, gram.DevicePointer + (ulong)((long)start * n * n * sizeof(float)), n, eigenvalues.DevicePointer + (ulong)((long)start * n * sizeof(float)),
+                work.DevicePointer, workElements, status.DevicePointer + (ulong)(start * sizeof(int)), syevj.DangerousGetHandle(), size));
+        }
 
         stage(GpuEditStage.Reweight);
         kernels.ReweightRows(rows, gram, counts!, pairs, n, settings.TopK, settings.SuppressFactor, settings.BoostFactor, edits);
@@ -219,12 +228,18 @@ public sealed class GpuEditPipeline : IDisposable
         ConfigureSyevj(settings);
         DeviceBuffer<double> eigenvalues = Grow(ref eigenvaluesDouble, (long)items * n);
         DeviceBuffer<int> status = Grow(ref solverStatus, items);
+        // Chunks keep syevj's 32-bit workspace size in range for large batches.
+        int chunk = Math.Min(items, MaxEigenBatch);
         CuSolver.Check(CuSolver.cusolverDnDsyevjBatched_bufferSize(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-            n, gram.DevicePointer, n, eigenvalues.DevicePointer, out int workElements, syevj.DangerousGetHandle(), items));
+            n, gram.DevicePointer, n, eigenvalues.DevicePointer, out int workElements, syevj.DangerousGetHandle(), chunk));
         DeviceBuffer<double> work = Grow(ref workDouble, Math.Max(workElements, 1));
-        CuSolver.Check(CuSolver.cusolverDnDsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-            n, gram.DevicePointer, n, eigenvalues.DevicePointer, work.DevicePointer, workElements, status.DevicePointer,
-            syevj.DangerousGetHandle(), items));
+        for (int start = 0; start < items; start += chunk)
+        {
+            int size = Math.Min(chunk, items - start);
+            CuSolver.Check(CuSolver.cusolverDnDsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
+                n, gram.DevicePointer + (ulong)((long)start * n * n * sizeof(double)), n, eigenvalues.DevicePointer + (ulong)((long)start * n * sizeof(double)),
+                work.DevicePointer, workElements, status.DevicePointer + (ulong)(start * sizeof(int)), syevj.DangerousGetHandle(), size));
+        }
 
         stage(GpuEditStage.Reweight);
         kernels.ReweightRows(rows, gram, counts!, pairs, n, settings.TopK, settings.SuppressFactor, settings.BoostFactor, edits);

@@ -54,8 +54,12 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         return new NpyHeader(dtype, bigEndian, fortranOrder.Value, dims, count);
     }
 
-    /// <summary>The largest element count an array may have (the longest .NET array).</summary>
-    public static long MaxElements => Array.MaxLength;
+    /// <summary>The largest element count an array may have: <see cref="Array.MaxLength"/>.</summary>
+    /// <remarks>
+    /// A widened copy of the value: the trimmer's constant propagation of <c>Array.MaxLength</c>
+    /// into a long comparison produced invalid IL in trimmed publishes.
+    /// </remarks>
+    public const long MaxElements = 0x7FFFFFC7;
 
     /// <summary>Multiplies the dimensions, refusing a count above <see cref="MaxElements"/> without overflowing.</summary>
     public static long CountElements(ReadOnlySpan<int> dims, string source)

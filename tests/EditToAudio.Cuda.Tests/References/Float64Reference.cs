@@ -240,12 +240,14 @@ internal static class Float64Reference
         double filterScale = Math.Max(scale, 1);
         double support = (bicubic ? 2.0 : 1.0) * filterScale;
         double center = (index + 0.5) * scale;
+        double inverse = 1.0 / filterScale;
         int first = Math.Max((int)(center - support + 0.5), 0);
         int last = Math.Min((int)(center + support + 0.5), inSize);
         double[] weights = new double[last - first];
         for (int t = 0; t < weights.Length; t++)
         {
-            double argument = (t + first - center + 0.5) / filterScale;
+            // PIL multiplies by the reciprocal (not a division), which rounds differently.
+            double argument = (t + first - center + 0.5) * inverse;
             weights[t] = bicubic ? Bicubic(argument) : Triangle(argument);
         }
         double total = weights.Sum();

@@ -1,3 +1,4 @@
+using EditToAudio.Tests.Support;
 using System.Text;
 using EditToAudio.IO;
 
@@ -6,9 +7,15 @@ namespace EditToAudio.Tests.IO;
 /// <summary>Every refusal names the file and says what was expected and what was found.</summary>
 public sealed class NpyErrorTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TemporaryFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void The_element_limit_is_the_longest_array()
+    {
+        Assert.Equal(NpyHeader.MaxElements, Array.MaxLength);
+    }
 
     /// <summary>Reads <paramref name="bytes"/> from a file and returns the refusal, checking it names the file.</summary>
     private NpyFormatException Refusal(byte[] bytes, params string[] expectedFragments)

@@ -91,27 +91,6 @@ internal static class NpyBytes
     public static byte[] Floats(params float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 }
 
-/// <summary>A folder under the system temp folder, deleted with its contents at the end of a test.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "npy-tests-" + Guid.NewGuid().ToString("N"));
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, byte[] bytes)
-    {
-        string path = File(name);
-        System.IO.File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    public string[] Entries() => Directory.GetFileSystemEntries(Path).Select(System.IO.Path.GetFileName).Order().ToArray()!;
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
 /// <summary>A read-only stream that cannot seek and returns at most a few bytes per read, like a pipe.</summary>
 internal sealed class TricklingStream(byte[] content, int maxChunk = 7) : Stream
 {

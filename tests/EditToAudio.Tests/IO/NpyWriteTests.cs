@@ -1,3 +1,4 @@
+using EditToAudio.Tests.Support;
 using System.Buffers.Binary;
 using EditToAudio.IO;
 
@@ -9,7 +10,7 @@ namespace EditToAudio.Tests.IO;
 /// </summary>
 public sealed class NpyWriteTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TemporaryFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
@@ -133,7 +134,7 @@ public sealed class NpyWriteTests : IDisposable
         Npy.Write(path, [3f], [1]);
 
         Assert.Equal([3f], Npy.Read(path).ToSingle());
-        Assert.Equal(["out.npy"], _folder.Entries());
+        Assert.Equal(["out.npy"], _folder.Files());
     }
 
     [Fact]
@@ -144,7 +145,7 @@ public sealed class NpyWriteTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => Npy.Write(path, [1f, 2f, 3f], [2, 2]));
 
         Assert.Contains("Shape (2, 2) holds 4 elements but the data has 3", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_folder.Entries());
+        Assert.Empty(_folder.Files());
     }
 
     [Fact]
@@ -156,8 +157,8 @@ public sealed class NpyWriteTests : IDisposable
 
         Assert.ThrowsAny<IOException>(() => Npy.Write(target, NpyArray.FromSingle([1f, 2f], 2)));
 
-        Assert.Equal(["taken.npy"], _folder.Entries());
-        Assert.Empty(Directory.GetFileSystemEntries(target));
+        Assert.Empty(_folder.Files()); // no temporary file beside the folder …
+        Assert.Empty(Directory.GetFileSystemEntries(target)); // … nor inside it
     }
 
     [Fact]

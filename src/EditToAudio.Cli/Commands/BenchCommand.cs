@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using EditToAudio.Cli.Benchmarking;
+using EditToAudio.IO;
+using EditToAudio.Networks;
+using EditToAudio.Pipeline;
+
+namespace EditToAudio.Cli.Commands;
+
+/// <summary><c>edit2audio bench</c>: throughput and latency per stage, after a warm-up.</summary>
+internal static class BenchCommand
+{
+    private enum Stage
+    {
+        Edit,
+        Embed,
+        Audio,
+        All,
+    }
+
+    public static Command Create()
+    {
+        var stage = new Option<Stage>("--stage") { Description = "Edit (the edit math), Embed (SAM2, CLIP, edit, SSV2A), Audio (whole runs) or All.", DefaultValueFactory = _ => Stage.Edit };
+        var device = new Option<Device>("--device") { Description = "cpu, or cuda (the edit stage then runs on both, so the ratio comes from one run).", DefaultValueFactory = _ => Device.Cpu };
+        var pairs = new Option<int?>("--pairs") { Description = "Pairs (clips for audio) to measure; default 1024 for edit, 16 for embed, 2 for audio." };
+        var batch = new Option<int>("--batch") { Description = "Pairs per batch in the edit stage.", DefaultValueFactory = _ => 256 }.AtLeast(1);
+        var workers = new Option<int>("--workers") { Description = "Parallel workers on the CPU (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
+        var steps = new Option<int>("--steps") { Description = "DDIM steps in the audio stage.", DefaultValueFactory = _ => 200 }.AtLeast(1);
+        var models = new Option<DirectoryInfo?>("--models") { Description = "Model set (default: the bundled synthetic set)." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the measurements as JSON to this file." };
+        var command = new Command("bench", "Measure throughput (pairs or clips per second), latency (p50, p95), peak memory and host/device copies per pair.")
+        {
+            stage, device, pairs, batch, workers, steps, models, json,
+        };
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
+        {
+            Stage chosen = result.GetValue(stage);
+            bool cuda = result.GetValue(device) == Device.Cuda;
+            int? count = result.GetValue(pairs);
+            if (count is < 1)
+            {
+                throw new ArgumentException($"--pairs must be at least 1, got {count}.");
+            }
+            var measurements = new List<StageMeasurement>();
+            var notes = new List<string>();
+            if (chosen is Stage.Edit or Stage.All)
+            {
+                var inputs = SyntheticEditPairs.Create(count ?? 1024);
+                measurements.Add(StageBenchmarks.EditCpu(inputs, result.GetValue(batch), result.GetValue(workers), cancellationToken));
+                if (cuda)
+                {
+                    measurements.Add(StageBenchmarks.EditCuda(inputs, result.GetValue(batch), cancellationToken));
+                    notes.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"edit: cuda / cpu throughput = {measurements[^1].ItemsPerSecond / measurements[^2].ItemsPerSecond:F1}x in this run"));
+                }
+            }
+            string modelName = "none (the edit stage needs no networks)";
+            bool synthetic = false;
+            if (chosen is not Stage.Edit)
+            {
+                var options = new EngineOptions
+                {
+                    ModelFolder = result.GetValue(models)?.FullName,
+                    Networks = new NetworkOptions(cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu),
+                };
+                using EditToAudioEngine engine = EditToAudioEngine.Open(options);
+                modelName = engine.Models.Name;
+                synthetic = engine.Models.IsSynthetic;
+                if (chosen is Stage.Embed or Stage.All)
+                {
+                    measurements.Add(await StageBenchmarks.EmbedAsync(engine, count ?? 16, result.GetValue(workers), cancellationToken).ConfigureAwait(false));
+                }
+                if (chosen is Stage.Audio or Stage.All)
+                {
+                    measurements.Add(await StageBenchmarks.AudioAsync(engine, count ?? 2, result.GetValue(steps), cancellationToken).ConfigureAwait(false));
+                }
+            }
+            var report = new BenchReport(Machine(), modelName, synthetic, measurements, notes);
+            Print(stdout, report);
+            if (result.GetValue(json) is { } file)
+            {
+                AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(report, BenchJson.Default.BenchReport) + "\n");
+            }
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static string Machine() => string.Create(CultureInfo.InvariantCulture,
+        $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+
+    private static void Print(TextWriter output, BenchReport report)
+    {
+        output.WriteLine($"machine: {report.Machine}");
+        output.WriteLine($"models: {report.Models}{(report.SyntheticModels ? " (synthetic)" : "")}");
+        output.WriteLine("| stage | device | items | batch | workers | items/s | p50 ms | p95 ms | peak host MB | copies/item |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (StageMeasurement m in report.Stages)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {m.Stage} | {m.Device} | {m.Items} {m.Unit} | {m.Batch} | {m.Workers} | {m.ItemsPerSecond:F1} | {m.LatencyP50Milliseconds:F2} | {m.LatencyP95Milliseconds:F2} | {m.PeakHostMegabytes:F0} | {m.HostDeviceCopiesPerItem:F3} |"));
+            if (m.ShareOfTime is { Count: > 0 } shares)
+            {
+                output.WriteLine("  share of GPU time: " + string.Join(", ", shares.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:P0}"))));
+            }
+        }
+        foreach (string note in report.Notes)
+        {
+            output.WriteLine(note);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using EditToAudio.Cuda.Compilation;
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.SelfTest;
+
+namespace EditToAudio.Cli.Commands;
+
+/// <summary>
+/// <c>edit2audio selftest [--gpu]</c>: without <c>--gpu</c>, reports CUDA support and compiles every
+/// kernel with NVRTC (no GPU needed); with it, runs the GPU parity checks and a short benchmark.
+/// </summary>
+internal static class SelfTestCommand
+{
+    // Ampere and Hopper: the data-centre GPUs the engine is checked on.
+    private static readonly int[] CheckedArchitectures = [80, 90];
+
+    public static Command Create()
+    {
+        var gpu = new Option<bool>("--gpu") { Description = "Run every kernel on the GPU against its float64 reference, then benchmark the batched edit." };
+        var pairs = new Option<int[]>("--benchmark-pairs")
+        {
+            Description = "Batch sizes (pairs) for the benchmark; 0 skips it.",
+            DefaultValueFactory = _ => [256, 1024, 4096],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var repetitions = new Option<int>("--repetitions") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 3 };
+        var device = new Option<int>("--device-index") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 };
+        var command = new Command("selftest", "Check the CUDA backend: kernel compilation everywhere; with --gpu, GPU parity against float64 references and a benchmark.")
+        {
+            gpu, pairs, repetitions, device,
+        };
+        command.SetAction((ParseResult result, CancellationToken cancellationToken) => Task.FromResult(result.GetValue(gpu)
+            ? RunGpu(new GpuSelfTestOptions
+            {
+                BenchmarkBatchSizes = [.. (result.GetValue(pairs) ?? []).Where(p => p > 0)],
+                BenchmarkRepetitions = result.GetValue(repetitions),
+                Device = result.GetValue(device),
+            }, cancellationToken)
+            : RunCompileOnly()));
+        return command;
+    }
+
+    private static int RunCompileOnly()
+    {
+        CudaSupport support = CudaSupport.Detect();
+        Console.WriteLine(support.IsSupported
+            ? $"CUDA driver {support.DriverVersionText}; devices: {string.Join(", ", support.Devices.Select(d => $"{d.Ordinal}: {d.Name} (sm_{d.Architecture})"))}"
+            : $"CUDA: not available ({support.Reason})");
+        NvrtcCompiler? compiler = NvrtcCompiler.TryLoad(out string reason);
+        if (compiler is null)
+        {
+            Console.WriteLine($"NVRTC: not available ({reason})");
+            return 1;
+        }
+        Console.WriteLine($"NVRTC {compiler.Version}: compiling every kernel to PTX");
+        int failures = 0;
+        var rows = new List<string[]>();
+        foreach (KernelSource source in KernelSources.Sources)
+        {
+            foreach (int architecture in CheckedArchitectures.Where(compiler.SupportedArchitectures.Contains))
+            {
+                try
+                {
+                    KernelImage image = compiler.Compile(source, KernelSources.Headers, new KernelTarget(architecture, KernelImageKind.Ptx));
+                    rows.Add([source.Name, $"compute_{architecture}", "ok", string.Create(CultureInfo.InvariantCulture, $"{image.Data.Length / 1024.0:0.0} KiB")]);
+                }
+                catch (KernelCompilationException e)
+                {
+                    failures++;
+                    rows.Add([source.Name, $"compute_{architecture}", "FAILED", e.Log.Split('\n')[0]]);
+                }
+            }
+        }
+        PrintTable(["kernel file", "target", "result", "detail"], rows);
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static int RunGpu(GpuSelfTestOptions options, CancellationToken cancellationToken)
+    {
+        var progress = new Progress<string>(message => Console.Error.WriteLine(message));
+        GpuSelfTestReport report = GpuSelfTest.Run(options, progress, cancellationToken);
+        if (!report.Supported)
+        {
+            Console.WriteLine($"GPU self-test not run: {report.Reason}");
+            return 2;
+        }
+        CudaDeviceInfo device = report.Device!;
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {device.Name} (sm_{device.Architecture}, {device.MultiprocessorCount} SMs)  driver CUDA {report.DriverVersion}  NVRTC {report.NvrtcVersion}  kernels: {report.KernelTarget}");
+        Console.WriteLine();
+        PrintTable(["check", "result", "measure", "value", "tolerance"], report.Parity.Select(p => new[]
+        {
+            p.Name, p.Passed ? "pass" : "FAIL", p.Measure,
+            p.Value.ToString("G6", CultureInfo.InvariantCulture), p.Tolerance.ToString("G6", CultureInfo.InvariantCulture),
+        }));
+        foreach (GpuParityResult failed in report.Parity.Where(p => p.Error.Length > 0))
+            Console.WriteLine($"{failed.Name}: {failed.Error}");
+        if (report.BenchmarkError.Length > 0)
+            Console.WriteLine($"benchmark stopped: {report.BenchmarkError}");
+        if (report.Benchmark.Count > 0)
+        {
+            Console.WriteLine();
+            string[] stages = [.. Enum.GetNames<EditToAudio.Cuda.Pipeline.GpuEditStage>()];
+            PrintTable(["pairs", "ms/batch", "pairs/s", .. stages.Select(s => s.ToLowerInvariant() + " %")], report.Benchmark.Select(b => new[]
+            {
+                b.Pairs.ToString(CultureInfo.InvariantCulture),
+                b.MillisecondsPerBatch.ToString("0.00", CultureInfo.InvariantCulture),
+                b.PairsPerSecond.ToString("0", CultureInfo.InvariantCulture),
+            }.Concat(Enum.GetValues<EditToAudio.Cuda.Pipeline.GpuEditStage>()
+                .Select(s => (100 * b.StageShare.GetValueOrDefault(s)).ToString("0.0", CultureInfo.InvariantCulture))).ToArray()));
+        }
+        Console.WriteLine();
+        Console.WriteLine(report.AllPassed ? "all GPU parity checks passed" : "SOME GPU PARITY CHECKS FAILED");
+        return report.AllPassed ? 0 : 1;
+    }
+
+    private static void PrintTable(string[] header, IEnumerable<string[]> rows)
+    {
+        List<string[]> all = [header, .. rows];
+        int[] widths = [.. Enumerable.Range(0, header.Length).Select(c => all.Max(r => r[c].Length))];
+        string Line(string[] row) => string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd();
+        Console.WriteLine(Line(header));
+        Console.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (string[] row in all.Skip(1))
+            Console.WriteLine(Line(row));
+    }
+}

@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using EditToAudio.Cuda.Compilation;
+using EditToAudio.Editing;
+using EditToAudio.Cuda.Tests.References;
+
+namespace EditToAudio.Cuda.Tests.Emulation;
+
+/// <summary>
+/// Builds the kernel files with the host C++ compiler against a small CUDA emulation (one OS thread
+/// per CUDA thread, barriers for __syncthreads and the warp operations), runs them on seeded and
+/// edge-case inputs, and compares with the float64 references. This checks the kernels' indexing,
+/// reductions and synchronization on machines without a GPU; the GPU tests check the real thing.
+/// Skipped, with the reason, where no g++ is installed.
+/// </summary>
+public sealed class KernelEmulation : IDisposable
+{
+    public const int Pairs = 4;
+
+    public KernelEmulation()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "e2a-emulation-" + Guid.NewGuid().ToString("N"));
+        string? compiler = FindOnPath("g++");
+        if (compiler is null)
+        {
+            SkipReason = "No g++ on this machine, so the kernels cannot be emulated on the CPU.";
+            return;
+        }
+        Directory.CreateDirectory(Folder);
+        foreach (KernelSource file in KernelSources.All)
+        {
+            // The emulation has no `extern "C"` linkage needs and keeps dynamic shared memory in a static array.
+            string text = file.Text.Replace("extern \"C\" ", "", StringComparison.Ordinal)
+                .Replace("extern __shared__ double dynamic_shared[];", "double* dynamic_shared = e2a_dynamic_shared;", StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(Folder, file.Name), text);
+        }
+        string here = Path.Combine(AppContext.BaseDirectory, "Emulation");
+        foreach (string name in new[] { "cuda_emulation.h", "kernel_harness.cpp" })
+            File.Copy(Path.Combine(here, name), Path.Combine(Folder, name));
+        WriteInputs();
+        (int compiled, string compileOutput) = Run(compiler, $"-std=c++20 -O2 -pthread -w -o harness kernel_harness.cpp");
+        if (compiled != 0)
+        {
+            Failure = "g++ could not build the emulated kernels:\n" + compileOutput;
+            return;
+        }
+        (int ran, string runOutput) = Run(Path.Combine(Folder, "harness"), Folder);
+        if (ran != 0)
+            Failure = $"the emulated kernels exited with {ran}:\n{runOutput}";
+    }
+
+    public string Folder { get; }
+
+    public string SkipReason { get; } = "";
+
+    public string Failure { get; } = "";
+
+    public float[] Original { get; private set; } = [];
+
+    public float[] Edited { get; private set; } = [];
+
+    public float[] Remove { get; private set; } = [];
+
+    public float[] Add { get; private set; } = [];
+
+    public byte[] Masks { get; private set; } = [];
+
+    public byte[] Images { get; private set; } = [];
+
+    public float[][] Ddim { get; private set; } = [];
+
+    public float[][] Variational { get; private set; } = [];
+
+    public float[] Normalize { get; private set; } = [];
+
+    /// <summary>Skips without g++, fails when the harness did not build or run.</summary>
+    public void Require()
+    {
+        if (SkipReason.Length > 0)
+            Assert.Skip(SkipReason);
+        Assert.True(Failure.Length == 0, Failure);
+    }
+
+    public T[] Output<T>(string name) where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(Path.Combine(Folder, name))).ToArray();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Folder))
+            Directory.Delete(Folder, recursive: true);
+    }
+
+    private void WriteInputs()
+    {
+        var random = new Random(31);
+        Masks = new byte[2 * 37 * 53];
+        for (int i = 0; i < Masks.Length; i++)
+            Masks[i] = (byte)(random.NextDouble() < 0.35 ? 1 : 0);
+        Save("mask.bin", Masks);
+        var maskGeometry = ClipGeometry.For(53, 37);
+        Save<int>("mask_geometry.bin", [maskGeometry.ResizedHeight, maskGeometry.ResizedWidth, maskGeometry.CropTop, maskGeometry.CropLeft]);
+
+        Images = new byte[2 * 37 * 61 * 3];
+        random.NextBytes(Images);
+        Save("image.bin", Images);
+        var imageGeometry = ClipGeometry.For(61, 37);
+        Save<int>("image_geometry.bin", [imageGeometry.ResizedWidth, imageGeometry.ResizedHeight, imageGeometry.CropLeft, imageGeometry.CropTop]);
+
+        float[] Draw(int count, double scale) => [.. Enumerable.Range(0, count).Select(_ => (float)(TestData.Gaussian(random) * scale))];
+        Ddim = [Draw(1000, 1), Draw(1000, 1), Draw(1000, 1)];
+        Ddim[0][500] = 400;  // one latent value large enough to trigger the sampler's clip
+        Save("ddim_x.bin", Ddim[0]);
+        Save("ddim_u.bin", Ddim[1]);
+        Save("ddim_c.bin", Ddim[2]);
+        Variational = [Draw(231, 1), Draw(231, 1.5)];
+        Save("variational_mu.bin", Variational[0]);
+        Save("variational_log_var.bin", Variational[1]);
+
+        Normalize = Draw(37 * 100, 3);
+        Array.Clear(Normalize, 0, 100);
+        Save("normalize.bin", Normalize);
+
+        Original = NormalizedTokens(TestData.RandomTokens(random, Pairs));
+        Edited = NormalizedTokens(TestData.RandomTokens(random, Pairs));
+        Remove = TestData.RandomMask(random, Pairs, 0.25);
+        Add = TestData.RandomMask(random, Pairs, 0.15);
+        Array.Clear(Remove, 256, 256);       // pair 1: empty removed-object selection
+        Array.Clear(Add, 2 * 256, 256);      // pair 2: one patch (n + 1 = 2 <= k)
+        Add[2 * 256 + 77] = 1;
+        Array.Fill(Add, 0f, 3 * 256, 256);   // pair 3: exactly 9 patches (n + 1 = k)
+        Array.Fill(Add, 1f, 3 * 256, 9);
+        Save("edit_original.bin", Original);
+        Save("edit_edited.bin", Edited);
+        Save("edit_remove.bin", Remove);
+        Save("edit_add.bin", Add);
+    }
+
+    private static float[] NormalizedTokens(float[] tokens)
+    {
+        for (int row = 0; row < tokens.Length / 768; row++)
+        {
+            double[] unit = Float64Reference.Normalize([.. tokens.AsSpan(row * 768, 768).ToArray().Select(v => (double)v)]);
+            for (int c = 0; c < 768; c++)
+                tokens[row * 768 + c] = (float)unit[c];
+        }
+        return tokens;
+    }
+
+    private void Save<T>(string name, T[] values) where T : unmanaged =>
+        File.WriteAllBytes(Path.Combine(Folder, name), MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+    private (int ExitCode, string Output) Run(string program, string arguments)
+    {
+        var start = new ProcessStartInfo(program, arguments)
+        {
+            WorkingDirectory = Folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result + error.Result);
+    }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, program))
+            .FirstOrDefault(File.Exists);
+}
+
+public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<KernelEmulation>
+{
+    [Fact]
+    public void Philox_kernel_code_gives_the_known_answers_and_the_reference_normals()
+    {
+        emulation.Require();
+        Assert.Equal([0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u, 0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu],
+            emulation.Output<uint>("philox_blocks.bin"));
+        double[] expected = [.. Enumerable.Range(0, 1000).Select(i => (double)Float64Reference.Normal(42, 3, 5 + (ulong)i))];
+        TestData.AssertClose(expected, emulation.Output<float>("normals.bin"), 0, 0, "normals");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Mask_kernel_code_matches_the_reference(bool crop)
+    {
+        emulation.Require();
+        string alignment = crop ? "crop" : "stretch";
+        float[] pooled = emulation.Output<float>($"mask_{alignment}_pooled.bin");
+        float[] weights = emulation.Output<float>($"mask_{alignment}_weights.bin");
+        for (int m = 0; m < 2; m++)
+        {
+            (double[] expectedPooled, float[] expectedWeights) = Float64Reference.PatchWeights(emulation.Masks[(m * 37 * 53)..((m + 1) * 37 * 53)], 37, 53, crop);
+            TestData.AssertClose(expectedPooled, pooled.AsSpan(m * 256, 256), 1e-7, 0, $"{alignment} pooled mask {m}");
+            TestData.AssertClose([.. expectedWeights.Select(w => (double)w)], weights.AsSpan(m * 256, 256), 0, 0, $"{alignment} weights mask {m}");
+        }
+    }
+
+    [Fact]
+    public void Image_kernel_code_reproduces_pil_arithmetic_exactly()
+    {
+        emulation.Require();
+        var geometry = ClipGeometry.For(61, 37);
+        float[] clip = emulation.Output<float>("image_clip.bin"), small = emulation.Output<float>("image_small.bin");
+        for (int i = 0; i < 2; i++)
+        {
+            byte[] image = emulation.Images[(i * 37 * 61 * 3)..((i + 1) * 37 * 61 * 3)];
+            float[] expected = Float64Reference.ResizeCropNormalize(image, 37, 61, geometry.ResizedWidth, geometry.ResizedHeight, geometry.CropLeft, geometry.CropTop,
+                224, 224, bicubic: true, [0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f]);
+            TestData.AssertClose([.. expected.Select(v => (double)v)], clip.AsSpan(i * 3 * 224 * 224, 3 * 224 * 224), 0, 0, $"CLIP image {i}");
+            float[] expectedSmall = Float64Reference.ResizeCropNormalize(image, 37, 61, 16, 16, 0, 0, 16, 16, bicubic: false, [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
+            TestData.AssertClose([.. expectedSmall.Select(v => (double)v)], small.AsSpan(i * 3 * 256, 3 * 256), 0, 0, $"16x16 image {i}");
+        }
+    }
+
+    [Fact]
+    public void Ddim_and_variational_kernel_code_match_the_reference()
+    {
+        emulation.Require();
+        float[][] d = emulation.Ddim;
+        double[] expected = Float64Reference.DdimStep(d[0], d[1], d[2], 2.5, 0.3, 0.45, 1.0, 42, 5);
+        float[] next = emulation.Output<float>("ddim_next.bin");
+        TestData.AssertClose(expected, next, 1e-6, 1e-6, "DDIM step");
+        Assert.All(next, v => Assert.InRange(v, -10f, 10f));
+        float[][] v = emulation.Variational;
+        TestData.AssertClose(Float64Reference.VariationalMean(v[0], v[1], 8, 42, 9), emulation.Output<float>("variational_mean.bin"), 1e-6, 1e-6, "variational mean");
+    }
+
+    [Fact]
+    public void Normalize_kernel_code_matches_the_reference()
+    {
+        emulation.Require();
+        double[] expected = new double[emulation.Normalize.Length];
+        for (int row = 0; row < 37; row++)
+            Float64Reference.Normalize([.. emulation.Normalize.AsSpan(row * 100, 100).ToArray().Select(v => (double)v)]).CopyTo(expected, row * 100);
+        TestData.AssertClose(expected, emulation.Output<float>("normalize_out.bin"), 1e-7, 1e-7, "normalized rows");
+    }
+
+    [Theory]
+    [InlineData("edit_edits.bin", 1e-9)]
+    [InlineData("edit_edits32.bin", 1e-5)]
+    public void Edit_kernel_code_matches_the_literal_svd(string output, double cosineSlack)
+    {
+        emulation.Require();
+        const int pairs = KernelEmulation.Pairs;
+        float[] edits = emulation.Output<float>(output);
+        float[] background = emulation.Output<float>("edit_background.bin");
+        float[] embeddings = emulation.Output<float>("edit_embeddings.bin");
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            double[][] t0 = Float64Reference.NormalizedTokens(emulation.Original.AsSpan(pair * 257 * 768, 257 * 768));
+            double[][] t1 = Float64Reference.NormalizedTokens(emulation.Edited.AsSpan(pair * 257 * 768, 257 * 768));
+            ReadOnlySpan<float> m0 = emulation.Remove.AsSpan(pair * 256, 256), m1 = emulation.Add.AsSpan(pair * 256, 256);
+            double[] suppressed = Float64Reference.SvdEdit(t0, m0, 10, 0.1);
+            double[] boosted = Float64Reference.SvdEdit(t1, m1, 10, 2.0);
+            double[] bg = Float64Reference.Background(t1, m0, m1);
+            AssertDirection(suppressed, edits.AsSpan(pair * 768, 768), cosineSlack, $"{output} pair {pair} suppressed");
+            AssertDirection(boosted, edits.AsSpan((pairs + pair) * 768, 768), cosineSlack, $"{output} pair {pair} boosted");
+            AssertDirection(bg, background.AsSpan(pair * 768, 768), 1e-9, $"pair {pair} background");
+            AssertDirection(Float64Reference.Combine(suppressed, boosted, bg, 0.2, 0.5, 0.3), embeddings.AsSpan(pair * 768, 768), 1e-9, $"pair {pair} combined");
+        }
+        Assert.Equal(0, emulation.Output<int>("edit_counts.bin")[1]);
+    }
+
+    private static void AssertDirection(double[] expected, ReadOnlySpan<float> actual, double slack, string what)
+    {
+        double[] values = [.. actual.ToArray().Select(v => (double)v)];
+        if (expected.All(v => v == 0))
+        {
+            Assert.True(values.All(v => v == 0), $"{what}: expected the zero vector");
+            return;
+        }
+        double cosine = TestData.Cosine(expected, values);
+        Assert.True(cosine >= 1 - slack, $"{what}: cosine {cosine:R} below {1 - slack:R}");
+    }
+}

@@ -1,0 +1,38 @@
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.SelfTest;
+
+namespace EditToAudio.Cuda.Tests.SelfTest;
+
+[Collection("GPU")]
+public sealed class GpuSelfTestTests : IDisposable
+{
+    private readonly string cacheFolder = Path.Combine(Path.GetTempPath(), "e2a-selftest-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(cacheFolder))
+            Directory.Delete(cacheFolder, recursive: true);
+    }
+
+    [Fact]
+    public void Report_says_why_when_there_is_no_gpu_and_passes_where_there_is_one()
+    {
+        var options = new GpuSelfTestOptions { BenchmarkBatchSizes = [16], BenchmarkRepetitions = 1, CacheFolder = cacheFolder };
+
+        GpuSelfTestReport report = GpuSelfTest.Run(options, null, TestContext.Current.CancellationToken);
+
+        if (!CudaSupport.Detect().IsSupported)
+        {
+            Assert.False(report.Supported);
+            Assert.False(report.AllPassed);
+            Assert.NotEqual("", report.Reason);
+            Assert.Empty(report.Parity);
+            return;
+        }
+        Assert.True(report.Supported, report.Reason);
+        Assert.All(report.Parity, p => Assert.True(p.Passed, $"{p.Name}: {p.Measure} {p.Value} vs {p.Tolerance}"));
+        GpuBenchmarkResult row = Assert.Single(report.Benchmark);
+        Assert.Equal(16, row.Pairs);
+        Assert.True(row.PairsPerSecond > 0);
+    }
+}
