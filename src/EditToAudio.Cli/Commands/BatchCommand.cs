@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Batch;
 using EditToAudio.Models;
@@ -65,9 +66,13 @@ internal static class BatchCommand
             BatchSummary summary = await new BatchRunner(networks).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
 
             string results = Path.Combine(folder, BatchRunner.ResultsFileName(options.Shard));
-            foreach (string line in File.ReadLines(results).Where(l => l.Contains("\"status\":\"failed\"", StringComparison.Ordinal)))
+            foreach (string line in File.ReadLines(results))
             {
-                await stderr.WriteLineAsync($"failed: {line}").ConfigureAwait(false);
+                BatchItemResult? item = JsonSerializer.Deserialize(line, BatchLineJson.Default.BatchItemResult);
+                if (item is { Status: ItemStatus.Failed })
+                {
+                    await stderr.WriteLineAsync($"failed: {item.Id} (manifest line {item.Line}): {item.Error}").ConfigureAwait(false);
+                }
             }
             await stdout.WriteLineAsync($"batch: {summary.Items} item(s) in shard {summary.Shard}: {summary.Ok} ok, {summary.Failed} failed, {summary.Skipped} skipped (already complete); {summary.Seconds:F2} s").ConfigureAwait(false);
             await stdout.WriteLineAsync($"results: {results}").ConfigureAwait(false);

@@ -29,6 +29,7 @@ public sealed class BatchRunnerTests : IDisposable
             "--remove-point", $"{x},{y}", "--add-point", $"{_scenes.SceneA.AddPoint.X},{_scenes.SceneA.AddPoint.Y}", "--out", _scenes.Folder.File("run"), .. BatchScenes.FastArguments]);
 
         Assert.Equal(3, batch.ExitCode); // ExitCodes.PartialFailure
+        Assert.Contains("failed: c (manifest line 3): original image: ", batch.Error, StringComparison.Ordinal);
         Assert.Equal(0, run.ExitCode);
         BatchItemResult[] results = _scenes.Results("out");
         Assert.Equal(["a:ok", "b:ok", "c:failed", "d:failed"], results.Select(r => $"{r.Id}:{r.Status}"));
@@ -113,6 +114,17 @@ public sealed class BatchRunnerTests : IDisposable
             Assert.True(File.ReadAllBytes(_scenes.Folder.File($"out1/{file}")).AsSpan().SequenceEqual(File.ReadAllBytes(_scenes.Folder.File($"out2/{file}"))), $"{file} differs with the cache");
         }
         Assert.False(File.ReadAllBytes(_scenes.Folder.File("out1/a/clap.npy")).AsSpan().SequenceEqual(File.ReadAllBytes(_scenes.Folder.File("out1/a2/clap.npy"))), "another seed must change the CLAP embedding");
+
+        // A damaged entry is a miss: recomputed and rewritten, never an error.
+        foreach (string entry in Directory.GetFiles(_scenes.Folder.File("cache/tokens"), "*.npy"))
+        {
+            File.WriteAllText(entry, "not an array");
+        }
+        File.WriteAllBytes(Directory.GetFiles(_scenes.Folder.File("cache/masks"), "*.meta.npy")[0], [0x93, (byte)'N', (byte)'U']);
+        BatchSummary repaired = await _scenes.RunAsync(manifest, "out3", embedOnly: true, cache: "cache");
+        Assert.Equal((3, 0), (repaired.Ok, repaired.Failed));
+        Assert.Equal((4, 0, 1, 3), (repaired.Work.TokensEncoded, repaired.Work.TokensFromCache, repaired.Work.MasksSegmented, repaired.Work.MasksFromCache));
+        Assert.True(File.ReadAllBytes(_scenes.Folder.File("out1/a/clap.npy")).AsSpan().SequenceEqual(File.ReadAllBytes(_scenes.Folder.File("out3/a/clap.npy"))));
     }
 
     [Fact]
