@@ -31,12 +31,23 @@ internal static class BatchCommand
             Arity = ArgumentArity.OneOrMore,
             CustomParser = result => Parse(result, _ => SweepGrid.Parse(result.Tokens.Select(t => t.Value)), "--sweep"),
         };
+        var memory = new Option<double?>("--memory-gb")
+        {
+            Description = "Memory the network batch sizes plan with, in GiB (default: what this process may still allocate; with --device cuda give the GPU memory the networks may use).",
+        };
+        memory.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } value && (!double.IsFinite(value) || value <= 0))
+            {
+                result.AddError($"--memory-gb must be a positive number of GiB, got {value}.");
+            }
+        });
         var embedOnly = new Option<bool>("--embed-only") { Description = "Stop after the CLAP embedding; a sweep writes all rows of a pair as sweep_clip.npy [S,768] and sweep_clap.npy [S,512] with sweep_index.csv." };
         var pipeline = new PipelineOptions();
         var audio = new AudioCliOptions();
         var command = new Command("batch", "Runs a manifest of image edits with shared work (each image segmented and encoded once), resumable, with sweeps and shards. Exit 3 when some items failed.")
         {
-            manifest, output, workers, cache, shard, sweep, embedOnly,
+            manifest, output, workers, cache, shard, sweep, embedOnly, memory,
         };
         pipeline.AddTo(command);
         audio.AddTo(command);
@@ -61,6 +72,7 @@ internal static class BatchCommand
                 CacheFolder = result.GetValue(cache)?.FullName,
                 Shard = result.GetValue(shard),
                 Format = audio.Format(result),
+                MemoryBytes = result.GetValue(memory) is { } gib ? (long)(gib * (1L << 30)) : null,
             };
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
             BatchSummary summary = await new BatchRunner(networks).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);

@@ -36,6 +36,13 @@ public sealed record BatchOptions
 
     /// <summary>Items held in memory at once; null chooses from the available memory.</summary>
     public int? ItemsPerChunk { get; init; }
+
+    /// <summary>
+    /// Bytes the batch sizes may plan with; null uses what the process may still allocate
+    /// (<see cref="BatchSizing.AvailableBytes"/>). With the networks on a GPU, pass the device
+    /// memory they may use, which host memory does not bound.
+    /// </summary>
+    public long? MemoryBytes { get; init; }
 }
 
 /// <summary>Progress of a batch.</summary>
@@ -170,6 +177,7 @@ public sealed class BatchRunner
                 pending.Sort((a, b) => (a.Item.OriginalPath, a.Item.EditedPath, a.Item.Line).CompareTo((b.Item.OriginalPath, b.Item.EditedPath, b.Item.Line)));
                 int chunk = _options.ItemsPerChunk ?? BatchSizing.ItemsPerBatch(
                     BatchSizing.ItemBytes(AssumedPixelsPerImage, pending.Count == 0 ? 1 : pending.Max(p => p.Item.Settings.Count)), MaxChunk);
+                // The chunk lives in host memory whatever runs the networks, so MemoryBytes does not size it.
                 _batchSizes["items_per_chunk"] = chunk;
                 for (int first = 0; first < pending.Count; first += chunk)
                 {
@@ -482,7 +490,7 @@ public sealed class BatchRunner
                 _work.TokensFromCache += needed.Count(e => e.Entry.Tokens is not null);
             }
             var missing = needed.Where(e => e.Entry.Tokens is null).ToList();
-            int batch = BatchSizing.ItemsPerBatch(BatchSizing.ClipBytesPerImage, MaxClipBatch);
+            int batch = BatchSizing.ItemsPerBatch(BatchSizing.ClipBytesPerImage, MaxClipBatch, _options.MemoryBytes);
             _batchSizes["clip_images_per_call"] = batch;
             for (int first = 0; first < missing.Count; first += batch)
             {
@@ -569,7 +577,7 @@ public sealed class BatchRunner
             foreach (var group in rows.GroupBy(r => r.Work.Item.Parameters.VarSamples))
             {
                 List<MappingRow> groupRows = [.. group];
-                int batch = BatchSizing.ItemsPerBatch(BatchSizing.MappingBytesPerRow(group.Key), MaxMappingBatch);
+                int batch = BatchSizing.ItemsPerBatch(BatchSizing.MappingBytesPerRow(group.Key), MaxMappingBatch, _options.MemoryBytes);
                 _batchSizes["mapping_rows_per_call"] = batch;
                 for (int first = 0; first < groupRows.Count; first += batch)
                 {
@@ -632,7 +640,7 @@ public sealed class BatchRunner
             {
                 AudioOptions audio = group.Key;
                 int size = BatchSizing.ItemsPerBatch(
-                    BatchSizing.AudioBytesPerClip(_runner._audio.LatentFrames(audio.Duration), audio.Candidates, audio.Sampler.Guidance != 1.0), MaxAudioBatch);
+                    BatchSizing.AudioBytesPerClip(_runner._audio.LatentFrames(audio.Duration), audio.Candidates, audio.Sampler.Guidance != 1.0), MaxAudioBatch, _options.MemoryBytes);
                 lock (_gate)
                 {
                     _batchSizes["clips_per_audio_call"] = size;

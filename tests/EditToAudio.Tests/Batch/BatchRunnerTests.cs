@@ -172,6 +172,26 @@ public sealed class BatchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Batch_sizes_follow_the_memory_budget_and_do_not_change_the_results()
+    {
+        BatchManifest manifest = _scenes.Manifest(_scenes.Line("a", "a"), _scenes.Line("b", "b", ", \"seed\": 9"));
+        BatchSummary small = await _scenes.RunAsync(manifest, "small", memoryBytes: 1L << 20);
+        BatchSummary large = await _scenes.RunAsync(manifest, "large", memoryBytes: 64L << 30);
+
+        Assert.Equal((1, 1, 1), (small.BatchSizes["clip_images_per_call"], small.BatchSizes["mapping_rows_per_call"], small.BatchSizes["clips_per_audio_call"]));
+        Assert.Equal((4L, 2L, 2L), (BatchScenes.Calls(small, NetworkKind.ClipTokens), BatchScenes.Calls(small, NetworkKind.Ssv2aManifold), BatchScenes.Calls(small, NetworkKind.Vocoder)));
+        Assert.Equal((BatchRunner.MaxClipBatch, BatchRunner.MaxAudioBatch), (large.BatchSizes["clip_images_per_call"], large.BatchSizes["clips_per_audio_call"]));
+        Assert.Equal((1L, 1L, 1L), (BatchScenes.Calls(large, NetworkKind.ClipTokens), BatchScenes.Calls(large, NetworkKind.Ssv2aManifold), BatchScenes.Calls(large, NetworkKind.Vocoder)));
+        foreach (string item in new[] { "a", "b" })
+        {
+            Tolerance.AssertClose(Npy.Read(_scenes.Folder.File($"small/{item}/clap.npy")).ToDouble(), Npy.Read(_scenes.Folder.File($"large/{item}/clap.npy")).ToSingle(), 1e-6, 0, $"{item}: CLAP, batch of 1 vs 2");
+            (float[] one, _) = WaveFile.Read(_scenes.Folder.File($"small/{item}/manipulated_audio.wav"));
+            (float[] two, _) = WaveFile.Read(_scenes.Folder.File($"large/{item}/manipulated_audio.wav"));
+            Tolerance.AssertClose([.. one.Select(v => (double)v)], two, 1e-4, 0, $"{item}: waveform, batch of 1 vs 2");
+        }
+    }
+
+    [Fact]
     public async Task An_embed_only_sweep_writes_the_embeddings_of_a_pair_as_one_array_with_an_index()
     {
         BatchManifest manifest = _scenes.Manifest(_scenes.Line("a", "a", ", \"sweep\": \"k=2,10 mix=0.2/0.5/0.3,0/1/0\", \"mask_align\": \"crop\""));

@@ -55,7 +55,7 @@ internal sealed class BatchScenes : IDisposable
 
     public BatchManifest Manifest(params string[] lines) => BatchManifest.Load(WriteManifest(lines), Fast);
 
-    public Task<BatchSummary> RunAsync(BatchManifest manifest, string output, bool embedOnly = false, string? cache = null, ShardSpec? shard = null) =>
+    public Task<BatchSummary> RunAsync(BatchManifest manifest, string output, bool embedOnly = false, string? cache = null, ShardSpec? shard = null, long? memoryBytes = null) =>
         new BatchRunner(Networks).RunAsync(manifest, new BatchOptions
         {
             OutputFolder = Folder.File(output),
@@ -63,6 +63,7 @@ internal sealed class BatchScenes : IDisposable
             CacheFolder = cache is null ? null : Folder.File(cache),
             Shard = shard ?? ShardSpec.All,
             Workers = 2,
+            MemoryBytes = memoryBytes,
         }, cancellationToken: TestContext.Current.CancellationToken);
 
     public BatchItemResult[] Results(string output, ShardSpec? shard = null) =>
