@@ -16,6 +16,8 @@ internal static class CliApp
             PipelineCommands.CreateDemo(),
             BenchCommand.Create(),
             SelfTestCommand.Create(),
+            BatchCommand.Create(),
+            BatchMergeCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>

@@ -95,42 +95,73 @@ public sealed class AudioGenerator
     {
         ArgumentNullException.ThrowIfNull(conditioning);
         ArgumentNullException.ThrowIfNull(options);
+        return GenerateBatch([conditioning], [options.Sampler.Seed], options, stepProgress, cancellationToken)[0];
+    }
+
+    /// <summary>
+    /// Generates one clip per conditioning embedding with every network call batched across them:
+    /// the UNet sees all candidates of all embeddings (twice with guidance) in one call per step,
+    /// and the VAE decoder, vocoder and CLAP audio encoder run once. Clip j uses seed
+    /// <paramref name="seeds"/>[j] (<paramref name="options"/>' own seed is not used), so it is the
+    /// clip <see cref="Generate"/> makes for that embedding and seed alone, up to the networks'
+    /// batch-size rounding.
+    /// </summary>
+    public AudioClip[] GenerateBatch(IReadOnlyList<float[]> conditionings, IReadOnlyList<ulong> seeds, AudioOptions options, IProgress<int>? stepProgress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(conditionings);
+        ArgumentNullException.ThrowIfNull(seeds);
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        int jobs = conditionings.Count;
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1, nameof(conditionings));
+        if (seeds.Count != jobs)
+        {
+            throw new ArgumentException($"{jobs} conditioning embedding(s) need {jobs} seeds, got {seeds.Count}.", nameof(seeds));
+        }
         ModelSetConstants constants = _networks.Models.Constants;
         float[] unconditional = [.. constants.UnconditionalEmbedding];
         var shape = new LatentShape(8, LatentFrames(options.Duration), 16);
         var schedule = DdimSchedule.Create(constants.BetaSchedule, options.Sampler.Steps, options.Sampler.Eta);
         int candidates = options.Candidates;
+        float[] stacked = [.. conditionings.SelectMany(c => c)];
 
-        (float[] latents, bool clipped) = DdimSampler.Sample(
-            new OnnxEpsilonPredictor(_networks, cancellationToken), schedule, shape, conditioning, unconditional,
-            candidates, options.Sampler, stepProgress, cancellationToken);
-        float[] waves = Decode(latents, candidates, shape, cancellationToken);
+        (float[] latents, bool[] clipped) = DdimSampler.SampleMany(
+            new OnnxEpsilonPredictor(_networks, cancellationToken), schedule, shape, stacked, seeds, unconditional,
+            candidates, options.Sampler.Guidance, stepProgress, cancellationToken);
+        int rows = jobs * candidates;
+        float[] waves = Decode(latents, rows, shape, cancellationToken);
 
-        int fullLength = waves.Length / candidates;
+        int fullLength = waves.Length / rows;
         int length = Math.Min(fullLength, (int)Math.Round(options.Duration * constants.SampleRate, MidpointRounding.AwayFromZero));
-        float[] target = options.RankAgainst == RankTarget.Empty ? unconditional : conditioning;
-        double[] scores = _networks.Models.Has(NetworkKind.ClapAudio) ? Score(waves, candidates, fullLength, target, cancellationToken) : [];
-        int best = 0;
-        for (int c = 1; c < scores.Length; c++)
+        bool ranked = _networks.Models.Has(NetworkKind.ClapAudio);
+        float[] embeddings = ranked ? EmbedAudio(waves, rows, fullLength, unconditional.Length, cancellationToken) : [];
+        var clips = new AudioClip[jobs];
+        for (int job = 0; job < jobs; job++)
         {
-            if (scores[c] > scores[best])
+            float[] target = options.RankAgainst == RankTarget.Empty ? unconditional : conditionings[job];
+            double[] scores = ranked ? Score(embeddings.AsSpan(job * candidates * target.Length, candidates * target.Length), candidates, target) : [];
+            int best = 0;
+            for (int c = 1; c < scores.Length; c++)
             {
-                best = c;
+                if (scores[c] > scores[best])
+                {
+                    best = c;
+                }
             }
+            float[] waveform = waves.AsSpan((job * candidates + best) * fullLength, length).ToArray();
+            int bad = Array.FindIndex(waveform, v => !float.IsFinite(v));
+            if (bad >= 0)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The vocoder produced {waveform[bad]} at sample {bad} of candidate {best}; no audio is written."));
+            }
+            // The vocoder ends in tanh, which float32 kernels may round one ulp past ±1.
+            for (int i = 0; i < waveform.Length; i++)
+            {
+                waveform[i] = Math.Clamp(waveform[i], -1f, 1f);
+            }
+            clips[job] = new AudioClip(waveform, constants.SampleRate, best, scores, clipped[job], schedule.Count);
         }
-        float[] waveform = waves.AsSpan(best * fullLength, length).ToArray();
-        int bad = Array.FindIndex(waveform, v => !float.IsFinite(v));
-        if (bad >= 0)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The vocoder produced {waveform[bad]} at sample {bad} of candidate {best}; no audio is written."));
-        }
-        // The vocoder ends in tanh, which float32 kernels may round one ulp past ±1.
-        for (int i = 0; i < waveform.Length; i++)
-        {
-            waveform[i] = Math.Clamp(waveform[i], -1f, 1f);
-        }
-        return new AudioClip(waveform, constants.SampleRate, best, scores, clipped, schedule.Count);
+        return clips;
     }
 
     /// <summary>latent / scale factor → VAE decoder → mel [N,1,4T,64] → vocoder input [N,64,4T] → waveform [N, 640T].</summary>
@@ -168,11 +199,15 @@ public sealed class AudioGenerator
         return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * hop);
     }
 
-    private double[] Score(float[] waves, int count, int length, float[] target, CancellationToken cancellationToken)
+    private float[] EmbedAudio(float[] waves, int count, int length, int width, CancellationToken cancellationToken)
     {
         using var input = OrtTensors.Wrap(waves, count, length);
         using var outputs = _networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
-        float[] embeddings = OrtTensors.Read(outputs[0], "CLAP audio embedding", count, target.Length);
+        return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, width);
+    }
+
+    private static double[] Score(ReadOnlySpan<float> embeddings, int count, float[] target)
+    {
         var scores = new double[count];
         for (int c = 0; c < count; c++)
         {

@@ -72,35 +72,74 @@ public static class DdimSampler
         IProgress<int>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        (float[] latents, bool[] clipped) = SampleMany(model, schedule, shape, conditioning, [options.Seed], unconditional, candidates, options.Guidance, progress, cancellationToken);
+        return (latents, clipped[0]);
+    }
+
+    /// <summary>
+    /// Samples <paramref name="candidates"/> latents for each of several conditioning embeddings in
+    /// one ε-predictor batch per step. Job j draws its noise from (<paramref name="seeds"/>[j],
+    /// candidate, step) and its latents are clipped on their own, so each job's result is the one
+    /// <see cref="Sample"/> gives for it alone (up to the predictor's own batch-size rounding).
+    /// </summary>
+    /// <param name="model">The ε-predictor.</param>
+    /// <param name="schedule">Timesteps and coefficients.</param>
+    /// <param name="shape">Latent shape.</param>
+    /// <param name="conditionings">The jobs' conditioning embeddings, [jobs, width] row-major.</param>
+    /// <param name="seeds">The seed of each job.</param>
+    /// <param name="unconditional">The model set's unconditional embedding (width).</param>
+    /// <param name="candidates">Latents per job.</param>
+    /// <param name="guidance">Classifier-free guidance scale; 1 runs only the conditional pass.</param>
+    /// <param name="progress">Receives the number of finished steps.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    /// <returns>[jobs·candidates, channels, frames, bins] latents (job-major), and per job whether its clip fired.</returns>
+    public static (float[] Latents, bool[] Clipped) SampleMany(
+        IEpsilonPredictor model,
+        DdimSchedule schedule,
+        LatentShape shape,
+        ReadOnlySpan<float> conditionings,
+        IReadOnlyList<ulong> seeds,
+        ReadOnlySpan<float> unconditional,
+        int candidates,
+        double guidance,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(seeds);
+        new SamplerOptions { Guidance = guidance }.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 1);
-        if (conditioning.Length != unconditional.Length || conditioning.IsEmpty)
+        int jobs = seeds.Count;
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1, nameof(seeds));
+        int width = unconditional.Length;
+        if (width == 0 || conditionings.Length != jobs * width)
         {
-            throw new ArgumentException($"The conditioning ({conditioning.Length}) and unconditional ({unconditional.Length}) embeddings must have the same, non-zero length.", nameof(conditioning));
+            throw new ArgumentException($"{jobs} conditioning embedding(s) of the unconditional embedding's length {width} need {jobs * width} values, got {conditionings.Length}.", nameof(conditionings));
         }
 
         int size = shape.Size;
-        var x = new float[candidates * size];
-        for (int c = 0; c < candidates; c++)
+        int rows = jobs * candidates;
+        var x = new float[rows * size];
+        for (int r = 0; r < rows; r++)
         {
-            Philox4x32.FillNormal(options.Seed, NoiseStream.Id(NoiseStage.DiffusionInitial, c, 0), 0, x.AsSpan(c * size, size));
+            Philox4x32.FillNormal(seeds[r / candidates], NoiseStream.Id(NoiseStage.DiffusionInitial, r % candidates, 0), 0, x.AsSpan(r * size, size));
         }
 
         // Guidance 1 needs only the conditional pass, as in the reference.
-        bool guided = options.Guidance != 1.0;
-        int batch = guided ? 2 * candidates : candidates;
+        bool guided = guidance != 1.0;
+        int batch = guided ? 2 * rows : rows;
         var input = new float[batch * size];
         var epsilon = new float[batch * size];
         var timesteps = new long[batch];
-        int width = conditioning.Length;
         var embeddings = new float[batch * width];
         for (int b = 0; b < batch; b++)
         {
             // Unconditional rows first, then conditional, as the reference concatenates them.
-            (guided && b < candidates ? unconditional : conditioning).CopyTo(embeddings.AsSpan(b * width, width));
+            int row = guided ? b - rows : b;
+            (row < 0 ? unconditional : conditionings.Slice(row / candidates * width, width)).CopyTo(embeddings.AsSpan(b * width, width));
         }
         var noise = new float[size];
 
@@ -111,7 +150,7 @@ public static class DdimSampler
             x.CopyTo(input, 0);
             if (guided)
             {
-                x.CopyTo(input, candidates * size);
+                x.CopyTo(input, rows * size);
             }
             Array.Fill(timesteps, schedule.Timesteps[index]);
             model.Predict(batch, shape, input, timesteps, embeddings, epsilon);
@@ -119,18 +158,18 @@ public static class DdimSampler
             double alpha = schedule.Alphas[index], previous = schedule.AlphasPrevious[index], sigma = schedule.Sigmas[index];
             double sqrtAlpha = Math.Sqrt(alpha), sqrtOneMinusAlpha = Math.Sqrt(1 - alpha), sqrtPrevious = Math.Sqrt(previous);
             double direction = Math.Sqrt(Math.Max(1 - previous - sigma * sigma, 0));
-            for (int c = 0; c < candidates; c++)
+            for (int r = 0; r < rows; r++)
             {
-                Span<float> latent = x.AsSpan(c * size, size);
-                ReadOnlySpan<float> conditional = epsilon.AsSpan((guided ? candidates + c : c) * size, size);
-                ReadOnlySpan<float> unconditionalEps = guided ? epsilon.AsSpan(c * size, size) : conditional;
+                Span<float> latent = x.AsSpan(r * size, size);
+                ReadOnlySpan<float> conditional = epsilon.AsSpan((guided ? rows + r : r) * size, size);
+                ReadOnlySpan<float> unconditionalEps = guided ? epsilon.AsSpan(r * size, size) : conditional;
                 if (sigma > 0)
                 {
-                    Philox4x32.FillNormal(options.Seed, NoiseStream.Id(NoiseStage.DiffusionStep, c, i), 0, noise);
+                    Philox4x32.FillNormal(seeds[r / candidates], NoiseStream.Id(NoiseStage.DiffusionStep, r % candidates, i), 0, noise);
                 }
                 for (int j = 0; j < size; j++)
                 {
-                    double e = guided ? unconditionalEps[j] + options.Guidance * (conditional[j] - unconditionalEps[j]) : conditional[j];
+                    double e = guided ? unconditionalEps[j] + guidance * (conditional[j] - unconditionalEps[j]) : conditional[j];
                     double predictedX0 = (latent[j] - sqrtOneMinusAlpha * e) / sqrtAlpha;
                     double next = sqrtPrevious * predictedX0 + direction * e;
                     if (sigma > 0)
@@ -143,20 +182,26 @@ public static class DdimSampler
             progress?.Report(i + 1);
         }
 
-        bool clipped = false;
-        foreach (float v in x)
+        // The clip is decided per job, over that job's candidate batch, as a job of its own would.
+        var clipped = new bool[jobs];
+        int jobSize = candidates * size;
+        for (int job = 0; job < jobs; job++)
         {
-            if (Math.Abs(v) > ClipTrigger)
+            Span<float> latents = x.AsSpan(job * jobSize, jobSize);
+            foreach (float v in latents)
             {
-                clipped = true;
-                break;
+                if (Math.Abs(v) > ClipTrigger)
+                {
+                    clipped[job] = true;
+                    break;
+                }
             }
-        }
-        if (clipped)
-        {
-            for (int j = 0; j < x.Length; j++)
+            if (clipped[job])
             {
-                x[j] = Math.Clamp(x[j], -ClipRange, ClipRange);
+                for (int j = 0; j < latents.Length; j++)
+                {
+                    latents[j] = Math.Clamp(latents[j], -ClipRange, ClipRange);
+                }
             }
         }
         return (x, clipped);

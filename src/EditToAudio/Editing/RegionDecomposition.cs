@@ -77,9 +77,10 @@ public sealed class RegionDecomposition
             }
         }
 
-        // With k ≥ n+1 every singular value is scaled, UₖUₖᵀ = I and the edit is the plain mean:
-        // no decomposition is needed.
-        if (maxK >= rowCount)
+        // An edit with k ≥ n+1 scales every singular value (UₖUₖᵀ = I, the plain mean) and needs no
+        // vectors; one with k < n+1 needs the top k. Keeping min(maxK, n) vectors serves every k ≤ maxK.
+        int kept = Math.Min(maxK, rowCount - 1);
+        if (kept == 0)
         {
             return new RegionDecomposition(tokens, rows, [], [], maxK);
         }
@@ -95,7 +96,7 @@ public sealed class RegionDecomposition
             }
         }
 
-        (double[] eigenvalues, double[][] vectors) = SymmetricEigen.Top(gram, rowCount, maxK);
+        (double[] eigenvalues, double[][] vectors) = SymmetricEigen.Top(gram, rowCount, kept);
         return new RegionDecomposition(tokens, rows, vectors, eigenvalues, maxK);
     }
 

@@ -10,6 +10,7 @@ namespace EditToAudio.Networks;
 public sealed class ModelSession : IDisposable
 {
     private readonly InferenceSession _session;
+    private long _calls;
 
     private ModelSession(NetworkContract contract, string path, InferenceSession session, ExecutionProvider provider)
     {
@@ -27,6 +28,9 @@ public sealed class ModelSession : IDisposable
 
     /// <summary>The provider the session was created with.</summary>
     public ExecutionProvider Provider { get; }
+
+    /// <summary>Runs started through <see cref="Run"/> since the session was opened (thread-safe).</summary>
+    public long Calls => Interlocked.Read(ref _calls);
 
     /// <summary>The underlying session, for I/O binding and device memory.</summary>
     public InferenceSession Session => _session;
@@ -61,6 +65,7 @@ public sealed class ModelSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputs);
         cancellationToken.ThrowIfCancellationRequested();
+        Interlocked.Increment(ref _calls);
         using var runOptions = new RunOptions();
         // ONNX Runtime polls the terminate flag between nodes, so a long network stops early.
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);

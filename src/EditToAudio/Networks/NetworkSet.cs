@@ -51,6 +51,21 @@ public sealed class NetworkSet : IDisposable
         }
     }
 
+    /// <summary>
+    /// Network runs per kind so far (0 for a network never opened): a snapshot, so callers
+    /// can diff two of them to count the calls of one piece of work.
+    /// </summary>
+    public IReadOnlyDictionary<NetworkKind, long> CallCounts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Enum.GetValues<NetworkKind>().ToDictionary(kind => kind, kind => _sessions.TryGetValue(kind, out var session) ? session.Calls : 0L);
+            }
+        }
+    }
+
     /// <summary>Builds ONNX Runtime session options for <paramref name="options"/>.</summary>
     /// <exception cref="ExecutionProviderException">When the CUDA provider cannot be appended; the message carries ONNX Runtime's reason.</exception>
     public static SessionOptions CreateSessionOptions(NetworkOptions options)

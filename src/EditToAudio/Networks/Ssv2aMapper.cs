@@ -47,8 +47,39 @@ public sealed class Ssv2aMapper
         {
             throw new ArgumentException($"SSV2A input for {count} embedding(s) must have {count * ClipWidth} values ([{count},768]), got {clip.Length}.", nameof(clip));
         }
-        float[] fold = Sample(NetworkKind.Ssv2aManifold, "clip", clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, seed, varSamples, firstIndex, cancellationToken);
-        float[] clap = Sample(NetworkKind.Ssv2aGenerator, "x", fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, seed, varSamples, firstIndex, cancellationToken);
+        var keys = new MappingKey[count];
+        for (int i = 0; i < count; i++)
+        {
+            keys[i] = new MappingKey(seed, firstIndex + i);
+        }
+        float[] fold = Sample(NetworkKind.Ssv2aManifold, "clip", clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, keys, varSamples, cancellationToken);
+        float[] clap = Sample(NetworkKind.Ssv2aGenerator, "x", fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, keys, varSamples, cancellationToken);
+        ClipTokenEncoder.NormalizeRows(clap, ClapWidth);
+        return clap;
+    }
+
+    /// <summary>
+    /// Maps rows that belong to different runs in one network call per stage: row i draws its
+    /// noise from (<paramref name="keys"/>[i].Seed, step <paramref name="keys"/>[i].Index), exactly
+    /// as a call of its own with that seed and first index would, so batching does not change the draws.
+    /// </summary>
+    public float[] MapBatch(float[] clip, IReadOnlyList<MappingKey> keys, int varSamples = DefaultVarSamples, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentOutOfRangeException.ThrowIfZero(keys.Count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(varSamples);
+        int count = keys.Count;
+        if (clip.Length != count * ClipWidth)
+        {
+            throw new ArgumentException($"SSV2A input for {count} embedding(s) must have {count * ClipWidth} values ([{count},768]), got {clip.Length}.", nameof(clip));
+        }
+        foreach (MappingKey key in keys)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(key.Index, nameof(keys));
+        }
+        float[] fold = Sample(NetworkKind.Ssv2aManifold, "clip", clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, keys, varSamples, cancellationToken);
+        float[] clap = Sample(NetworkKind.Ssv2aGenerator, "x", fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, keys, varSamples, cancellationToken);
         ClipTokenEncoder.NormalizeRows(clap, ClapWidth);
         return clap;
     }
@@ -58,18 +89,18 @@ public sealed class Ssv2aMapper
         MapBatch(clip, 1, seed, varSamples, firstIndex, cancellationToken);
 
     private float[] Sample(NetworkKind kind, string inputName, float[] input, int count, int inputWidth, int outputWidth, NoiseStage stage,
-        ulong seed, int varSamples, long firstIndex, CancellationToken cancellationToken)
+        IReadOnlyList<MappingKey> keys, int varSamples, CancellationToken cancellationToken)
     {
         var session = _networks.Get(kind);
         using var value = OrtTensors.Wrap(input, count, inputWidth);
         using var outputs = session.Run(new Dictionary<string, OrtValue> { [inputName] = value }, cancellationToken);
         float[] mu = OrtTensors.Read(outputs[0], $"{session.Contract.Key} mu", count, outputWidth);
         float[] logVariance = OrtTensors.Read(outputs[1], $"{session.Contract.Key} log_sigma", count, outputWidth);
-        return MeanOfDraws(mu, logVariance, count, outputWidth, stage, seed, varSamples, firstIndex, cancellationToken);
+        return MeanOfDraws(mu, logVariance, count, outputWidth, stage, keys, varSamples, cancellationToken);
     }
 
     /// <summary>mean over s of μ + ε_s·exp(½ log σ²) per item, ε from the item's Philox stream.</summary>
-    internal static float[] MeanOfDraws(float[] mu, float[] logVariance, int count, int width, NoiseStage stage, ulong seed, int varSamples, long firstIndex, CancellationToken cancellationToken)
+    private static float[] MeanOfDraws(float[] mu, float[] logVariance, int count, int width, NoiseStage stage, IReadOnlyList<MappingKey> keys, int varSamples, CancellationToken cancellationToken)
     {
         var result = new float[count * width];
         var noise = new float[varSamples * width];
@@ -77,7 +108,7 @@ public sealed class Ssv2aMapper
         for (int item = 0; item < count; item++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Philox4x32.FillNormal(seed, NoiseStream.Id(stage, 0, firstIndex + item), 0, noise);
+            Philox4x32.FillNormal(keys[item].Seed, NoiseStream.Id(stage, 0, keys[item].Index), 0, noise);
             Array.Clear(sums);
             for (int s = 0; s < varSamples; s++)
             {
@@ -93,3 +124,8 @@ public sealed class Ssv2aMapper
         return result;
     }
 }
+
+/// <summary>The noise key of one row of <see cref="Ssv2aMapper.MapBatch(float[], IReadOnlyList{MappingKey}, int, CancellationToken)"/>.</summary>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="Index">The row's step index (0 for an edited embedding, 1 and 2 for the baselines of a run).</param>
+public readonly record struct MappingKey(ulong Seed, long Index);

@@ -23,6 +23,9 @@ public sealed record EngineOptions
 /// </summary>
 public sealed class EditToAudioEngine : IDisposable
 {
+    /// <summary>The warning every output made with a synthetic model set carries.</summary>
+    internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
+
     private readonly NetworkSet _networks;
     private readonly Segmenter _segmenter;
     private readonly ClipTokenEncoder _clip;
@@ -102,13 +105,16 @@ public sealed class EditToAudioEngine : IDisposable
         return timings.Measure(stage, () => _audio.Generate(conditioning, options, stepProgress, cancellationToken));
     }
 
-    private void NoteAudio(AudioClip clip, string what, List<string> warnings)
+    private void NoteAudio(AudioClip clip, string what, List<string> warnings) => NoteAudio(Models, clip, what, warnings);
+
+    /// <summary>The warnings a clip's record carries: the latent clip, and an unranked candidate.</summary>
+    internal static void NoteAudio(ModelSet models, AudioClip clip, string what, List<string> warnings)
     {
         if (clip.LatentClipped)
         {
             warnings.Add($"The latent of {what} exceeded |100| and was clipped to [−10, 10].");
         }
-        if (clip.Scores.Count == 0 && clip.Candidate == 0 && !Models.Has(NetworkKind.ClapAudio))
+        if (clip.Scores.Count == 0 && clip.Candidate == 0 && !models.Has(NetworkKind.ClapAudio))
         {
             warnings.Add($"The model set has no CLAP audio encoder: candidate 0 of {what} was kept without ranking.");
         }
@@ -120,7 +126,7 @@ public sealed class EditToAudioEngine : IDisposable
         var warnings = new List<string>();
         if (Models.IsSynthetic)
         {
-            warnings.Add("The models are synthetic (analytic stand-ins that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.");
+            warnings.Add(SyntheticWarning);
         }
 
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));

@@ -15,6 +15,9 @@ public sealed class StageTimings
     /// <summary>Total seconds.</summary>
     public double Total => _seconds.Values.Sum();
 
+    /// <summary>Adds <paramref name="seconds"/> to <paramref name="stage"/> (a share of work done for several runs at once).</summary>
+    internal void Add(PipelineStage stage, double seconds) => _seconds[stage] = _seconds.GetValueOrDefault(stage) + seconds;
+
     internal T Measure<T>(PipelineStage stage, Func<T> work)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();

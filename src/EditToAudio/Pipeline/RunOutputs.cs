@@ -6,6 +6,7 @@ using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Models;
+using EditToAudio.Networks;
 
 namespace EditToAudio.Pipeline;
 
@@ -54,18 +55,7 @@ public static class RunOutputs
             clips["baseline_original"] = WriteClip(folder, "baseline_original", "original image (plain CLIP)", original, format, written);
             clips["baseline_edited"] = WriteClip(folder, "baseline_edited", "edited image (plain CLIP)", edited, format, written);
         }
-        AudioOptions audio = request.Audio;
-        ParameterRecord parameters = EmbedParameters(request.Embed) with
-        {
-            Steps = audio.Sampler.Steps,
-            StepsRun = result.Audio.Steps,
-            Guidance = audio.Sampler.Guidance,
-            Eta = audio.Sampler.Eta,
-            Candidates = audio.Candidates,
-            Duration = audio.Duration,
-            RankAgainst = audio.RankAgainst.ToString().ToLowerInvariant(),
-            Baselines = request.Baselines,
-        };
+        ParameterRecord parameters = RunParameters(EmbedParameters(request.Embed), request.Audio, request.Baselines, result.Audio.Steps);
         RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings);
         WriteRecord(folder, record);
         return record;
@@ -105,11 +95,28 @@ public static class RunOutputs
         written.Add(file);
     }
 
-    private static ParameterRecord EmbedParameters(EmbedRequest request) => new(
-        request.Edit.K, request.Edit.Alpha, request.Edit.Beta,
-        [request.Edit.Mix.Suppressed, request.Edit.Mix.Boosted, request.Edit.Mix.Background],
-        request.Edit.MaskAlignment.ToString().ToLowerInvariant(),
-        request.MaskSelection.ToString().ToLowerInvariant(), request.Seed, request.VarSamples);
+    /// <summary>The parameters a run's record holds; <paramref name="stepsRun"/> is the DDIM steps the schedule actually runs.</summary>
+    internal static ParameterRecord RunParameters(ParameterRecord embed, AudioOptions audio, bool baselines, int stepsRun) => embed with
+    {
+        Steps = audio.Sampler.Steps,
+        StepsRun = stepsRun,
+        Guidance = audio.Sampler.Guidance,
+        Eta = audio.Sampler.Eta,
+        Candidates = audio.Candidates,
+        Duration = audio.Duration,
+        RankAgainst = audio.RankAgainst.ToString().ToLowerInvariant(),
+        Baselines = baselines,
+    };
+
+    /// <summary>The parameters an embed's record holds.</summary>
+    internal static ParameterRecord EmbedParameters(EditParameters edit, MaskSelection selection, ulong seed, int varSamples) => new(
+        edit.K, edit.Alpha, edit.Beta,
+        [edit.Mix.Suppressed, edit.Mix.Boosted, edit.Mix.Background],
+        edit.MaskAlignment.ToString().ToLowerInvariant(),
+        selection.ToString().ToLowerInvariant(), seed, varSamples);
+
+    private static ParameterRecord EmbedParameters(EmbedRequest request) =>
+        EmbedParameters(request.Edit, request.MaskSelection, request.Seed, request.VarSamples);
 
     private static RunRecord Record(
         string kind, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models, ParameterRecord parameters,
