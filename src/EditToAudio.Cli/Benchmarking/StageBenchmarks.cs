@@ -23,7 +23,11 @@ internal static class StageBenchmarks
         void EditRange(int start, int count) => Parallel.For(start, start + count, options, p =>
             EmbeddingEditor.Edit(pairs.OriginalTokens(p), pairs.EditedTokens(p), pairs.RemoveWeightsOf(p), pairs.AddWeightsOf(p), parameters));
 
-        EditRange(0, Math.Min(batch, pairs.Count)); // warm-up: JIT and thread pool
+        // Warm-up: long enough for tiered JIT to settle and the thread pool to reach the worker count.
+        for (long warmStart = Stopwatch.GetTimestamp(); Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1;)
+        {
+            EditRange(0, Math.Min(batch, pairs.Count));
+        }
         var latencies = new List<double>();
         long start = Stopwatch.GetTimestamp();
         for (int first = 0; first < pairs.Count; first += batch)

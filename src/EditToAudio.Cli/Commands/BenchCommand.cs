@@ -60,10 +60,12 @@ internal static class BenchCommand
             bool synthetic = false;
             if (chosen is not Stage.Edit)
             {
+                // Workers share the cores with ONNX Runtime's own threads: split them, so W workers × T threads ≈ cores.
+                int intraOpThreads = Math.Max(1, Environment.ProcessorCount / result.GetValue(workers));
                 var options = new EngineOptions
                 {
                     ModelFolder = result.GetValue(models)?.FullName,
-                    Networks = new NetworkOptions(cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu),
+                    Networks = new NetworkOptions(cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu, IntraOpThreads: intraOpThreads),
                 };
                 using EditToAudioEngine engine = EditToAudioEngine.Open(options);
                 modelName = engine.Models.Name;
