@@ -40,6 +40,7 @@ public sealed class EngineKernels
     /// <summary>Width of a CLIP token.</summary>
     public const int Width = 768;
 
+    // Grid cap of the 1-D launches; every kernel launched through Blocks() is grid-stride, so the cap never drops work.
     private const int MaxGrid = 65535 * 16;
 
     /// <summary>Wraps the modules of <paramref name="library"/>.</summary>
