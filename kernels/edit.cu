@@ -26,19 +26,21 @@ extern "C" __global__ void l2_normalize_rows(float* __restrict__ x, long long ro
     }
 }
 
-// Number of selected patches (weight > 0.5) of every item; one thread per item.
+// Number of selected patches (weight > 0.5) of every item; one thread per item, grid-stride
+// because the host caps the grid.
 extern "C" __global__ void count_selected(const float* __restrict__ remove_weights, const float* __restrict__ add_weights,
                                           int pairs, int* __restrict__ counts)
 {
-    const int item = blockIdx.x * blockDim.x + threadIdx.x;
-    if (item >= 2 * pairs)
-        return;
-    const float* w = item < pairs ? remove_weights + (long long)item * E2A_PATCHES
-                                  : add_weights + (long long)(item - pairs) * E2A_PATCHES;
-    int count = 0;
-    for (int p = 0; p < E2A_PATCHES; ++p)
-        count += w[p] > E2A_SELECTED ? 1 : 0;
-    counts[item] = count;
+    const long long items = 2LL * pairs;
+    for (long long item = (long long)blockIdx.x * blockDim.x + threadIdx.x; item < items; item += (long long)gridDim.x * blockDim.x)
+    {
+        const float* w = item < pairs ? remove_weights + item * E2A_PATCHES
+                                      : add_weights + (item - pairs) * E2A_PATCHES;
+        int count = 0;
+        for (int p = 0; p < E2A_PATCHES; ++p)
+            count += w[p] > E2A_SELECTED ? 1 : 0;
+        counts[item] = count;
+    }
 }
 
 // Writes item q's rows [CLS; selected patch tokens in grid order; zero rows] into

@@ -3,20 +3,20 @@
 #include "philox.cuh"
 
 // Raw Philox blocks for known-answer tests: input is `blocks` records of 6 words
-// (c0, c1, c2, c3, k0, k1); output is 4 words per record.
+// (c0, c1, c2, c3, k0, k1); output is 4 words per record. Grid-stride: the host caps the grid.
 extern "C" __global__ void philox_blocks(const unsigned int* __restrict__ input, unsigned int* __restrict__ output, int blocks)
 {
-    const int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= blocks)
-        return;
-    const unsigned int* in = input + 6 * i;
-    unsigned int c0 = in[0], c1 = in[1], c2 = in[2], c3 = in[3];
-    e2a_philox4x32_10(c0, c1, c2, c3, in[4], in[5]);
-    unsigned int* out = output + 4 * i;
-    out[0] = c0;
-    out[1] = c1;
-    out[2] = c2;
-    out[3] = c3;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < blocks; i += (long long)gridDim.x * blockDim.x)
+    {
+        const unsigned int* in = input + 6 * i;
+        unsigned int c0 = in[0], c1 = in[1], c2 = in[2], c3 = in[3];
+        e2a_philox4x32_10(c0, c1, c2, c3, in[4], in[5]);
+        unsigned int* out = output + 4 * i;
+        out[0] = c0;
+        out[1] = c1;
+        out[2] = c2;
+        out[3] = c3;
+    }
 }
 
 // Fills out[i] with normal number (first_index + i) of (seed, stream).

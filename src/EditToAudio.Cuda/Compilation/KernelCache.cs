@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using EditToAudio.IO;
@@ -48,12 +49,16 @@ public sealed class KernelCache
         void Field(string value) => text.Append(value.Length).Append(':').Append(value).Append('\n');
         Field(source.Name);
         Field(source.Text);
+        // Counts too, so a header's (name, text) cannot pass for two options or the other way round.
+        Field(headers.Count.ToString(CultureInfo.InvariantCulture));
         foreach (KernelSource header in headers.OrderBy(h => h.Name, StringComparer.Ordinal))
         {
             Field(header.Name);
             Field(header.Text);
         }
-        foreach (string option in options)
+        string[] optionList = [.. options];
+        Field(optionList.Length.ToString(CultureInfo.InvariantCulture));
+        foreach (string option in optionList)
             Field(option);
         Field(nvrtcVersion);
         Field(target.ToString());
@@ -80,6 +85,11 @@ public sealed class KernelCache
         }
         catch (DirectoryNotFoundException)
         {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An entry that cannot be read is a miss like a damaged one; the compiled image replaces it.
             return null;
         }
         byte[] keyBytes = Encoding.ASCII.GetBytes(key);
@@ -141,6 +151,9 @@ public sealed class CachedKernelCompiler
     /// <summary>The cache, if any.</summary>
     public KernelCache? Cache { get; }
 
+    /// <summary>Why the last image could not be stored in <see cref="Cache"/>; null when every store succeeded.</summary>
+    public string? CacheWriteError { get; private set; }
+
     /// <summary>The image of <paramref name="source"/> for <paramref name="target"/>, from the cache when there, compiled and stored otherwise.</summary>
     /// <param name="source">The file to compile.</param>
     /// <param name="target">The target.</param>
@@ -157,7 +170,18 @@ public sealed class CachedKernelCompiler
             return new KernelImage(target, cached, "");
         }
         KernelImage image = Compiler.Compile(source, headers, target, extraOptions);
-        Cache?.Write(key, image.Data);
+        if (Cache is not null)
+        {
+            try
+            {
+                Cache.Write(key, image.Data);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A read-only or full cache folder costs a recompilation next time, not this run's kernels.
+                CacheWriteError = $"could not store the compiled {source.Name} in {Cache.Folder}: {e.Message}";
+            }
+        }
         fromCache = false;
         return image;
     }

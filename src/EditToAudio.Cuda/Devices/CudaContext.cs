@@ -41,7 +41,17 @@ public sealed class CudaContext : IDisposable
         if (ordinal < 0 || ordinal >= support.Devices.Count)
             throw new ArgumentOutOfRangeException(nameof(ordinal), ordinal, $"there are {support.Devices.Count} CUDA device(s)");
         CudaDriver.Check(CudaDriver.cuDeviceGet(out int device, ordinal));
-        return new CudaContext(support.Devices[ordinal], PrimaryContextHandle.Retain(device));
+        PrimaryContextHandle context = PrimaryContextHandle.Retain(device);
+        try
+        {
+            return new CudaContext(support.Devices[ordinal], context);
+        }
+        catch
+        {
+            // A failed stream creation must not keep the device's primary context retained.
+            context.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Makes this context current until the returned scope is disposed (restoring the previous one).</summary>

@@ -63,8 +63,9 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         using (Context.Bind())
         fixed (T* host = source)
         {
+            // The byte count in nuint: an int product overflows for spans past 2 GiB (a batch of 8192 token pairs is 6 GiB).
             // From pageable memory the driver stages the data before returning, so the span may be released afterwards.
-            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(DevicePointer, host, (nuint)(source.Length * sizeof(T)), stream.NativeHandle));
+            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(DevicePointer, host, (nuint)source.Length * (nuint)sizeof(T), stream.NativeHandle));
         }
     }
 
@@ -78,7 +79,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         using (Context.Bind())
         fixed (T* host = destination)
         {
-            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(host, DevicePointer, (nuint)(destination.Length * sizeof(T)), stream.NativeHandle));
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(host, DevicePointer, (nuint)destination.Length * (nuint)sizeof(T), stream.NativeHandle));
             CudaDriver.Check(CudaDriver.cuStreamSynchronize(stream.NativeHandle));
         }
     }

@@ -40,6 +40,9 @@ public sealed class EngineKernels
     /// <summary>Width of a CLIP token.</summary>
     public const int Width = 768;
 
+    private const int MaxGridY = 65535;
+
+    // Grid cap of the 1-D launches; every kernel launched through Blocks() is grid-stride, so the cap never drops work.
     private const int MaxGrid = 65535 * 16;
 
     /// <summary>Wraps the modules of <paramref name="library"/>.</summary>
@@ -58,6 +61,8 @@ public sealed class EngineKernels
     public void MaskPatchWeights(DeviceBuffer<byte> masks, int count, int height, int width, MaskAlignment alignment, float threshold,
         DeviceBuffer<float> pooled, DeviceBuffer<float> weights)
     {
+        // A negative size would make an empty grid, and the launch would silently do nothing.
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         RequireLength(masks, (long)count * height * width);
@@ -77,6 +82,7 @@ public sealed class EngineKernels
     /// <summary>In-place L2 normalization of <paramref name="rows"/> rows of <paramref name="columns"/> floats.</summary>
     public void NormalizeRows(DeviceBuffer<float> values, long rows, int columns)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         RequireLength(values, rows * columns);
         Library.Function("edit.cu", "l2_normalize_rows").Launch(((int)Math.Min(rows, MaxGrid), 1), BlockSize, 0, Stream,
@@ -113,7 +119,10 @@ public sealed class EngineKernels
     public void ReweightRows<T>(DeviceBuffer<T> rows, DeviceBuffer<T> eigenvectors, DeviceBuffer<int> counts, int pairs, int n, int k,
         double suppressScale, double boostScale, DeviceBuffer<float> edits) where T : unmanaged
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(pairs);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        // n > 257 rows cannot come from one image, and 2n doubles of dynamic shared memory must fit the default 48 KiB.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Tokens);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         RequireLength(rows, 2L * pairs * n * Width);
         RequireLength(eigenvectors, 2L * pairs * n * n);
@@ -139,6 +148,7 @@ public sealed class EngineKernels
     public void Combine(DeviceBuffer<float> edits, DeviceBuffer<float> background, int pairs, double a, double b, double g,
         DeviceBuffer<float> embeddings)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(pairs);
         RequireLength(edits, 2L * pairs * Width);
         RequireLength(background, (long)pairs * Width);
         RequireLength(embeddings, (long)pairs * Width);
@@ -149,6 +159,7 @@ public sealed class EngineKernels
     /// <summary>Raw Philox4x32-10 blocks: 6 input words (counter, key) per block, 4 output words.</summary>
     public void PhiloxBlocks(DeviceBuffer<uint> input, DeviceBuffer<uint> output, int blocks)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(blocks);
         RequireLength(input, 6L * blocks);
         RequireLength(output, 4L * blocks);
         Library.Function("random.cu", "philox_blocks").Launch((Blocks(blocks), 1), BlockSize, 0, Stream,
@@ -158,6 +169,7 @@ public sealed class EngineKernels
     /// <summary>Normals number <paramref name="firstIndex"/>… of (<paramref name="seed"/>, <paramref name="stream"/>) into <paramref name="output"/>.</summary>
     public void PhiloxNormals(DeviceBuffer<float> output, long count, ulong seed, ulong stream, ulong firstIndex = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         RequireLength(output, count);
         Library.Function("random.cu", "philox_normal_fill").Launch((Blocks(count), 1), BlockSize, 0, Stream,
             new KernelArguments().AddBuffer(output).AddInt64(count).AddUInt64(seed).AddUInt64(stream).AddUInt64(firstIndex));
@@ -167,6 +179,7 @@ public sealed class EngineKernels
     public void VariationalMean(DeviceBuffer<float> mu, DeviceBuffer<float> logVariance, DeviceBuffer<float> output, long elements, int samples,
         ulong seed, ulong stream)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(elements);
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         RequireLength(mu, elements);
         RequireLength(logVariance, elements);
@@ -183,6 +196,7 @@ public sealed class EngineKernels
         DeviceBuffer<float> next, DeviceBuffer<int> overflow, long count, DdimStepParameters step)
     {
         ArgumentNullException.ThrowIfNull(overflow);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         RequireLength(latent, count);
         RequireLength(epsUnconditional, count);
         RequireLength(epsConditional, count);
@@ -209,6 +223,9 @@ public sealed class EngineKernels
         geometry.Validate(width, height);
         if (mean.Length != 3 || std.Length != 3)
             throw new ArgumentException("mean and std need one value per RGB channel");
+        // The images are the grid's y dimension, which CUDA limits to 65535 blocks.
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxGridY);
         RequireLength(images, (long)count * height * width * 3);
         RequireLength(columns, (long)count * height * geometry.OutputWidth * 3);
         RequireLength(pixels, (long)count * 3 * geometry.OutputHeight * geometry.OutputWidth);

@@ -32,6 +32,9 @@ public sealed class KernelLibrary : IDisposable
     /// <summary>What the kernels are compiled for.</summary>
     public KernelTarget Target { get; }
 
+    /// <summary>Why a compiled file could not be stored in the disk cache (the kernels still run); null when all stores succeeded.</summary>
+    public string? CacheWriteError => compiler.CacheWriteError;
+
     /// <summary>Files compiled in this process (the rest came from the cache).</summary>
     public int CompiledCount { get; private set; }
 

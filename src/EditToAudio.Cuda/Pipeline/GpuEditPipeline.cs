@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Native;
@@ -20,19 +21,14 @@ public sealed class GpuEditPipeline : IDisposable
     private readonly EngineKernels kernels;
     private readonly CuBlasHandle blas;
     private readonly CuSolverHandle solver;
-    private readonly SyevjInfoHandle syevj;
+    private readonly EigenScratch<float> singleScratch = new();
+    private readonly EigenScratch<double> doubleScratch = new();
+    private SyevjInfoHandle syevj;
     private readonly List<IDisposable> scratch = [];
     private DeviceBuffer<int>? counts;
     private DeviceBuffer<int>? solverStatus;
-    private DeviceBuffer<float>? rowsSingle;
-    private DeviceBuffer<double>? rowsDouble;
-    private DeviceBuffer<float>? gramSingle;
-    private DeviceBuffer<double>? gramDouble;
-    private DeviceBuffer<float>? eigenvaluesSingle;
-    private DeviceBuffer<double>? eigenvaluesDouble;
-    private DeviceBuffer<float>? workSingle;
-    private DeviceBuffer<double>? workDouble;
-    private double configuredTolerance = double.NaN;
+    // Fresh syevj parameters carry cuSOLVER's default tolerance, which EigenTolerance = 0 stands for.
+    private double configuredTolerance;
     private int configuredSweeps = -1;
 
     /// <summary>Creates the cuBLAS and cuSOLVER handles on the kernels' context and stream.</summary>
@@ -51,8 +47,7 @@ public sealed class GpuEditPipeline : IDisposable
             CuSolver.Check(CuSolver.cusolverDnCreate(out IntPtr solverHandle));
             solver = new CuSolverHandle(context.Handle, solverHandle);
             CuSolver.Check(CuSolver.cusolverDnSetStream(solverHandle, context.Stream.NativeHandle));
-            CuSolver.Check(CuSolver.cusolverDnCreateSyevjInfo(out IntPtr info));
-            syevj = new SyevjInfoHandle(context.Handle, info);
+            syevj = CreateSyevjInfo(context);
         }
     }
 
@@ -114,8 +109,8 @@ public sealed class GpuEditPipeline : IDisposable
         try
         {
             int notConverged = settings.Precision == EigenPrecision.SinglePrecision
-                ? EditSingle(originalTokens, editedTokens, removeWeights, addWeights, pairs, n, settings, edits, Stage)
-                : EditDouble(originalTokens, editedTokens, removeWeights, addWeights, pairs, n, settings, edits, Stage);
+                ? EditRows(originalTokens, editedTokens, removeWeights, addWeights, pairs, n, settings, singleScratch, edits, Stage)
+                : EditRows(originalTokens, editedTokens, removeWeights, addWeights, pairs, n, settings, doubleScratch, edits, Stage);
             if (notConverged > 0)
                 warnings.Add($"syevj did not reach its tolerance within {settings.EigenMaxSweeps} sweeps for {notConverged} matrix(es)");
 
@@ -165,40 +160,34 @@ public sealed class GpuEditPipeline : IDisposable
             result.StageMilliseconds);
     }
 
-    private int EditSingle(DeviceBuffer<float> original, DeviceBuffer<float> edited, DeviceBuffer<float> remove, DeviceBuffer<float> add,
-        int pairs, int n, GpuEditSettings settings, DeviceBuffer<float> edits, Action<GpuEditStage> stage)
+    // One flow for both precisions; only the three native calls differ by element type.
+    private int EditRows<T>(DeviceBuffer<float> original, DeviceBuffer<float> edited, DeviceBuffer<float> remove, DeviceBuffer<float> add,
+        int pairs, int n, GpuEditSettings settings, EigenScratch<T> buffers, DeviceBuffer<float> edits, Action<GpuEditStage> stage)
+        where T : unmanaged
     {
         int items = 2 * pairs;
         stage(GpuEditStage.Gather);
-        DeviceBuffer<float> rows = Grow(ref rowsSingle, (long)items * n * EngineKernels.Width);
+        DeviceBuffer<T> rows = Grow(ref buffers.Rows, (long)items * n * EngineKernels.Width);
         kernels.GatherRows(original, edited, remove, add, pairs, n, rows);
 
         stage(GpuEditStage.Gram);
-        DeviceBuffer<float> gram = Grow(ref gramSingle, (long)items * n * n);
-        unsafe
-        {
-            float one = 1f, zero = 0f;
-            // Row-major X [n, 768] is the column-major 768×n matrix Xᵀ; G = X Xᵀ = (Xᵀ)ᵀ (Xᵀ).
-            CuBlas.Check(CuBlas.cublasSgemmStridedBatched(blas.DangerousGetHandle(), CuBlasOperation.Transpose, CuBlasOperation.None,
-                n, n, EngineKernels.Width, &one, rows.DevicePointer, EngineKernels.Width, (long)n * EngineKernels.Width,
-                rows.DevicePointer, EngineKernels.Width, (long)n * EngineKernels.Width, &zero, gram.DevicePointer, n, (long)n * n, items));
-        }
+        DeviceBuffer<T> gram = Grow(ref buffers.Gram, (long)items * n * n);
+        GramMatrices(rows, gram, n, items);
 
         stage(GpuEditStage.Eigen);
         ConfigureSyevj(settings);
-        DeviceBuffer<float> eigenvalues = Grow(ref eigenvaluesSingle, (long)items * n);
+        DeviceBuffer<T> eigenvalues = Grow(ref buffers.Eigenvalues, (long)items * n);
         DeviceBuffer<int> status = Grow(ref solverStatus, items);
         // Chunks keep syevj's 32-bit workspace size in range for large batches.
         int chunk = Math.Min(items, MaxEigenBatch);
-        CuSolver.Check(CuSolver.cusolverDnSsyevjBatched_bufferSize(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-            n, gram.DevicePointer, n, eigenvalues.DevicePointer, out int workElements, syevj.DangerousGetHandle(), chunk));
-        DeviceBuffer<float> work = Grow(ref workSingle, Math.Max(workElements, 1));
+        int workElements = EigenWorkspaceSize(gram, eigenvalues, n, chunk);
+        DeviceBuffer<T> work = Grow(ref buffers.Work, Math.Max(workElements, 1));
+        ulong elementBytes = (ulong)Unsafe.SizeOf<T>();
         for (int start = 0; start < items; start += chunk)
         {
             int size = Math.Min(chunk, items - start);
-            CuSolver.Check(CuSolver.cusolverDnSsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-                n, gram.DevicePointer + (ulong)((long)start * n * n * sizeof(float)), n, eigenvalues.DevicePointer + (ulong)((long)start * n * sizeof(float)),
-                work.DevicePointer, workElements, status.DevicePointer + (ulong)(start * sizeof(int)), syevj.DangerousGetHandle(), size));
+            Eigenvectors<T>(gram.DevicePointer + (ulong)start * (ulong)n * (ulong)n * elementBytes, eigenvalues.DevicePointer + (ulong)start * (ulong)n * elementBytes,
+                work.DevicePointer, workElements, status.DevicePointer + (ulong)start * sizeof(int), n, size);
         }
 
         stage(GpuEditStage.Reweight);
@@ -206,51 +195,74 @@ public sealed class GpuEditPipeline : IDisposable
         return CountNotConverged(items);
     }
 
-    private int EditDouble(DeviceBuffer<float> original, DeviceBuffer<float> edited, DeviceBuffer<float> remove, DeviceBuffer<float> add,
-        int pairs, int n, GpuEditSettings settings, DeviceBuffer<float> edits, Action<GpuEditStage> stage)
+    // G = X Xᵀ per item. Row-major X [n, 768] is the column-major 768×n matrix Xᵀ, so G = (Xᵀ)ᵀ (Xᵀ).
+    private unsafe void GramMatrices<T>(DeviceBuffer<T> rows, DeviceBuffer<T> gram, int n, int items) where T : unmanaged
     {
-        int items = 2 * pairs;
-        stage(GpuEditStage.Gather);
-        DeviceBuffer<double> rows = Grow(ref rowsDouble, (long)items * n * EngineKernels.Width);
-        kernels.GatherRows(original, edited, remove, add, pairs, n, rows);
-
-        stage(GpuEditStage.Gram);
-        DeviceBuffer<double> gram = Grow(ref gramDouble, (long)items * n * n);
-        unsafe
+        IntPtr handle = blas.DangerousGetHandle();
+        long rowStride = (long)n * EngineKernels.Width, gramStride = (long)n * n;
+        if (typeof(T) == typeof(float))
+        {
+            float one = 1f, zero = 0f;
+            CuBlas.Check(CuBlas.cublasSgemmStridedBatched(handle, CuBlasOperation.Transpose, CuBlasOperation.None, n, n, EngineKernels.Width,
+                &one, rows.DevicePointer, EngineKernels.Width, rowStride, rows.DevicePointer, EngineKernels.Width, rowStride,
+                &zero, gram.DevicePointer, n, gramStride, items));
+        }
+        else
         {
             double one = 1, zero = 0;
-            CuBlas.Check(CuBlas.cublasDgemmStridedBatched(blas.DangerousGetHandle(), CuBlasOperation.Transpose, CuBlasOperation.None,
-                n, n, EngineKernels.Width, &one, rows.DevicePointer, EngineKernels.Width, (long)n * EngineKernels.Width,
-                rows.DevicePointer, EngineKernels.Width, (long)n * EngineKernels.Width, &zero, gram.DevicePointer, n, (long)n * n, items));
+            CuBlas.Check(CuBlas.cublasDgemmStridedBatched(handle, CuBlasOperation.Transpose, CuBlasOperation.None, n, n, EngineKernels.Width,
+                &one, rows.DevicePointer, EngineKernels.Width, rowStride, rows.DevicePointer, EngineKernels.Width, rowStride,
+                &zero, gram.DevicePointer, n, gramStride, items));
         }
+    }
 
-        stage(GpuEditStage.Eigen);
-        ConfigureSyevj(settings);
-        DeviceBuffer<double> eigenvalues = Grow(ref eigenvaluesDouble, (long)items * n);
-        DeviceBuffer<int> status = Grow(ref solverStatus, items);
-        // Chunks keep syevj's 32-bit workspace size in range for large batches.
-        int chunk = Math.Min(items, MaxEigenBatch);
-        CuSolver.Check(CuSolver.cusolverDnDsyevjBatched_bufferSize(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-            n, gram.DevicePointer, n, eigenvalues.DevicePointer, out int workElements, syevj.DangerousGetHandle(), chunk));
-        DeviceBuffer<double> work = Grow(ref workDouble, Math.Max(workElements, 1));
-        for (int start = 0; start < items; start += chunk)
+    // syevjBatched's workspace for `batch` matrices, in elements of T (the legacy API counts elements, not bytes).
+    private int EigenWorkspaceSize<T>(DeviceBuffer<T> gram, DeviceBuffer<T> eigenvalues, int n, int batch) where T : unmanaged
+    {
+        int elements;
+        if (typeof(T) == typeof(float))
         {
-            int size = Math.Min(chunk, items - start);
-            CuSolver.Check(CuSolver.cusolverDnDsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
-                n, gram.DevicePointer + (ulong)((long)start * n * n * sizeof(double)), n, eigenvalues.DevicePointer + (ulong)((long)start * n * sizeof(double)),
-                work.DevicePointer, workElements, status.DevicePointer + (ulong)(start * sizeof(int)), syevj.DangerousGetHandle(), size));
+            CuSolver.Check(CuSolver.cusolverDnSsyevjBatched_bufferSize(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
+                n, gram.DevicePointer, n, eigenvalues.DevicePointer, out elements, syevj.DangerousGetHandle(), batch));
         }
+        else
+        {
+            CuSolver.Check(CuSolver.cusolverDnDsyevjBatched_bufferSize(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
+                n, gram.DevicePointer, n, eigenvalues.DevicePointer, out elements, syevj.DangerousGetHandle(), batch));
+        }
+        return elements;
+    }
 
-        stage(GpuEditStage.Reweight);
-        kernels.ReweightRows(rows, gram, counts!, pairs, n, settings.TopK, settings.SuppressFactor, settings.BoostFactor, edits);
-        return CountNotConverged(items);
+    // Eigenvalues ascending and eigenvectors in place (column-major) of `batch` consecutive n×n matrices.
+    private void Eigenvectors<T>(ulong matrices, ulong eigenvalues, ulong work, int workElements, ulong status, int n, int batch) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            CuSolver.Check(CuSolver.cusolverDnSsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
+                n, matrices, n, eigenvalues, work, workElements, status, syevj.DangerousGetHandle(), batch));
+        }
+        else
+        {
+            CuSolver.Check(CuSolver.cusolverDnDsyevjBatched(solver.DangerousGetHandle(), CuSolverEigenMode.ValuesAndVectors, CuBlasFillMode.Lower,
+                n, matrices, n, eigenvalues, work, workElements, status, syevj.DangerousGetHandle(), batch));
+        }
     }
 
     private void ConfigureSyevj(GpuEditSettings settings)
     {
-        if (settings.EigenTolerance > 0 && settings.EigenTolerance != configuredTolerance)
+        if (settings.EigenTolerance != configuredTolerance)
         {
-            CuSolver.Check(CuSolver.cusolverDnXsyevjSetTolerance(syevj.DangerousGetHandle(), settings.EigenTolerance));
+            if (settings.EigenTolerance > 0)
+            {
+                CuSolver.Check(CuSolver.cusolverDnXsyevjSetTolerance(syevj.DangerousGetHandle(), settings.EigenTolerance));
+            }
+            else
+            {
+                // cuSOLVER has no call that restores the default tolerance; fresh parameters carry it.
+                syevj.Dispose();
+                syevj = CreateSyevjInfo(Context);
+                configuredSweeps = -1;
+            }
             configuredTolerance = settings.EigenTolerance;
         }
         if (settings.EigenMaxSweeps != configuredSweeps)
@@ -258,6 +270,12 @@ public sealed class GpuEditPipeline : IDisposable
             CuSolver.Check(CuSolver.cusolverDnXsyevjSetMaxSweeps(syevj.DangerousGetHandle(), settings.EigenMaxSweeps));
             configuredSweeps = settings.EigenMaxSweeps;
         }
+    }
+
+    private static SyevjInfoHandle CreateSyevjInfo(CudaContext context)
+    {
+        CuSolver.Check(CuSolver.cusolverDnCreateSyevjInfo(out IntPtr info));
+        return new SyevjInfoHandle(context.Handle, info);
     }
 
     // syevjBatched reports per matrix: 0 converged, > 0 not converged, < 0 an invalid argument.
@@ -300,6 +318,15 @@ public sealed class GpuEditPipeline : IDisposable
         syevj.Dispose();
         solver.Dispose();
         blas.Dispose();
+    }
+
+    /// <summary>The scratch buffers of one precision (fields, so that <see cref="Grow{T}"/> can replace them).</summary>
+    private sealed class EigenScratch<T> where T : unmanaged
+    {
+        public DeviceBuffer<T>? Rows;
+        public DeviceBuffer<T>? Gram;
+        public DeviceBuffer<T>? Eigenvalues;
+        public DeviceBuffer<T>? Work;
     }
 
     /// <summary>Per-stage GPU time with pairs of events, when asked for.</summary>

@@ -52,6 +52,9 @@ public sealed record GpuEditSettings
         ArgumentOutOfRangeException.ThrowIfLessThan(TopK, 1, nameof(TopK));
         ArgumentOutOfRangeException.ThrowIfLessThan(EigenMaxSweeps, 1, nameof(EigenMaxSweeps));
         ArgumentOutOfRangeException.ThrowIfNegative(EigenTolerance, nameof(EigenTolerance));
+        // NaN passes the sign test; it would reach cuSOLVER as a tolerance.
+        if (!double.IsFinite(EigenTolerance))
+            throw new ArgumentOutOfRangeException(nameof(EigenTolerance), EigenTolerance, "must be a finite number");
         foreach ((string name, double value) in new[] { (nameof(SuppressFactor), SuppressFactor), (nameof(BoostFactor), BoostFactor),
             (nameof(SuppressWeight), SuppressWeight), (nameof(BoostWeight), BoostWeight), (nameof(BackgroundWeight), BackgroundWeight) })
         {

@@ -74,6 +74,38 @@ public sealed class KernelCacheTests : IDisposable
     }
 
     [Fact]
+    public void Unreadable_entry_is_a_miss()
+    {
+        var cache = new KernelCache(folder);
+        // A folder where the entry's file should be: reading it fails with an I/O error, not "not found".
+        Directory.CreateDirectory(cache.PathFor("abcd"));
+
+        Assert.Null(cache.TryRead("abcd"));
+    }
+
+    [Fact]
+    public void Unwritable_cache_still_returns_the_compiled_image_and_says_why()
+    {
+        // The cache folder's path is taken by a file, so no entry can be stored.
+        File.WriteAllText(folder, "not a folder");
+        try
+        {
+            var compiler = new CachedKernelCompiler(Nvrtc.RequireCompiler(), new KernelCache(folder));
+
+            KernelImage image = compiler.GetImage(KernelSources.Get("random.cu"), new KernelTarget(80, KernelImageKind.Ptx), null, out bool fromCache);
+
+            Assert.False(fromCache);
+            Assert.Equal(0, image.Data[^1]);
+            Assert.Contains("random.cu", compiler.CacheWriteError, StringComparison.Ordinal);
+            Assert.Contains(folder, compiler.CacheWriteError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(folder);
+        }
+    }
+
+    [Fact]
     public void Entry_stored_under_another_key_is_a_miss()
     {
         var cache = new KernelCache(folder);
@@ -105,6 +137,9 @@ public sealed class KernelCacheTests : IDisposable
         ];
 
         Assert.Equal(baseline, KernelCache.Key(source, [header], ["-a"], "11.8", target, "0.1.0"));
+        // A header's two fields must not read as two options.
+        Assert.NotEqual(KernelCache.Key(source, [header], [], "11.8", target, "0.1.0"),
+            KernelCache.Key(source, [], [header.Name, header.Text], "11.8", target, "0.1.0"));
         Assert.Equal(variants.Length + 1, variants.Append(baseline).Distinct().Count());
     }
 

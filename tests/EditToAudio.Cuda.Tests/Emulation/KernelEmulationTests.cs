@@ -73,6 +73,12 @@ public sealed class KernelEmulation : IDisposable
 
     public float[] Normalize { get; private set; } = [];
 
+    public const int CountPairs = 20;
+
+    public float[] CountRemove { get; private set; } = [];
+
+    public float[] CountAdd { get; private set; } = [];
+
     /// <summary>Skips without g++, fails when the harness did not build or run.</summary>
     public void Require()
     {
@@ -115,6 +121,12 @@ public sealed class KernelEmulation : IDisposable
         Variational = [Draw(231, 1), Draw(231, 1.5)];
         Save("variational_mu.bin", Variational[0]);
         Save("variational_log_var.bin", Variational[1]);
+
+        CountRemove = TestData.RandomMask(random, CountPairs, 0.3);
+        CountAdd = TestData.RandomMask(random, CountPairs, 0.1);
+        Array.Fill(CountAdd, 1f, 19 * 256, 256);   // the last item selects every patch
+        Save("count_remove.bin", CountRemove);
+        Save("count_add.bin", CountAdd);
 
         Normalize = Draw(37 * 100, 3);
         Array.Clear(Normalize, 0, 100);
@@ -227,6 +239,20 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         Assert.All(next, v => Assert.InRange(v, -10f, 10f));
         float[][] v = emulation.Variational;
         TestData.AssertClose(Float64Reference.VariationalMean(v[0], v[1], 8, 42, 9), emulation.Output<float>("variational_mean.bin"), 1e-6, 1e-6, "variational mean");
+    }
+
+    [Fact]
+    public void Count_kernel_code_covers_more_items_than_threads()
+    {
+        emulation.Require();
+        const int pairs = KernelEmulation.CountPairs;
+        int[] expected = [.. Enumerable.Range(0, 2 * pairs).Select(item =>
+            (item < pairs ? emulation.CountRemove.AsSpan(item * 256, 256) : emulation.CountAdd.AsSpan((item - pairs) * 256, 256)).ToArray().Count(w => w > 0.5f))];
+
+        int[] actual = emulation.Output<int>("count_counts.bin");
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(256, actual[^1]);
     }
 
     [Fact]

@@ -142,6 +142,15 @@ int main(int argc, char** argv)
         Write("variational_mean.bin", mean);
     }
 
+    // Selected-patch counts of 20 pairs (40 items) from one block of 32 threads: the grid-stride loop must cover them all.
+    {
+        const int pairs = 20;
+        std::vector<float> remove = Read<float>("count_remove.bin", pairs * 256), add = Read<float>("count_add.bin", pairs * 256);
+        std::vector<int> counts(2 * pairs, -1);
+        runner.Launch({1}, [&] { count_selected(remove.data(), add.data(), pairs, counts.data()); });
+        Write("count_counts.bin", counts);
+    }
+
     narrow.reset();
     BlockRunner wide(256);
 

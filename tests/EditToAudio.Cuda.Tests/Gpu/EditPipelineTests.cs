@@ -110,6 +110,27 @@ public class EditPipelineTests(GpuFixture gpu)
     }
 
     [Fact]
+    public void Default_tolerance_after_a_coarse_one_matches_a_fresh_pipeline()
+    {
+        // EigenTolerance = 0 means cuSOLVER's default, also after a run that set another tolerance.
+        EngineKernels kernels = gpu.Kernels;
+        var random = new Random(12);
+        float[] original = TestData.RandomTokens(random, 3);
+        float[] edited = TestData.RandomTokens(random, 3);
+        (float[] remove, float[] add) = Masks(random, 3);
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        using var reused = new GpuEditPipeline(kernels);
+        using var fresh = new GpuEditPipeline(kernels);
+
+        reused.Run(original, edited, remove, add, 3, new GpuEditSettings { EigenTolerance = 0.5 }, null, cancel);
+        HostEditResult again = reused.Run(original, edited, remove, add, 3, new GpuEditSettings(), null, cancel);
+        HostEditResult expected = fresh.Run(original, edited, remove, add, 3, new GpuEditSettings(), null, cancel);
+
+        // Near-equality, not bitwise: two cuBLAS handles need not pick the same GEMM kernel; a stale 0.5 tolerance is far off.
+        TestData.AssertClose([.. expected.Edits.Select(v => (double)v)], again.Edits, 1e-6, 0, "edits after a coarse-tolerance run");
+    }
+
+    [Fact]
     public void Pipeline_frees_every_device_buffer()
     {
         EngineKernels kernels = gpu.Kernels;

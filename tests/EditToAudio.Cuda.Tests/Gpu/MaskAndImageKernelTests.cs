@@ -57,6 +57,22 @@ public class MaskAndImageKernelTests(GpuFixture gpu)
             Assert.Equal(1, actualWeights.AsSpan(0, 256).ToArray().Count(w => w == 1f));
     }
 
+    [Fact]
+    public void Negative_sizes_and_oversized_image_batches_are_rejected_before_launch()
+    {
+        // Without the checks a negative size makes an empty grid and the launch silently does nothing.
+        EngineKernels kernels = gpu.Kernels;
+        using DeviceBuffer<byte> bytes = gpu.Context.Allocate<byte>(16);
+        using DeviceBuffer<float> floats = gpu.Context.Allocate<float>(16);
+
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            kernels.MaskPatchWeights(bytes, -1, 4, 4, MaskAlignment.Stretch, 0.5f, floats, floats)).ParamName);
+        Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => kernels.NormalizeRows(floats, -2, 8)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => kernels.PhiloxNormals(floats, -1, 1, 1)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            kernels.ResizeCropNormalize(bytes, 65536, 1, 1, ImageGeometry.Stretch(1), ResizeFilter.Bilinear, [0f, 0f, 0f], [1f, 1f, 1f], bytes, floats)).ParamName);
+    }
+
     private static byte Pixel(string shape, Random random, int mask, int y, int x, int height, int width) => shape switch
     {
         "random" => (byte)(random.NextDouble() < 0.3 ? 1 : 0),

@@ -53,6 +53,8 @@ public class HostSideTests
         Assert.Equal(nameof(GpuEditSettings.TopK), error.ParamName);
         error = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuEditSettings { BoostFactor = double.NaN }.Validate());
         Assert.Equal(nameof(GpuEditSettings.BoostFactor), error.ParamName);
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuEditSettings { EigenTolerance = double.NaN }.Validate());
+        Assert.Equal(nameof(GpuEditSettings.EigenTolerance), error.ParamName);
         new GpuEditSettings().Validate();
     }
 
