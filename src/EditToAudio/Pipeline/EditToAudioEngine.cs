@@ -53,10 +53,13 @@ public sealed class EditToAudioEngine : IDisposable
     public static EditToAudioEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string folder = options.ModelFolder ?? ModelSet.FindSyntheticFolder()
-            ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found.");
-        return new EditToAudioEngine(ModelSet.Load(folder), options.Networks);
+        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks);
     }
+
+    /// <summary>Loads the model set in <paramref name="folder"/>, or the bundled synthetic set when it is null.</summary>
+    /// <exception cref="ModelSetException">The folder, its manifest or a file is missing or invalid.</exception>
+    public static ModelSet LoadModelSet(string? folder) => ModelSet.Load(folder ?? ModelSet.FindSyntheticFolder()
+        ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found."));
 
     /// <summary>Segments both objects, encodes both images, edits, and maps the result to CLAP.</summary>
     public Task<EmbedResult> EmbedAsync(EmbedRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
