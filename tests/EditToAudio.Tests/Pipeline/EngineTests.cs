@@ -4,6 +4,7 @@ using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 using EditToAudio.Samples;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Pipeline;
 
@@ -98,17 +99,46 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cancelled_run_stops()
+    public async Task A_cancelled_run_stops_within_one_step()
     {
         using var cancellation = new CancellationTokenSource();
+        int lastStep = 0;
         var progress = new InlineProgress(p =>
         {
-            if (p.Stage == PipelineStage.Audio && p.Step == 2)
+            if (p.Stage == PipelineStage.Audio)
             {
-                cancellation.Cancel();
+                lastStep = p.Step;
+                if (p.Step == 2)
+                {
+                    cancellation.Cancel();
+                }
             }
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _engine.RunAsync(ShortRun(), progress, cancellation.Token));
+        Assert.Equal(2, lastStep);
+    }
+
+    [Fact]
+    public async Task A_failed_write_leaves_neither_its_files_nor_an_earlier_record()
+    {
+        using var folder = new TemporaryFolder();
+        RunRequest request = ShortRun();
+        RunResult result = await _engine.RunAsync(request, cancellationToken: TestContext.Current.CancellationToken);
+        var inputs = new RunInputs("original.png", "edited.png", new string('0', 64), new string('1', 64));
+        RunOutputs.WriteRun(folder.Path, request, result, inputs, _engine.Models);
+        Assert.Contains(RunOutputs.RecordFile, folder.Files());
+
+        // A NaN sample is refused by the WAV writer after the masks, tokens and embeddings were written.
+        float[] broken = [.. result.Audio.Waveform];
+        broken[7] = float.NaN;
+        RunResult bad = result with { Audio = result.Audio with { Waveform = broken } };
+        using var second = new TemporaryFolder();
+        Assert.ThrowsAny<Exception>(() => RunOutputs.WriteRun(second.Path, request, bad, inputs, _engine.Models));
+        Assert.Empty(second.Files());
+
+        // Over a complete folder, the old record must not survive to vouch for a mix of old and new files.
+        Assert.ThrowsAny<Exception>(() => RunOutputs.WriteRun(folder.Path, request, bad, inputs, _engine.Models));
+        Assert.DoesNotContain(RunOutputs.RecordFile, folder.Files());
     }
 
     [Fact]
