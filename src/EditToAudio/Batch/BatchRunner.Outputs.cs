@@ -79,7 +79,7 @@ public sealed partial class BatchRunner
             if (item.Sweep is not null && _options.EmbedOnly)
             {
                 JsonElement settings = JsonSerializer.SerializeToElement(SweepRows(item), BatchRecordJson.Default.SweepRowArray);
-                JsonElement? record = OutputCheck.Complete(folder, SweepRecordFile, Expected(work, item.Parameters.Edit, "embed-sweep", settings));
+                JsonElement? record = OutputCheck.Complete(folder, SweepRecordFile, Expected(work, item.Parameters.Edit, RunOutputs.SweepKind, settings));
                 if (record is null)
                 {
                     return null;
@@ -177,12 +177,7 @@ public sealed partial class BatchRunner
                 string folder = Path.Combine(_output, prefix);
                 Directory.CreateDirectory(folder);
                 EmbedRequest embed = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, setting.Edit);
-                var warnings = new List<string>();
-                if (_models.IsSynthetic)
-                {
-                    warnings.Add(EditToAudioEngine.SyntheticWarning);
-                }
-                warnings.AddRange(work.Edits![s].Warnings);
+                List<string> warnings = RunOutputs.Warnings(_models, work.Edits![s].Warnings);
                 StageTimings timings = work.TimingsFor(settings);
                 var embedding = new EmbedResult(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!, work.Original.Tokens!, work.Edited.Tokens!,
                     work.Edits[s], work.Clap![s], _runner._networks.Provider, timings, [.. warnings]);
@@ -222,7 +217,7 @@ public sealed partial class BatchRunner
             EditResult[] edits = work.Edits!;
             int width = _runner._clip.Width, settings = edits.Length;
             SweepRow[] rows = SweepRows(item);
-            SweepRecord record = RunOutputs.WriteAll(folder, SweepRecordFile, written =>
+            RunRecord record = RunOutputs.WriteAll(folder, SweepRecordFile, written =>
             {
                 RunOutputs.WriteSegmentsAndTokens(folder, original, edited, remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], written);
                 RunOutputs.Write(folder, SweepClipFile, written, path => Npy.Write(path, [.. edits.SelectMany(e => e.Embedding)], [settings, width]));
@@ -234,29 +229,13 @@ public sealed partial class BatchRunner
                 }
                 RunOutputs.Write(folder, SweepIndexFile, written, path => AtomicFile.WriteAllText(path, csv.ToString()));
 
-                var warnings = new List<string>();
-                if (_models.IsSynthetic)
-                {
-                    warnings.Add(EditToAudioEngine.SyntheticWarning);
-                }
-                warnings.AddRange(edits.SelectMany(e => e.Warnings));
+                List<string> warnings = RunOutputs.Warnings(_models, edits.SelectMany(e => e.Warnings).Distinct());
                 EmbedRequest request = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, p.Edit);
-                var record = new SweepRecord
-                {
-                    Kind = "embed-sweep",
-                    EngineVersion = EngineInfo.Version,
-                    FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                    Models = RunOutputs.ModelRecordOf(_models),
-                    Provider = _runner._networks.Provider.ToString().ToLowerInvariant(),
-                    Inputs = RunOutputs.InputRecordOf(new RunInputs(item.OriginalPath, item.EditedPath, work.OriginalSha, work.EditedSha), request),
-                    Parameters = RunOutputs.EmbedParameters(p.Edit, p.MaskSelection, p.Seed, p.VarSamples),
-                    Settings = rows,
-                    Masks = RunOutputs.MaskRecordOf(remove, add, edits[0]),
-                    TimingsSeconds = work.TimingsFor(1).Seconds.ToDictionary(t => t.Key.ToString(), t => t.Value),
-                    Outputs = [.. written, SweepRecordFile],
-                    Warnings = [.. warnings.Distinct()],
-                };
-                AtomicFile.WriteAllText(Path.Combine(folder, SweepRecordFile), JsonSerializer.Serialize(record, BatchRecordJson.Default.SweepRecord) + "\n");
+                // The masks, patch weights and provider are the same for every row, so the first row's edit stands for them.
+                var shared = new EmbedResult(remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], work.Clap![0], _runner._networks.Provider, work.TimingsFor(1), warnings);
+                RunRecord record = RunOutputs.Record(RunOutputs.SweepKind, request, shared, new RunInputs(item.OriginalPath, item.EditedPath, work.OriginalSha, work.EditedSha),
+                    _models, RunOutputs.EmbedParameters(p.Edit, p.MaskSelection, p.Seed, p.VarSamples), null, shared.Timings, written, warnings) with { Settings = rows };
+                RunOutputs.WriteRecord(folder, SweepRecordFile, record);
                 return record;
             });
             work.Warnings.AddRange(record.Warnings);

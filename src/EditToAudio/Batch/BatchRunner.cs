@@ -702,5 +702,5 @@ public sealed partial class BatchRunner
     public const string SweepIndexFile = "sweep_index.csv";
 
     /// <summary>The record of an embed-only sweep, written last.</summary>
-    public const string SweepRecordFile = "sweep.json";
+    public const string SweepRecordFile = RunOutputs.SweepRecordFile;
 }

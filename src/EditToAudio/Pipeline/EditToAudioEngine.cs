@@ -126,11 +126,7 @@ public sealed class EditToAudioEngine : IDisposable
     private EmbedResult Embed(EmbedRequest request, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         request.Edit.Validate();
-        var warnings = new List<string>();
-        if (Models.IsSynthetic)
-        {
-            warnings.Add(SyntheticWarning);
-        }
+        List<string> warnings = RunOutputs.Warnings(Models, []);
 
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
         (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>

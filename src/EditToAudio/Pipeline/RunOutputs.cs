@@ -29,6 +29,16 @@ public static class RunOutputs
     /// <summary>Name of the record written last.</summary>
     public const string RecordFile = "run.json";
 
+    /// <summary>Name of the record of an embed-only sweep of one pair, written last.</summary>
+    public const string SweepRecordFile = "sweep.json";
+
+    /// <summary>The kind of an embed-only sweep's record.</summary>
+    internal const string SweepKind = "embed-sweep";
+
+    /// <summary>The warnings of an output: the synthetic-models notice first, then <paramref name="others"/>.</summary>
+    internal static List<string> Warnings(ModelSet models, IEnumerable<string> others) =>
+        [.. models.IsSynthetic ? [EditToAudioEngine.SyntheticWarning] : Array.Empty<string>(), .. others];
+
     /// <summary>Writes the outputs of an embed.</summary>
     public static RunRecord WriteEmbed(string folder, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models)
     {
@@ -38,7 +48,7 @@ public static class RunOutputs
         {
             WriteEmbedding(folder, request, result, written);
             RunRecord record = Record("embed", request, result, inputs, models, EmbedParameters(request), null, result.Timings, written, result.Warnings);
-            WriteRecord(folder, record);
+            WriteRecord(folder, RecordFile, record);
             return record;
         });
     }
@@ -63,7 +73,7 @@ public static class RunOutputs
             }
             ParameterRecord parameters = RunParameters(EmbedParameters(request.Embed), request.Audio, request.Baselines, result.Audio.Steps);
             RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings);
-            WriteRecord(folder, record);
+            WriteRecord(folder, RecordFile, record);
             return record;
         });
     }
@@ -77,7 +87,11 @@ public static class RunOutputs
     internal static T WriteAll<T>(string folder, string recordFile, Func<List<string>, T> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        File.Delete(Path.Combine(folder, recordFile));
+        string record = Path.Combine(folder, recordFile);
+        if (File.Exists(record))
+        {
+            File.Delete(record);
+        }
         var written = new List<string>();
         try
         {
@@ -158,7 +172,8 @@ public static class RunOutputs
     private static ParameterRecord EmbedParameters(EmbedRequest request) =>
         EmbedParameters(request.Edit, request.MaskSelection, request.Seed, request.VarSamples);
 
-    private static RunRecord Record(
+    /// <summary>The record of one output folder; <paramref name="result"/> gives the masks, patch weights and provider.</summary>
+    internal static RunRecord Record(
         string kind, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models, ParameterRecord parameters,
         IReadOnlyDictionary<string, ClipRecord>? clips, StageTimings timings, List<string> written, IReadOnlyList<string> warnings) => new()
         {
@@ -172,7 +187,7 @@ public static class RunOutputs
             Masks = MaskRecordOf(result.RemoveMask, result.AddMask, result.Edit),
             Audio = clips,
             TimingsSeconds = timings.Seconds.ToDictionary(p => p.Key.ToString(), p => p.Value),
-            Outputs = [.. written, RecordFile],
+            Outputs = [.. written, kind == SweepKind ? SweepRecordFile : RecordFile],
             Warnings = warnings,
         };
 
@@ -198,6 +213,7 @@ public static class RunOutputs
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    private static void WriteRecord(string folder, RunRecord record) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, RecordFile), JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
+    /// <summary>Writes <paramref name="record"/> as <paramref name="file"/>, listed last in its outputs.</summary>
+    internal static void WriteRecord(string folder, string file, RunRecord record) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, file), JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
 }
