@@ -79,7 +79,7 @@ internal sealed class PipelineOptions
     }
 
     /// <summary>Auto picks CUDA only when a device is there, and says which it picked; an explicit choice is never replaced.</summary>
-    private static ExecutionProvider ResolveDevice(Device device, TextWriter error)
+    public static ExecutionProvider ResolveDevice(Device device, TextWriter error)
     {
         if (device != Cli.Device.Auto)
         {
