@@ -119,6 +119,16 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public void Steps_the_schedule_cannot_run_are_refused_before_any_network_runs()
+    {
+        RunRequest request = ShortRun() with { Audio = ShortRun().Audio with { Sampler = new SamplerOptions { Steps = 1001 } } };
+
+        // Thrown by the call itself, not by the task: nothing was segmented or encoded first.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = _engine.RunAsync(request, cancellationToken: TestContext.Current.CancellationToken); });
+        Assert.Contains("at most the model set's 1000 training steps", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_write_leaves_neither_its_files_nor_an_earlier_record()
     {
         using var folder = new TemporaryFolder();
