@@ -119,6 +119,32 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_clap_audio_encoder_candidate_zero_is_kept_and_the_record_says_so()
+    {
+        using var folder = new TemporaryFolder();
+        string set = folder.File("no-clap");
+        Directory.CreateDirectory(set);
+        foreach (string file in Directory.GetFiles(_engine.Models.Folder).Where(f => !f.EndsWith("clap_audio.onnx", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(set, Path.GetFileName(file)));
+        }
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(set, "models.json")))!;
+        manifest["networks"]!.AsObject().Remove("clap_audio");
+        File.WriteAllText(Path.Combine(set, "models.json"), manifest.ToJsonString());
+        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { ModelFolder = set });
+
+        RunResult result = await engine.RunAsync(ShortRun(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, result.Audio.Candidate);
+        Assert.Empty(result.Audio.Scores);
+        Assert.Contains(result.Warnings, w => w.Contains("no CLAP audio encoder: candidate 0", StringComparison.Ordinal));
+        // With the encoder, the same request ranks both candidates.
+        RunResult ranked = await _engine.RunAsync(ShortRun(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(2, ranked.Audio.Scores.Count);
+        Assert.DoesNotContain(ranked.Warnings, w => w.Contains("no CLAP audio encoder", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Steps_the_schedule_cannot_run_are_refused_before_any_network_runs()
     {
         RunRequest request = ShortRun() with { Audio = ShortRun().Audio with { Sampler = new SamplerOptions { Steps = 1001 } } };
