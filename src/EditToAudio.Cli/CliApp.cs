@@ -4,6 +4,7 @@ using EditToAudio.Cli.Commands;
 namespace EditToAudio.Cli;
 
 /// <summary>The edit2audio command tree; <see cref="RunAsync"/> is the whole program, callable in-process by tests.</summary>
+/// <remarks>Signals are the caller's: Program turns Ctrl+C into <c>cancellationToken</c>, so System.CommandLine's own handler is off.</remarks>
 internal static class CliApp
 {
     public static RootCommand BuildRoot() =>
@@ -21,5 +22,5 @@ internal static class CliApp
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
-        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null }, cancellationToken);
 }

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using EditToAudio.Batch;
 using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Networks;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EditToAudio.Cli;
 
@@ -20,6 +22,9 @@ internal static class ExitCodes
     /// <summary>Some items of a batch failed; the others completed.</summary>
     public const int PartialFailure = 3;
 
+    /// <summary>A failure no input explains (a bug): the message names the exception type.</summary>
+    public const int InternalError = 70;
+
     /// <summary>Ctrl+C.</summary>
     public const int Cancelled = 130;
 }
@@ -36,15 +41,20 @@ internal static class CommandRunner
         {
             return await body(output, error).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception thrown)
         {
-            await error.WriteLineAsync($"edit2audio {name}: cancelled; no output was written.").ConfigureAwait(false);
-            return ExitCodes.Cancelled;
-        }
-        catch (Exception failure) when (IsInputProblem(failure))
-        {
-            await error.WriteLineAsync($"edit2audio {name}: error: {failure.Message}").ConfigureAwait(false);
-            return ExitCodes.BadInput;
+            // Parallel stages wrap what a worker threw; the one cause is what the user needs to see.
+            Exception failure = thrown is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : thrown;
+            (string message, int code) = failure switch
+            {
+                OperationCanceledException => ("cancelled; no partial output was written.", ExitCodes.Cancelled),
+                ArgumentException argument => ($"error: {BatchManifest.PlainMessage(argument)}", ExitCodes.BadInput),
+                _ when IsInputProblem(failure) => ($"error: {failure.Message}", ExitCodes.BadInput),
+                // Still one line and a distinct code rather than a stack trace; the type says where to look.
+                _ => ($"internal error ({failure.GetType().Name}): {failure.Message}", ExitCodes.InternalError),
+            };
+            await error.WriteLineAsync($"edit2audio {name}: {message}").ConfigureAwait(false);
+            return code;
         }
     }
 
@@ -52,7 +62,9 @@ internal static class CommandRunner
         RunAsync(result, (output, error) => Task.FromResult(body(output, error)));
 
     private static bool IsInputProblem(Exception failure) => failure is
-        InvalidDataException or NpyFormatException or ArgumentException or FileNotFoundException
+        InvalidDataException or NpyFormatException or FileNotFoundException
         or DirectoryNotFoundException or UnauthorizedAccessException or IOException or FormatException
-        or ImageLoadException or ModelSetException or ExecutionProviderException or NotSupportedException;
+        or ImageLoadException or ModelSetException or ExecutionProviderException or NotSupportedException
+        // A network that fails on its inputs: the model set does not fit what the run gives it.
+        or OnnxRuntimeException;
 }

@@ -79,7 +79,7 @@ internal sealed class PipelineOptions
     }
 
     /// <summary>Auto picks CUDA only when a device is there, and says which it picked; an explicit choice is never replaced.</summary>
-    private static ExecutionProvider ResolveDevice(Device device, TextWriter error)
+    public static ExecutionProvider ResolveDevice(Device device, TextWriter error)
     {
         if (device != Cli.Device.Auto)
         {
@@ -97,8 +97,8 @@ internal sealed class AudioCliOptions
     public Option<int> Steps { get; } = new Option<int>("--steps") { Description = "DDIM steps.", DefaultValueFactory = _ => 200 }.AtLeast(1);
     public Option<double> Guidance { get; } = new Option<double>("--guidance") { Description = "Classifier-free guidance scale.", DefaultValueFactory = _ => 2.5 }.FiniteAtLeast(0);
     public Option<double> Eta { get; } = new Option<double>("--eta") { Description = "DDIM eta: 1 stochastic (the research code), 0 deterministic.", DefaultValueFactory = _ => 1.0 }.FiniteAtLeast(0);
-    public Option<int> Candidates { get; } = new Option<int>("--candidates") { Description = "Candidates per clip; the best by CLAP similarity is kept.", DefaultValueFactory = _ => 3 }.AtLeast(1);
-    public Option<double> Duration { get; } = new Option<double>("--duration") { Description = "Clip length in seconds (at most 60).", DefaultValueFactory = _ => 10.24 }.FiniteAtLeast(0.01);
+    public Option<int> Candidates { get; } = new Option<int>("--candidates") { Description = "Candidates per clip; the best by CLAP similarity is kept.", DefaultValueFactory = _ => 3 }.InRange(1, AudioOptions.MaxCandidates);
+    public Option<double> Duration { get; } = new Option<double>("--duration") { Description = "Clip length in seconds (at most 60).", DefaultValueFactory = _ => 10.24 }.FiniteInRange(0.01, AudioOptions.MaxDuration);
     public Option<RankTarget> RankAgainst { get; } = new("--rank-against") { Description = "Rank candidates against the Conditioning embedding or, as the research code, the Empty string.", DefaultValueFactory = _ => RankTarget.Conditioning };
     public Option<bool> Baselines { get; } = new("--baselines") { Description = "Also generate audio from the plain CLIP embedding of each image." };
     public Option<bool> Pcm16 { get; } = new("--pcm16") { Description = "Write 16-bit PCM WAV instead of 32-bit float." };
@@ -113,20 +113,23 @@ internal sealed class AudioCliOptions
 
     public RunRequest Request(ParseResult result, EmbedRequest embed) => new(embed)
     {
-        Audio = new AudioOptions
-        {
-            Sampler = new SamplerOptions
-            {
-                Steps = result.GetValue(Steps),
-                Guidance = result.GetValue(Guidance),
-                Eta = result.GetValue(Eta),
-                Seed = embed.Seed,
-            },
-            Candidates = result.GetValue(Candidates),
-            Duration = result.GetValue(Duration),
-            RankAgainst = result.GetValue(RankAgainst),
-        },
+        Audio = Read(result, embed.Seed),
         Baselines = result.GetValue(Baselines),
+    };
+
+    /// <summary>The sampler, candidate, duration and ranking options, with <paramref name="seed"/> as the sampler's seed.</summary>
+    public AudioOptions Read(ParseResult result, ulong seed) => new()
+    {
+        Sampler = new SamplerOptions
+        {
+            Steps = result.GetValue(Steps),
+            Guidance = result.GetValue(Guidance),
+            Eta = result.GetValue(Eta),
+            Seed = seed,
+        },
+        Candidates = result.GetValue(Candidates),
+        Duration = result.GetValue(Duration),
+        RankAgainst = result.GetValue(RankAgainst),
     };
 
     public WaveSampleFormat Format(ParseResult result) => result.GetValue(Pcm16) ? WaveSampleFormat.Pcm16 : WaveSampleFormat.Float32;

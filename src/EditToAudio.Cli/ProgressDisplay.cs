@@ -15,13 +15,17 @@ internal static class ProgressDisplay
         {
             return await work(null).ConfigureAwait(false);
         }
-        bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && !Console.IsOutputRedirected
-            && AnsiConsole.Profile.Capabilities.Interactive;
-        if (!interactive)
+        // The bars go to the error stream like the plain lines (AnsiConsole's default is standard output),
+        // so `run --json > record.json` on a terminal still shows them and keeps the file clean.
+        // Spectre's own detection looks at standard output, so the error stream's terminal is checked here.
+        IAnsiConsole? terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && Environment.UserInteractive
+            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Interactive = InteractionSupport.Yes })
+            : null;
+        if (terminal is null || !terminal.Profile.Capabilities.Ansi)
         {
             return await work(new PlainLines(error)).ConfigureAwait(false);
         }
-        return await AnsiConsole.Progress()
+        return await terminal.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async context => await work(new Bars(context)).ConfigureAwait(false))
             .ConfigureAwait(false);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
-using EditToAudio.Audio;
 using EditToAudio.Batch;
 using EditToAudio.Models;
 using EditToAudio.Networks;
@@ -60,9 +59,7 @@ internal static class BatchCommand
             EngineOptions engine = pipeline.Engine(result, stderr);
             // Workers share the cores: each session gets its part of them instead of all.
             var networkOptions = engine.Networks with { IntraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads };
-            string modelFolder = engine.ModelFolder ?? ModelSet.FindSyntheticFolder()
-                ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found.");
-            ModelSet models = ModelSet.Load(modelFolder);
+            ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
             using var networks = new NetworkSet(models, networkOptions);
             var options = new BatchOptions
             {
@@ -107,19 +104,7 @@ internal static class BatchCommand
             MaskSelection = result.GetValue(pipeline.MaskSelection),
             Seed = seed,
             VarSamples = result.GetValue(pipeline.VarSamples),
-            Audio = new AudioOptions
-            {
-                Sampler = new SamplerOptions
-                {
-                    Steps = result.GetValue(audio.Steps),
-                    Guidance = result.GetValue(audio.Guidance),
-                    Eta = result.GetValue(audio.Eta),
-                    Seed = seed,
-                },
-                Candidates = result.GetValue(audio.Candidates),
-                Duration = result.GetValue(audio.Duration),
-                RankAgainst = result.GetValue(audio.RankAgainst),
-            },
+            Audio = audio.Read(result, seed),
             Baselines = result.GetValue(audio.Baselines),
         };
     }

@@ -23,8 +23,15 @@ internal static class BenchCommand
     public static Command Create()
     {
         var stage = new Option<Stage>("--stage") { Description = "Edit (the edit math), Embed (SAM2, CLIP, edit, SSV2A), Audio (whole runs) or All.", DefaultValueFactory = _ => Stage.Edit };
-        var device = new Option<Device>("--device") { Description = "cpu, or cuda (the edit stage then runs on both, so the ratio comes from one run).", DefaultValueFactory = _ => Device.Cpu };
+        var device = new Option<Device>("--device") { Description = "cpu, cuda (the edit stage then runs on both, so the ratio comes from one run) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
         var pairs = new Option<int?>("--pairs") { Description = "Pairs (clips for audio) to measure; default 1024 for edit, 16 for embed, 2 for audio." };
+        pairs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1 and int value)
+            {
+                r.AddError($"--pairs must be at least 1, got {value}.");
+            }
+        });
         var batch = new Option<int>("--batch") { Description = "Pairs per batch in the edit stage.", DefaultValueFactory = _ => 256 }.AtLeast(1);
         var workers = new Option<int>("--workers") { Description = "Parallel workers on the CPU (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
         var steps = new Option<int>("--steps") { Description = "DDIM steps in the audio stage.", DefaultValueFactory = _ => 200 }.AtLeast(1);
@@ -37,12 +44,9 @@ internal static class BenchCommand
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
             Stage chosen = result.GetValue(stage);
-            bool cuda = result.GetValue(device) == Device.Cuda;
+            // auto must pick a provider here too, not fall silently to the CPU.
+            bool cuda = PipelineOptions.ResolveDevice(result.GetValue(device), stderr) == ExecutionProvider.Cuda;
             int? count = result.GetValue(pairs);
-            if (count is < 1)
-            {
-                throw new ArgumentException($"--pairs must be at least 1, got {count}.");
-            }
             var measurements = new List<StageMeasurement>();
             var notes = new List<string>();
             if (chosen is Stage.Edit or Stage.All)

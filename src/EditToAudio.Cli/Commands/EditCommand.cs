@@ -58,18 +58,33 @@ internal static class EditCommand
         EditResult[] results = EmbeddingEditor.EditBatch(pairs, request.Parameters, request.Threads, progress: null, cancellationToken);
         double seconds = clock.Elapsed.TotalSeconds;
 
-        // Everything is computed before the first file is written, so a bad pair leaves no output.
+        // Everything is computed before the first file is written, so a bad pair leaves no output;
+        // a write that fails (say, an unwritable --out after --parts) takes the files already written with it.
         bool batched = original.Batched;
         int dimension = original.Images[0].Dimension;
-        if (request.Parts is { } folder)
+        var written = new List<string>();
+        void Write(string path, Func<EditResult, float[]> select, params int[] itemShape)
         {
-            WriteStacked(Path.Combine(folder, "E_sup.npy"), results, r => r.Suppressed, batched, dimension);
-            WriteStacked(Path.Combine(folder, "E_boost.npy"), results, r => r.Boosted, batched, dimension);
-            WriteStacked(Path.Combine(folder, "E_bg.npy"), results, r => r.Background, batched, dimension);
-            WriteStacked(Path.Combine(folder, "remove_patch_weights.npy"), results, r => r.RemovePatchWeights, batched, ClipGeometry.GridSize, ClipGeometry.GridSize);
-            WriteStacked(Path.Combine(folder, "add_patch_weights.npy"), results, r => r.AddPatchWeights, batched, ClipGeometry.GridSize, ClipGeometry.GridSize);
+            WriteStacked(path, results, select, batched, itemShape);
+            written.Add(path);
         }
-        WriteStacked(request.Output, results, r => r.Embedding, batched, dimension);
+        try
+        {
+            if (request.Parts is { } folder)
+            {
+                Write(Path.Combine(folder, "E_sup.npy"), r => r.Suppressed, dimension);
+                Write(Path.Combine(folder, "E_boost.npy"), r => r.Boosted, dimension);
+                Write(Path.Combine(folder, "E_bg.npy"), r => r.Background, dimension);
+                Write(Path.Combine(folder, "remove_patch_weights.npy"), r => r.RemovePatchWeights, ClipGeometry.GridSize, ClipGeometry.GridSize);
+                Write(Path.Combine(folder, "add_patch_weights.npy"), r => r.AddPatchWeights, ClipGeometry.GridSize, ClipGeometry.GridSize);
+            }
+            Write(request.Output, r => r.Embedding, dimension);
+        }
+        catch
+        {
+            written.ForEach(File.Delete);
+            throw;
+        }
 
         var warnings = results
             .SelectMany((r, i) => r.Warnings.Select(message => new PairWarning(i, message)))

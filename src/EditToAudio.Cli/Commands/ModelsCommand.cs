@@ -62,14 +62,14 @@ internal static class ModelsCommand
         var folder = FolderArgument($"Output folder (default: {ModelSet.SyntheticRelativeFolder}).");
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic weights.", DefaultValueFactory = _ => SyntheticWeights.DefaultSeed };
         var command = new Command("generate", "Write the analytic synthetic model set (deterministic from the seed).") { folder, seed };
-        command.SetAction((ParseResult result, CancellationToken cancellationToken) =>
+        // Through CommandRunner: an unwritable folder or Ctrl+C is one line and an exit code, not a stack trace.
+        command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (output, _) =>
         {
             string target = result.GetValue(folder) ?? ModelSet.SyntheticRelativeFolder;
-            var output = result.InvocationConfiguration.Output;
             SyntheticModelSet.Generate(target, result.GetValue(seed), progress: null, cancellationToken);
             output.WriteLine($"Wrote the synthetic model set (seed {result.GetValue(seed)}) to {Path.GetFullPath(target)}. These are synthetic models, not real weights.");
-            return Task.FromResult(0);
-        });
+            return ExitCodes.Success;
+        }));
         return command;
     }
 

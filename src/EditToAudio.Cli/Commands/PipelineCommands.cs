@@ -77,14 +77,31 @@ internal static class PipelineCommands
         {
             string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             DemoImages scene = DemoScene.Create();
-            (string originalPath, string editedPath) = DemoScene.SavePngs(Path.Combine(folder, "inputs"), scene);
-            RgbImage original = ImageLoader.Load(originalPath), edited = ImageLoader.Load(editedPath);
-            await stdout.WriteLineAsync(
-                $"demo: the original image has a {DemoScene.Kept.Label} ({DemoScene.Kept.Shape}) and a {DemoScene.Removed.Label} ({DemoScene.Removed.Shape}); " +
-                $"the edit replaces the {DemoScene.Removed.Label} with a {DemoScene.Added.Label} ({DemoScene.Added.Shape}).").ConfigureAwait(false);
-            await RunAsync(result, pipeline, audio, folder, original, edited, new RunInputs(originalPath, editedPath),
-                new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y),
-                stdout, stderr, json: false, cancellationToken, forceBaselines: true).ConfigureAwait(false);
+            // The run's record hashes the input files, so they are written first and removed again if the run does not finish.
+            string inputs = Path.Combine(folder, "inputs");
+            bool inputsExisted = Directory.Exists(inputs);
+            (string originalPath, string editedPath) = DemoScene.SavePngs(inputs, scene);
+            try
+            {
+                RgbImage original = ImageLoader.Load(originalPath), edited = ImageLoader.Load(editedPath);
+                await stdout.WriteLineAsync(
+                    $"demo: the original image has a {DemoScene.Kept.Label} ({DemoScene.Kept.Shape}) and a {DemoScene.Removed.Label} ({DemoScene.Removed.Shape}); " +
+                    $"the edit replaces the {DemoScene.Removed.Label} with a {DemoScene.Added.Label} ({DemoScene.Added.Shape}).").ConfigureAwait(false);
+                await stdout.WriteLineAsync($"inputs: {Path.GetRelativePath(folder, originalPath)}, {Path.GetRelativePath(folder, editedPath)}").ConfigureAwait(false);
+                await RunAsync(result, pipeline, audio, folder, original, edited, new RunInputs(originalPath, editedPath),
+                    new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y),
+                    stdout, stderr, json: false, cancellationToken, forceBaselines: true).ConfigureAwait(false);
+            }
+            catch
+            {
+                File.Delete(originalPath);
+                File.Delete(editedPath);
+                if (!inputsExisted)
+                {
+                    Directory.Delete(inputs);
+                }
+                throw;
+            }
             return ExitCodes.Success;
         }));
         return command;

@@ -12,6 +12,9 @@ namespace EditToAudio.Cli.Commands;
 /// </summary>
 internal static class SelfTestCommand
 {
+    /// <summary>No GPU or no NVRTC (the reason is printed), as docs/gpu-verification.md documents.</summary>
+    private const int NotAvailable = 2;
+
     // Ampere and Hopper: the data-centre GPUs the engine is checked on.
     private static readonly int[] CheckedArchitectures = [80, 90];
 
@@ -24,36 +27,36 @@ internal static class SelfTestCommand
             DefaultValueFactory = _ => [256, 1024, 4096],
             AllowMultipleArgumentsPerToken = true,
         };
-        var repetitions = new Option<int>("--repetitions") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 3 };
-        var device = new Option<int>("--device-index") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 };
+        var repetitions = new Option<int>("--repetitions") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 3 }.AtLeast(1);
+        var device = new Option<int>("--device-index") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var command = new Command("selftest", "Check the CUDA backend: kernel compilation everywhere; with --gpu, GPU parity against float64 references and a benchmark.")
         {
             gpu, pairs, repetitions, device,
         };
-        command.SetAction((ParseResult result, CancellationToken cancellationToken) => Task.FromResult(result.GetValue(gpu)
+        command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (stdout, stderr) => result.GetValue(gpu)
             ? RunGpu(new GpuSelfTestOptions
             {
                 BenchmarkBatchSizes = [.. (result.GetValue(pairs) ?? []).Where(p => p > 0)],
                 BenchmarkRepetitions = result.GetValue(repetitions),
                 Device = result.GetValue(device),
-            }, cancellationToken)
-            : RunCompileOnly()));
+            }, stdout, stderr, cancellationToken)
+            : RunCompileOnly(stdout)));
         return command;
     }
 
-    private static int RunCompileOnly()
+    private static int RunCompileOnly(TextWriter output)
     {
         CudaSupport support = CudaSupport.Detect();
-        Console.WriteLine(support.IsSupported
+        output.WriteLine(support.IsSupported
             ? $"CUDA driver {support.DriverVersionText}; devices: {string.Join(", ", support.Devices.Select(d => $"{d.Ordinal}: {d.Name} (sm_{d.Architecture})"))}"
             : $"CUDA: not available ({support.Reason})");
         NvrtcCompiler? compiler = NvrtcCompiler.TryLoad(out string reason);
         if (compiler is null)
         {
-            Console.WriteLine($"NVRTC: not available ({reason})");
-            return 1;
+            output.WriteLine($"NVRTC: not available ({reason})");
+            return NotAvailable;
         }
-        Console.WriteLine($"NVRTC {compiler.Version}: compiling every kernel to PTX");
+        output.WriteLine($"NVRTC {compiler.Version}: compiling every kernel to PTX");
         int failures = 0;
         var rows = new List<string[]>();
         foreach (KernelSource source in KernelSources.Sources)
@@ -72,36 +75,37 @@ internal static class SelfTestCommand
                 }
             }
         }
-        PrintTable(["kernel file", "target", "result", "detail"], rows);
+        PrintTable(output, ["kernel file", "target", "result", "detail"], rows);
         return failures == 0 ? 0 : 1;
     }
 
-    private static int RunGpu(GpuSelfTestOptions options, CancellationToken cancellationToken)
+    private static int RunGpu(GpuSelfTestOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var progress = new Progress<string>(message => Console.Error.WriteLine(message));
+        // Synchronous: Progress<T> would post each line to the thread pool, out of order and possibly after the table.
+        var progress = new LineProgress(error);
         GpuSelfTestReport report = GpuSelfTest.Run(options, progress, cancellationToken);
         if (!report.Supported)
         {
-            Console.WriteLine($"GPU self-test not run: {report.Reason}");
-            return 2;
+            output.WriteLine($"GPU self-test not run: {report.Reason}");
+            return NotAvailable;
         }
         CudaDeviceInfo device = report.Device!;
-        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {device.Name} (sm_{device.Architecture}, {device.MultiprocessorCount} SMs)  driver CUDA {report.DriverVersion}  NVRTC {report.NvrtcVersion}  kernels: {report.KernelTarget}");
-        Console.WriteLine();
-        PrintTable(["check", "result", "measure", "value", "tolerance"], report.Parity.Select(p => new[]
+        output.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {device.Name} (sm_{device.Architecture}, {device.MultiprocessorCount} SMs)  driver CUDA {report.DriverVersion}  NVRTC {report.NvrtcVersion}  kernels: {report.KernelTarget}");
+        output.WriteLine();
+        PrintTable(output, ["check", "result", "measure", "value", "tolerance"], report.Parity.Select(p => new[]
         {
             p.Name, p.Passed ? "pass" : "FAIL", p.Measure,
             p.Value.ToString("G6", CultureInfo.InvariantCulture), p.Tolerance.ToString("G6", CultureInfo.InvariantCulture),
         }));
         foreach (GpuParityResult failed in report.Parity.Where(p => p.Error.Length > 0))
-            Console.WriteLine($"{failed.Name}: {failed.Error}");
+            output.WriteLine($"{failed.Name}: {failed.Error}");
         if (report.BenchmarkError.Length > 0)
-            Console.WriteLine($"benchmark stopped: {report.BenchmarkError}");
+            output.WriteLine($"benchmark stopped: {report.BenchmarkError}");
         if (report.Benchmark.Count > 0)
         {
-            Console.WriteLine();
+            output.WriteLine();
             string[] stages = [.. Enum.GetNames<EditToAudio.Cuda.Pipeline.GpuEditStage>()];
-            PrintTable(["pairs", "ms/batch", "pairs/s", .. stages.Select(s => s.ToLowerInvariant() + " %")], report.Benchmark.Select(b => new[]
+            PrintTable(output, ["pairs", "ms/batch", "pairs/s", .. stages.Select(s => s.ToLowerInvariant() + " %")], report.Benchmark.Select(b => new[]
             {
                 b.Pairs.ToString(CultureInfo.InvariantCulture),
                 b.MillisecondsPerBatch.ToString("0.00", CultureInfo.InvariantCulture),
@@ -109,19 +113,24 @@ internal static class SelfTestCommand
             }.Concat(Enum.GetValues<EditToAudio.Cuda.Pipeline.GpuEditStage>()
                 .Select(s => (100 * b.StageShare.GetValueOrDefault(s)).ToString("0.0", CultureInfo.InvariantCulture))).ToArray()));
         }
-        Console.WriteLine();
-        Console.WriteLine(report.AllPassed ? "all GPU parity checks passed" : "SOME GPU PARITY CHECKS FAILED");
+        output.WriteLine();
+        output.WriteLine(report.AllPassed ? "all GPU parity checks passed" : "SOME GPU PARITY CHECKS FAILED");
         return report.AllPassed ? 0 : 1;
     }
 
-    private static void PrintTable(string[] header, IEnumerable<string[]> rows)
+    private static void PrintTable(TextWriter output, string[] header, IEnumerable<string[]> rows)
     {
         List<string[]> all = [header, .. rows];
         int[] widths = [.. Enumerable.Range(0, header.Length).Select(c => all.Max(r => r[c].Length))];
         string Line(string[] row) => string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd();
-        Console.WriteLine(Line(header));
-        Console.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        output.WriteLine(Line(header));
+        output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
         foreach (string[] row in all.Skip(1))
-            Console.WriteLine(Line(row));
+            output.WriteLine(Line(row));
+    }
+
+    private sealed class LineProgress(TextWriter error) : IProgress<string>
+    {
+        public void Report(string value) => error.WriteLine(value);
     }
 }

@@ -21,6 +21,9 @@ public sealed record AudioOptions
     /// <summary>Longest clip accepted, in seconds.</summary>
     public const double MaxDuration = 60;
 
+    /// <summary>Most candidates per clip (they go through the UNet in one batch).</summary>
+    public const int MaxCandidates = 64;
+
     /// <summary>DDIM settings.</summary>
     public SamplerOptions Sampler { get; init; } = new();
 
@@ -37,9 +40,9 @@ public sealed record AudioOptions
     public void Validate()
     {
         Sampler.Validate();
-        if (Candidates is < 1 or > 64)
+        if (Candidates is < 1 or > MaxCandidates)
         {
-            throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "candidates must be between 1 and 64.");
+            throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, string.Create(CultureInfo.InvariantCulture, $"candidates must be between 1 and {MaxCandidates}."));
         }
         if (!double.IsFinite(Duration) || Duration <= 0 || Duration > MaxDuration)
         {

@@ -48,7 +48,10 @@ public sealed class DdimSchedule
     {
         ArgumentNullException.ThrowIfNull(betas);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(steps, betas.Steps);
+        if (steps > betas.Steps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"steps must be at most the model set's {betas.Steps} training steps.");
+        }
         if (!double.IsFinite(eta) || eta < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be a finite number ≥ 0.");

@@ -160,18 +160,24 @@ public sealed class BatchManifest
         }
         if (errors.Count > 0)
         {
-            var message = new StringBuilder($"{full}: the manifest was refused ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}); nothing was run:");
-            foreach (ManifestError error in errors.Take(MaxReportedErrors))
-            {
-                message.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}  line {error.Line}: {error.Message}");
-            }
-            if (errors.Count > MaxReportedErrors)
-            {
-                message.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}  … and {errors.Count - MaxReportedErrors} more");
-            }
-            throw new ManifestException(message.ToString(), errors);
+            throw Refusal(full, errors);
         }
         return new BatchManifest(full, Convert.ToHexStringLower(SHA256.HashData(bytes)), items);
+    }
+
+    /// <summary>The refusal of the manifest at <paramref name="path"/>, listing <paramref name="errors"/> by line.</summary>
+    internal static ManifestException Refusal(string path, IReadOnlyList<ManifestError> errors)
+    {
+        var message = new StringBuilder($"{path}: the manifest was refused ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}); nothing was run:");
+        foreach (ManifestError error in errors.Take(MaxReportedErrors))
+        {
+            message.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}  line {error.Line}: {error.Message}");
+        }
+        if (errors.Count > MaxReportedErrors)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}  … and {errors.Count - MaxReportedErrors} more");
+        }
+        return new ManifestException(message.ToString(), errors);
     }
 
     private static ManifestItem? ParseLine(string line, string folder, ItemParameters defaults, SweepGrid? defaultSweep, int number, List<string> errors)

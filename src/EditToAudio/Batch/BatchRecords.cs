@@ -142,59 +142,9 @@ public sealed record BatchSummary
     public string? Cache { get; init; }
 }
 
-/// <summary>One row of an embed-only sweep's arrays.</summary>
-/// <param name="Row">Row of sweep_clip.npy and sweep_clap.npy.</param>
-/// <param name="Name">The setting's name.</param>
-/// <param name="K">k.</param>
-/// <param name="Alpha">α.</param>
-/// <param name="Beta">β.</param>
-/// <param name="Mix">a, b, g.</param>
-public sealed record SweepRow(int Row, string Name, int K, double Alpha, double Beta, double[] Mix);
-
-/// <summary>The record of an embed-only sweep of one pair (<c>sweep.json</c>, written last).</summary>
-public sealed record SweepRecord
-{
-    /// <summary>"embed-sweep".</summary>
-    public required string Kind { get; init; }
-
-    /// <summary>Engine version.</summary>
-    public required string EngineVersion { get; init; }
-
-    /// <summary>When it finished.</summary>
-    public required string FinishedUtc { get; init; }
-
-    /// <summary>The model set.</summary>
-    public required ModelRecord Models { get; init; }
-
-    /// <summary>"cpu" or "cuda".</summary>
-    public required string Provider { get; init; }
-
-    /// <summary>Images and points.</summary>
-    public required InputRecord Inputs { get; init; }
-
-    /// <summary>The item's parameters (k, α, β and mix are the rows').</summary>
-    public required ParameterRecord Parameters { get; init; }
-
-    /// <summary>The rows of the arrays.</summary>
-    public required IReadOnlyList<SweepRow> Settings { get; init; }
-
-    /// <summary>Mask sizes and SAM2's scores.</summary>
-    public required MaskRecord Masks { get; init; }
-
-    /// <summary>Seconds per stage.</summary>
-    public required IReadOnlyDictionary<string, double> TimingsSeconds { get; init; }
-
-    /// <summary>Files written, relative to the pair's folder.</summary>
-    public required IReadOnlyList<string> Outputs { get; init; }
-
-    /// <summary>Warnings (deduplicated over the settings).</summary>
-    public required IReadOnlyList<string> Warnings { get; init; }
-}
-
 /// <summary>Source-generated JSON for the batch records (indented files).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(BatchSummary))]
-[JsonSerializable(typeof(SweepRecord))]
 [JsonSerializable(typeof(ParameterRecord))]
 [JsonSerializable(typeof(SweepRow[]))]
 public sealed partial class BatchRecordJson : JsonSerializerContext;

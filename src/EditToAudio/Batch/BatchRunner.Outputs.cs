@@ -79,7 +79,7 @@ public sealed partial class BatchRunner
             if (item.Sweep is not null && _options.EmbedOnly)
             {
                 JsonElement settings = JsonSerializer.SerializeToElement(SweepRows(item), BatchRecordJson.Default.SweepRowArray);
-                JsonElement? record = OutputCheck.Complete(folder, SweepRecordFile, Expected(work, item.Parameters.Edit, "embed-sweep", settings));
+                JsonElement? record = OutputCheck.Complete(folder, SweepRecordFile, Expected(work, item.Parameters.Edit, RunOutputs.SweepKind, settings));
                 if (record is null)
                 {
                     return null;
@@ -166,7 +166,8 @@ public sealed partial class BatchRunner
             ManifestItem item = work.Item;
             ItemParameters p = item.Parameters;
             RgbImage original = work.Original!.Image!, edited = work.Edited!.Image!;
-            var inputs = new RunInputs(item.OriginalPath, item.EditedPath);
+            // The hashes the completeness check compares are the ones taken before the images were read.
+            var inputs = new RunInputs(item.OriginalPath, item.EditedPath, work.OriginalSha, work.EditedSha);
             var outputs = new List<string>();
             int settings = item.Settings.Count;
             for (int s = 0; s < settings; s++)
@@ -176,12 +177,7 @@ public sealed partial class BatchRunner
                 string folder = Path.Combine(_output, prefix);
                 Directory.CreateDirectory(folder);
                 EmbedRequest embed = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, setting.Edit);
-                var warnings = new List<string>();
-                if (_models.IsSynthetic)
-                {
-                    warnings.Add(EditToAudioEngine.SyntheticWarning);
-                }
-                warnings.AddRange(work.Edits![s].Warnings);
+                List<string> warnings = RunOutputs.Warnings(_models, work.Edits![s].Warnings);
                 StageTimings timings = work.TimingsFor(settings);
                 var embedding = new EmbedResult(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!, work.Original.Tokens!, work.Edited.Tokens!,
                     work.Edits[s], work.Clap![s], _runner._networks.Provider, timings, [.. warnings]);
@@ -220,55 +216,28 @@ public sealed partial class BatchRunner
             SegmentationResult remove = work.RemovePrompt!.Mask!, add = work.AddPrompt!.Mask!;
             EditResult[] edits = work.Edits!;
             int width = _runner._clip.Width, settings = edits.Length;
-            var written = new List<string>();
-            void Write(string file, Action<string> write)
-            {
-                write(Path.Combine(folder, file));
-                written.Add(file);
-            }
-            Write("remove_mask.npy", path => Npy.Write(path, NpyArray.FromBytes(remove.Mask, NpyDType.UInt8, remove.Height, remove.Width)));
-            Write("add_mask.npy", path => Npy.Write(path, NpyArray.FromBytes(add.Mask, NpyDType.UInt8, add.Height, add.Width)));
-            Write("remove_mask.png", path => MaskOverlay.SavePng(original, remove.Mask, path));
-            Write("add_mask.png", path => MaskOverlay.SavePng(edited, add.Mask, path));
-            Write("original_tokens.npy", path => Npy.Write(path, work.Original.Tokens!, [ImageTokens.TokenCount, width]));
-            Write("edited_tokens.npy", path => Npy.Write(path, work.Edited.Tokens!, [ImageTokens.TokenCount, width]));
-            Write("remove_patch_weights.npy", path => Npy.Write(path, edits[0].RemovePatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
-            Write("add_patch_weights.npy", path => Npy.Write(path, edits[0].AddPatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
-            Write(SweepClipFile, path => Npy.Write(path, [.. edits.SelectMany(e => e.Embedding)], [settings, width]));
-            Write(SweepClapFile, path => Npy.Write(path, [.. work.Clap!.SelectMany(c => c)], [settings, Ssv2aMapper.ClapWidth]));
             SweepRow[] rows = SweepRows(item);
-            var csv = new StringBuilder("row,name,k,alpha,beta,a,b,g\n");
-            foreach (SweepRow row in rows)
+            RunRecord record = RunOutputs.WriteAll(folder, SweepRecordFile, written =>
             {
-                csv.Append(CultureInfo.InvariantCulture, $"{row.Row},{row.Name},{row.K},{row.Alpha:R},{row.Beta:R},{row.Mix[0]:R},{row.Mix[1]:R},{row.Mix[2]:R}\n");
-            }
-            Write(SweepIndexFile, path => AtomicFile.WriteAllText(path, csv.ToString()));
+                RunOutputs.WriteSegmentsAndTokens(folder, original, edited, remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], written);
+                RunOutputs.Write(folder, SweepClipFile, written, path => Npy.Write(path, [.. edits.SelectMany(e => e.Embedding)], [settings, width]));
+                RunOutputs.Write(folder, SweepClapFile, written, path => Npy.Write(path, [.. work.Clap!.SelectMany(c => c)], [settings, Ssv2aMapper.ClapWidth]));
+                var csv = new StringBuilder("row,name,k,alpha,beta,a,b,g\n");
+                foreach (SweepRow row in rows)
+                {
+                    csv.Append(CultureInfo.InvariantCulture, $"{row.Row},{row.Name},{row.K},{row.Alpha:R},{row.Beta:R},{row.Mix[0]:R},{row.Mix[1]:R},{row.Mix[2]:R}\n");
+                }
+                RunOutputs.Write(folder, SweepIndexFile, written, path => AtomicFile.WriteAllText(path, csv.ToString()));
 
-            var warnings = new List<string>();
-            if (_models.IsSynthetic)
-            {
-                warnings.Add(EditToAudioEngine.SyntheticWarning);
-            }
-            warnings.AddRange(edits.SelectMany(e => e.Warnings));
-            var record = new SweepRecord
-            {
-                Kind = "embed-sweep",
-                EngineVersion = EngineInfo.Version,
-                FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                Models = new ModelRecord(_models.Folder, _models.Name, _models.IsSynthetic, _modelHashes),
-                Provider = _runner._networks.Provider.ToString().ToLowerInvariant(),
-                Inputs = new InputRecord(
-                    new ImageRecord(item.OriginalPath, work.OriginalSha, original.Width, original.Height),
-                    new ImageRecord(item.EditedPath, work.EditedSha, edited.Width, edited.Height),
-                    [item.RemovePoint.X, item.RemovePoint.Y], [item.AddPoint.X, item.AddPoint.Y]),
-                Parameters = RunOutputs.EmbedParameters(p.Edit, p.MaskSelection, p.Seed, p.VarSamples),
-                Settings = rows,
-                Masks = new MaskRecord(remove.Area, add.Area, (int)edits[0].RemovePatchWeights.Sum(), (int)edits[0].AddPatchWeights.Sum(), remove.PredictedIou, add.PredictedIou),
-                TimingsSeconds = work.TimingsFor(1).Seconds.ToDictionary(t => t.Key.ToString(), t => t.Value),
-                Outputs = [.. written, SweepRecordFile],
-                Warnings = [.. warnings.Distinct()],
-            };
-            AtomicFile.WriteAllText(Path.Combine(folder, SweepRecordFile), JsonSerializer.Serialize(record, BatchRecordJson.Default.SweepRecord) + "\n");
+                List<string> warnings = RunOutputs.Warnings(_models, edits.SelectMany(e => e.Warnings).Distinct());
+                EmbedRequest request = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, p.Edit);
+                // The masks, patch weights and provider are the same for every row, so the first row's edit stands for them.
+                var shared = new EmbedResult(remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], work.Clap![0], _runner._networks.Provider, work.TimingsFor(1), warnings);
+                RunRecord record = RunOutputs.Record(RunOutputs.SweepKind, request, shared, new RunInputs(item.OriginalPath, item.EditedPath, work.OriginalSha, work.EditedSha),
+                    _models, RunOutputs.EmbedParameters(p.Edit, p.MaskSelection, p.Seed, p.VarSamples), null, shared.Timings, written, warnings) with { Settings = rows };
+                RunOutputs.WriteRecord(folder, SweepRecordFile, record);
+                return record;
+            });
             work.Warnings.AddRange(record.Warnings);
             return [.. record.Outputs.Select(o => $"{item.Id}/{o}")];
         }

@@ -124,7 +124,25 @@ public sealed partial class BatchRunner
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Workers, 1);
+        CheckAgainstModels(manifest, options);
         return Task.Run(() => new Run(this, manifest, options, progress, cancellationToken).Execute(), cancellationToken);
+    }
+
+    /// <summary>Refuses, before any work, items whose settings the model set cannot run (the manifest alone cannot tell).</summary>
+    private void CheckAgainstModels(BatchManifest manifest, BatchOptions options)
+    {
+        if (options.EmbedOnly)
+        {
+            return;
+        }
+        int trainingSteps = _networks.Models.Constants.BetaSchedule.Steps;
+        ManifestError[] errors = [.. manifest.Items
+            .Where(i => options.Shard.Contains(i.Id) && i.Parameters.Audio.Sampler.Steps > trainingSteps)
+            .Select(i => new ManifestError(i.Line, $"steps {i.Parameters.Audio.Sampler.Steps} exceed the model set's {trainingSteps} training steps"))];
+        if (errors.Length > 0)
+        {
+            throw BatchManifest.Refusal(manifest.Path, errors);
+        }
     }
 
     /// <summary>One batch's state.</summary>
@@ -684,5 +702,5 @@ public sealed partial class BatchRunner
     public const string SweepIndexFile = "sweep_index.csv";
 
     /// <summary>The record of an embed-only sweep, written last.</summary>
-    public const string SweepRecordFile = "sweep.json";
+    public const string SweepRecordFile = RunOutputs.SweepRecordFile;
 }

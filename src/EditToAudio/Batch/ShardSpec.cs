@@ -46,7 +46,8 @@ public readonly record struct ShardSpec(int Index, int Count)
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(id), hash);
-        return (int)(BitConverter.ToUInt64(hash) % (ulong)count);
+        // Little-endian whatever the machine, so every node of a cluster cuts the same slices.
+        return (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(hash) % (ulong)count);
     }
 
     /// <summary>File-name suffix of this slice's records ("" for the whole manifest, "-shard-I-of-N" otherwise).</summary>

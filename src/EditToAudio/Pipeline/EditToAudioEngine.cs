@@ -53,10 +53,13 @@ public sealed class EditToAudioEngine : IDisposable
     public static EditToAudioEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string folder = options.ModelFolder ?? ModelSet.FindSyntheticFolder()
-            ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found.");
-        return new EditToAudioEngine(ModelSet.Load(folder), options.Networks);
+        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks);
     }
+
+    /// <summary>Loads the model set in <paramref name="folder"/>, or the bundled synthetic set when it is null.</summary>
+    /// <exception cref="ModelSetException">The folder, its manifest or a file is missing or invalid.</exception>
+    public static ModelSet LoadModelSet(string? folder) => ModelSet.Load(folder ?? ModelSet.FindSyntheticFolder()
+        ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found."));
 
     /// <summary>Segments both objects, encodes both images, edits, and maps the result to CLAP.</summary>
     public Task<EmbedResult> EmbedAsync(EmbedRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -70,15 +73,17 @@ public sealed class EditToAudioEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Audio.Validate();
-        return Task.Run(() => Run(request, progress, cancellationToken), cancellationToken);
+        // Built here so that steps the model set's schedule cannot run are refused before any network runs.
+        int steps = DdimSchedule.Create(Models.Constants.BetaSchedule, request.Audio.Sampler.Steps, request.Audio.Sampler.Eta).Count;
+        return Task.Run(() => Run(request, steps, progress, cancellationToken), cancellationToken);
     }
 
-    private RunResult Run(RunRequest request, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    private RunResult Run(RunRequest request, int steps, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         var timings = new StageTimings();
         EmbedResult embedding = Embed(request.Embed, timings, progress, cancellationToken);
         AudioOptions audio = request.Audio with { Sampler = request.Audio.Sampler with { Seed = request.Embed.Seed } };
-        AudioClip clip = Generate(PipelineStage.Audio, embedding.Clap, audio, timings, progress, cancellationToken);
+        AudioClip clip = Generate(PipelineStage.Audio, embedding.Clap, audio, steps, timings, progress, cancellationToken);
         var warnings = new List<string>(embedding.Warnings);
         NoteAudio(clip, "the edited embedding", warnings);
         if (!request.Baselines)
@@ -91,16 +96,15 @@ public sealed class EditToAudioEngine : IDisposable
         float[] plain = [.. embedding.OriginalTokens.AsSpan(0, width), .. embedding.EditedTokens.AsSpan(0, width)];
         float[] baselineClap = timings.Measure(PipelineStage.Mapping, () =>
             _mapper.MapBatch(plain, 2, request.Embed.Seed, request.Embed.VarSamples, firstIndex: 1, cancellationToken));
-        AudioClip original = Generate(PipelineStage.BaselineOriginal, baselineClap[..Ssv2aMapper.ClapWidth], audio, timings, progress, cancellationToken);
-        AudioClip edited = Generate(PipelineStage.BaselineEdited, baselineClap[Ssv2aMapper.ClapWidth..], audio, timings, progress, cancellationToken);
+        AudioClip original = Generate(PipelineStage.BaselineOriginal, baselineClap[..Ssv2aMapper.ClapWidth], audio, steps, timings, progress, cancellationToken);
+        AudioClip edited = Generate(PipelineStage.BaselineEdited, baselineClap[Ssv2aMapper.ClapWidth..], audio, steps, timings, progress, cancellationToken);
         NoteAudio(original, "the original image's baseline", warnings);
         NoteAudio(edited, "the edited image's baseline", warnings);
         return new RunResult(embedding, clip, original, edited, baselineClap, warnings);
     }
 
-    private AudioClip Generate(PipelineStage stage, float[] conditioning, AudioOptions options, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    private AudioClip Generate(PipelineStage stage, float[] conditioning, AudioOptions options, int steps, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
-        int steps = DdimSchedule.Create(Models.Constants.BetaSchedule, options.Sampler.Steps, options.Sampler.Eta).Count;
         IProgress<int>? stepProgress = progress is null ? null : new SynchronousProgress(progress, stage, steps);
         return timings.Measure(stage, () => _audio.Generate(conditioning, options, stepProgress, cancellationToken));
     }
@@ -123,11 +127,7 @@ public sealed class EditToAudioEngine : IDisposable
     private EmbedResult Embed(EmbedRequest request, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         request.Edit.Validate();
-        var warnings = new List<string>();
-        if (Models.IsSynthetic)
-        {
-            warnings.Add(SyntheticWarning);
-        }
+        List<string> warnings = RunOutputs.Warnings(Models, []);
 
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
         (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>

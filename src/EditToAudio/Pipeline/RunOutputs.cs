@@ -13,29 +13,44 @@ namespace EditToAudio.Pipeline;
 /// <summary>Where the inputs of a run came from, for its record.</summary>
 /// <param name="OriginalPath">Path of the original image.</param>
 /// <param name="EditedPath">Path of the edited image.</param>
-public sealed record RunInputs(string OriginalPath, string EditedPath);
+/// <param name="OriginalSha256">SHA-256 of the original image when the caller already has it; null hashes the file.</param>
+/// <param name="EditedSha256">SHA-256 of the edited image when the caller already has it; null hashes the file.</param>
+public sealed record RunInputs(string OriginalPath, string EditedPath, string? OriginalSha256 = null, string? EditedSha256 = null);
 
 /// <summary>
 /// Writes a run's files into an output folder: masks (.npy at image resolution and overlay PNGs),
 /// tokens, embeddings, clips with spectrograms, and <c>run.json</c> last. Every file is written
 /// under a temporary name and renamed, so a reader never sees a partial file; <c>run.json</c>
-/// present means the folder is complete.
+/// present means the folder is complete. An earlier record in the folder is removed before
+/// anything is written, and if a write fails the files written so far are removed again.
 /// </summary>
 public static class RunOutputs
 {
     /// <summary>Name of the record written last.</summary>
     public const string RecordFile = "run.json";
 
+    /// <summary>Name of the record of an embed-only sweep of one pair, written last.</summary>
+    public const string SweepRecordFile = "sweep.json";
+
+    /// <summary>The kind of an embed-only sweep's record.</summary>
+    internal const string SweepKind = "embed-sweep";
+
+    /// <summary>The warnings of an output: the synthetic-models notice first, then <paramref name="others"/>.</summary>
+    internal static List<string> Warnings(ModelSet models, IEnumerable<string> others) =>
+        [.. models.IsSynthetic ? [EditToAudioEngine.SyntheticWarning] : Array.Empty<string>(), .. others];
+
     /// <summary>Writes the outputs of an embed.</summary>
     public static RunRecord WriteEmbed(string folder, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(result);
-        var written = new List<string>();
-        WriteEmbedding(folder, request, result, written);
-        RunRecord record = Record("embed", request, result, inputs, models, EmbedParameters(request), null, result.Timings, written, result.Warnings);
-        WriteRecord(folder, record);
-        return record;
+        return WriteAll(folder, RecordFile, written =>
+        {
+            WriteEmbedding(folder, request, result, written);
+            RunRecord record = Record("embed", request, result, inputs, models, EmbedParameters(request), null, result.Timings, written, result.Warnings);
+            WriteRecord(folder, RecordFile, record);
+            return record;
+        });
     }
 
     /// <summary>Writes the outputs of a run.</summary>
@@ -43,42 +58,80 @@ public static class RunOutputs
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(result);
-        var written = new List<string>();
-        WriteEmbedding(folder, request.Embed, result.Embedding, written);
-        var clips = new Dictionary<string, ClipRecord>
+        return WriteAll(folder, RecordFile, written =>
         {
-            ["manipulated"] = WriteClip(folder, "manipulated_audio", "edited embedding", result.Audio, format, written),
-        };
-        if (result.BaselineOriginal is { } original && result.BaselineEdited is { } edited && result.BaselineClap is { } clap)
+            WriteEmbedding(folder, request.Embed, result.Embedding, written);
+            var clips = new Dictionary<string, ClipRecord>
+            {
+                ["manipulated"] = WriteClip(folder, "manipulated_audio", "edited embedding", result.Audio, format, written),
+            };
+            if (result.BaselineOriginal is { } original && result.BaselineEdited is { } edited && result.BaselineClap is { } clap)
+            {
+                Write(folder, "baseline_clap.npy", written, path => Npy.Write(path, clap, [2, clap.Length / 2]));
+                clips["baseline_original"] = WriteClip(folder, "baseline_original", "original image (plain CLIP)", original, format, written);
+                clips["baseline_edited"] = WriteClip(folder, "baseline_edited", "edited image (plain CLIP)", edited, format, written);
+            }
+            ParameterRecord parameters = RunParameters(EmbedParameters(request.Embed), request.Audio, request.Baselines, result.Audio.Steps);
+            RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings);
+            WriteRecord(folder, RecordFile, record);
+            return record;
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/>, which lists every file it writes into <paramref name="folder"/>
+    /// and writes <paramref name="recordFile"/> last. A record left by an earlier run is deleted first,
+    /// so it can never vouch for a mix of old and new files; if a write fails, the files written so
+    /// far are deleted, so the folder holds no half-set of outputs.
+    /// </summary>
+    internal static T WriteAll<T>(string folder, string recordFile, Func<List<string>, T> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string record = Path.Combine(folder, recordFile);
+        if (File.Exists(record))
         {
-            Write(folder, "baseline_clap.npy", written, path => Npy.Write(path, clap, [2, clap.Length / 2]));
-            clips["baseline_original"] = WriteClip(folder, "baseline_original", "original image (plain CLIP)", original, format, written);
-            clips["baseline_edited"] = WriteClip(folder, "baseline_edited", "edited image (plain CLIP)", edited, format, written);
+            File.Delete(record);
         }
-        ParameterRecord parameters = RunParameters(EmbedParameters(request.Embed), request.Audio, request.Baselines, result.Audio.Steps);
-        RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings);
-        WriteRecord(folder, record);
-        return record;
+        var written = new List<string>();
+        try
+        {
+            return write(written);
+        }
+        catch
+        {
+            foreach (string file in written)
+            {
+                File.Delete(Path.Combine(folder, file));
+            }
+            throw;
+        }
     }
 
     private static void WriteEmbedding(string folder, EmbedRequest request, EmbedResult result, List<string> written)
     {
-        var remove = result.RemoveMask;
-        var add = result.AddMask;
-        Write(folder, "remove_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(remove.Mask, NpyDType.UInt8, remove.Height, remove.Width)));
-        Write(folder, "add_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(add.Mask, NpyDType.UInt8, add.Height, add.Width)));
-        Write(folder, "remove_mask.png", written, path => MaskOverlay.SavePng(request.Original, remove.Mask, path));
-        Write(folder, "add_mask.png", written, path => MaskOverlay.SavePng(request.Edited, add.Mask, path));
+        WriteSegmentsAndTokens(folder, request.Original, request.Edited, result.RemoveMask, result.AddMask, result.OriginalTokens, result.EditedTokens, result.Edit, written);
         int width = result.Edit.Embedding.Length;
-        Write(folder, "original_tokens.npy", written, path => Npy.Write(path, result.OriginalTokens, [ImageTokens.TokenCount, width]));
-        Write(folder, "edited_tokens.npy", written, path => Npy.Write(path, result.EditedTokens, [ImageTokens.TokenCount, width]));
         Write(folder, "edited_clip.npy", written, path => Npy.Write(path, result.Edit.Embedding, [width]));
         Write(folder, "E_sup.npy", written, path => Npy.Write(path, result.Edit.Suppressed, [width]));
         Write(folder, "E_boost.npy", written, path => Npy.Write(path, result.Edit.Boosted, [width]));
         Write(folder, "E_bg.npy", written, path => Npy.Write(path, result.Edit.Background, [width]));
-        Write(folder, "remove_patch_weights.npy", written, path => Npy.Write(path, result.Edit.RemovePatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
-        Write(folder, "add_patch_weights.npy", written, path => Npy.Write(path, result.Edit.AddPatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
         Write(folder, "clap.npy", written, path => Npy.Write(path, result.Clap, [result.Clap.Length]));
+    }
+
+    /// <summary>What every output folder of a pair holds whatever the settings: both masks (.npy and overlay), both images' tokens and the patch weights.</summary>
+    internal static void WriteSegmentsAndTokens(
+        string folder, RgbImage original, RgbImage edited, SegmentationResult remove, SegmentationResult add,
+        float[] originalTokens, float[] editedTokens, EditResult edit, List<string> written)
+    {
+        int width = edit.Embedding.Length;
+        Write(folder, "remove_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(remove.Mask, NpyDType.UInt8, remove.Height, remove.Width)));
+        Write(folder, "add_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(add.Mask, NpyDType.UInt8, add.Height, add.Width)));
+        Write(folder, "remove_mask.png", written, path => MaskOverlay.SavePng(original, remove.Mask, path));
+        Write(folder, "add_mask.png", written, path => MaskOverlay.SavePng(edited, add.Mask, path));
+        Write(folder, "original_tokens.npy", written, path => Npy.Write(path, originalTokens, [ImageTokens.TokenCount, width]));
+        Write(folder, "edited_tokens.npy", written, path => Npy.Write(path, editedTokens, [ImageTokens.TokenCount, width]));
+        Write(folder, "remove_patch_weights.npy", written, path => Npy.Write(path, edit.RemovePatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
+        Write(folder, "add_patch_weights.npy", written, path => Npy.Write(path, edit.AddPatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
     }
 
     private static ClipRecord WriteClip(string folder, string name, string title, AudioClip clip, WaveSampleFormat format, List<string> written)
@@ -89,7 +142,8 @@ public static class RunOutputs
         return new ClipRecord(file, clip.SampleRate, clip.Waveform.Length, clip.Candidate, clip.Scores, clip.LatentClipped);
     }
 
-    private static void Write(string folder, string file, List<string> written, Action<string> write)
+    /// <summary>Writes one file (the writer must write atomically) and lists it.</summary>
+    internal static void Write(string folder, string file, List<string> written, Action<string> write)
     {
         write(Path.Combine(folder, file));
         written.Add(file);
@@ -118,31 +172,40 @@ public static class RunOutputs
     private static ParameterRecord EmbedParameters(EmbedRequest request) =>
         EmbedParameters(request.Edit, request.MaskSelection, request.Seed, request.VarSamples);
 
-    private static RunRecord Record(
+    /// <summary>The record of one output folder; <paramref name="result"/> gives the masks, patch weights and provider.</summary>
+    internal static RunRecord Record(
         string kind, EmbedRequest request, EmbedResult result, RunInputs inputs, ModelSet models, ParameterRecord parameters,
         IReadOnlyDictionary<string, ClipRecord>? clips, StageTimings timings, List<string> written, IReadOnlyList<string> warnings) => new()
         {
             Kind = kind,
             EngineVersion = EngineInfo.Version,
             FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            Models = new ModelRecord(models.Folder, models.Name, models.IsSynthetic,
-                models.Manifest.Networks.Keys.Order().ToDictionary(k => k.ToString(), models.Sha256Of)),
+            Models = ModelRecordOf(models),
             Provider = result.Provider.ToString().ToLowerInvariant(),
-            Inputs = new InputRecord(
-                Image(inputs.OriginalPath, request.Original), Image(inputs.EditedPath, request.Edited),
-                [request.RemovePoint.X, request.RemovePoint.Y], [request.AddPoint.X, request.AddPoint.Y]),
+            Inputs = InputRecordOf(inputs, request),
             Parameters = parameters,
-            Masks = new MaskRecord(result.RemoveMask.Area, result.AddMask.Area,
-                (int)result.Edit.RemovePatchWeights.Sum(), (int)result.Edit.AddPatchWeights.Sum(),
-                result.RemoveMask.PredictedIou, result.AddMask.PredictedIou),
+            Masks = MaskRecordOf(result.RemoveMask, result.AddMask, result.Edit),
             Audio = clips,
             TimingsSeconds = timings.Seconds.ToDictionary(p => p.Key.ToString(), p => p.Value),
-            Outputs = [.. written, RecordFile],
+            Outputs = [.. written, kind == SweepKind ? SweepRecordFile : RecordFile],
             Warnings = warnings,
         };
 
-    private static ImageRecord Image(string path, RgbImage image) =>
-        new(Path.GetFullPath(path), Sha256File(path), image.Width, image.Height);
+    /// <summary>The model set's part of a record: name, folder and the hash of every network file.</summary>
+    internal static ModelRecord ModelRecordOf(ModelSet models) => new(models.Folder, models.Name, models.IsSynthetic,
+        models.Manifest.Networks.Keys.Order().ToDictionary(k => k.ToString(), models.Sha256Of));
+
+    /// <summary>The inputs' part of a record: both images (path, hash, size) and both prompts.</summary>
+    internal static InputRecord InputRecordOf(RunInputs inputs, EmbedRequest request) => new(
+        Image(inputs.OriginalPath, inputs.OriginalSha256, request.Original), Image(inputs.EditedPath, inputs.EditedSha256, request.Edited),
+        [request.RemovePoint.X, request.RemovePoint.Y], [request.AddPoint.X, request.AddPoint.Y]);
+
+    /// <summary>Mask areas in pixels and in CLIP patches, and SAM2's predicted IoU of each.</summary>
+    internal static MaskRecord MaskRecordOf(SegmentationResult remove, SegmentationResult add, EditResult edit) => new(
+        remove.Area, add.Area, (int)edit.RemovePatchWeights.Sum(), (int)edit.AddPatchWeights.Sum(), remove.PredictedIou, add.PredictedIou);
+
+    private static ImageRecord Image(string path, string? sha256, RgbImage image) =>
+        new(Path.GetFullPath(path), sha256 ?? Sha256File(path), image.Width, image.Height);
 
     private static string Sha256File(string path)
     {
@@ -150,6 +213,7 @@ public static class RunOutputs
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    private static void WriteRecord(string folder, RunRecord record) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, RecordFile), JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
+    /// <summary>Writes <paramref name="record"/> as <paramref name="file"/>, listed last in its outputs.</summary>
+    internal static void WriteRecord(string folder, string file, RunRecord record) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, file), JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
 }

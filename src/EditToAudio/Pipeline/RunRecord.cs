@@ -2,10 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace EditToAudio.Pipeline;
 
-/// <summary>The machine-readable record of one embed or run (<c>run.json</c>): everything needed to repeat and audit it.</summary>
+/// <summary>
+/// The machine-readable record of one embed or run (<c>run.json</c>), or of a batch's embed-only
+/// sweep of one pair (<c>sweep.json</c>): everything needed to repeat and audit it.
+/// </summary>
 public sealed record RunRecord
 {
-    /// <summary>"embed" or "run".</summary>
+    /// <summary>"embed", "run" or "embed-sweep".</summary>
     public required string Kind { get; init; }
 
     /// <summary>Engine version.</summary>
@@ -29,7 +32,12 @@ public sealed record RunRecord
     /// <summary>Mask sizes and SAM2's scores.</summary>
     public required MaskRecord Masks { get; init; }
 
-    /// <summary>The clips, for runs.</summary>
+    /// <summary>The rows of an embed-only sweep's arrays (k, α, β and mix per row; <see cref="Parameters"/> holds the rest); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SweepRow>? Settings { get; init; }
+
+    /// <summary>The clips, for runs; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, ClipRecord>? Audio { get; init; }
 
     /// <summary>Seconds per stage.</summary>
@@ -59,6 +67,15 @@ public sealed record ParameterRecord(
 
 /// <summary>Mask areas (pixels and patches) and SAM2's predicted IoU of each mask.</summary>
 public sealed record MaskRecord(int RemoveArea, int AddArea, int RemovePatches, int AddPatches, double RemovePredictedIou, double AddPredictedIou);
+
+/// <summary>One row of an embed-only sweep's arrays.</summary>
+/// <param name="Row">Row of sweep_clip.npy and sweep_clap.npy.</param>
+/// <param name="Name">The setting's name.</param>
+/// <param name="K">k.</param>
+/// <param name="Alpha">α.</param>
+/// <param name="Beta">β.</param>
+/// <param name="Mix">a, b, g.</param>
+public sealed record SweepRow(int Row, string Name, int K, double Alpha, double Beta, double[] Mix);
 
 /// <summary>One clip.</summary>
 public sealed record ClipRecord(string File, int SampleRate, int Samples, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped);

@@ -54,6 +54,19 @@ public sealed class BatchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Steps_beyond_the_model_sets_schedule_are_refused_by_line_before_any_work()
+    {
+        BatchManifest manifest = _scenes.Manifest(_scenes.Line("a", "a"), _scenes.Line("b", "b", ", \"steps\": 1001"));
+
+        var error = await Assert.ThrowsAsync<ManifestException>(() => _scenes.RunAsync(manifest, "out"));
+
+        Assert.Equal([2], error.Errors.Select(e => e.Line));
+        Assert.Contains("steps 1001 exceed the model set's 1000 training steps", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_scenes.Folder.File("out")), "nothing may be written");
+        Assert.All(_scenes.Networks.CallCounts.Values, calls => Assert.Equal(0, calls));
+    }
+
+    [Fact]
     public async Task A_batch_where_every_item_runs_exits_zero_and_prints_the_network_calls()
     {
         string manifest = _scenes.WriteManifest(_scenes.Line("a", "a"), _scenes.Line("b", "b"));

@@ -35,4 +35,13 @@ public class ShardTests
         Assert.All(sizes, size => Assert.True(size >= ids.Length / count / 2, $"slice sizes {string.Join(", ", sizes)}"));
         Assert.Equal(ids.Select(id => ShardSpec.SliceOf(id, count)), ids.Reverse().Select(id => ShardSpec.SliceOf(id, count)).Reverse());
     }
+
+    // Computed outside .NET: int.from_bytes(sha256(id)[:8], "little") % N, so any node, any platform cuts the same slices.
+    [Theory]
+    [InlineData("pair-0001", 7, 2)]
+    [InlineData("pair-0001", 1000, 627)]
+    [InlineData("a", 1000, 690)]
+    [InlineData("cat.duck", 1000, 449)]
+    public void The_slice_is_the_documented_hash_of_the_id(string id, int count, int expected) =>
+        Assert.Equal(expected, ShardSpec.SliceOf(id, count));
 }

@@ -33,4 +33,13 @@ public class BenchCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("The CUDA backend is not available", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pairs_below_one_are_refused_by_the_parser()
+    {
+        var run = await CliRunner.RunAsync("bench", "--stage", "edit", "--pairs", "0");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--pairs must be at least 1, got 0.", run.Error, StringComparison.Ordinal);
+    }
 }

@@ -185,4 +185,16 @@ public class EditCommandTests
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(folder.File("E.npy")));
     }
+
+    [Fact]
+    public async Task An_output_that_cannot_be_written_takes_the_parts_with_it()
+    {
+        using var folder = new TemporaryFolder();
+        string blocker = folder.Write("not-a-folder", [1]);
+
+        var run = await CliRunner.RunAsync(SampleArguments(Path.Combine(blocker, "E.npy"), "--parts", folder.File("parts")));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(["not-a-folder"], folder.Files());
+    }
 }

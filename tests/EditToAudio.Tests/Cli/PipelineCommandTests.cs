@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EditToAudio.Audio;
+using EditToAudio.Cli;
 using EditToAudio.Samples;
 using EditToAudio.Tests.Support;
 
@@ -71,7 +72,9 @@ public class PipelineCommandTests
         { ["--models", "{dir}/no-such-set"], 2, "no-such-set" },
         { ["--steps", "0"], 1, "--steps must be at least 1" },
         { ["--guidance", "-1"], 1, "--guidance must be a finite number ≥ 0" },
-        { ["--duration", "100"], 2, "duration must be in (0, 60]" },
+        { ["--duration", "100"], 1, "--duration must be a number from 0.01 to 60, got 100" },
+        { ["--candidates", "65"], 1, "--candidates must be from 1 to 64, got 65" },
+        { ["--steps", "1001"], 2, "steps must be at most the model set's 1000 training steps (got 1001)" },
         { ["--out", "{dir}/inputs/original.png/sub"], 2, "cannot write to the output folder" },
     };
 
@@ -97,5 +100,41 @@ public class PipelineCommandTests
         Assert.Equal(exitCode, run.ExitCode);
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder.File("out")) && Directory.EnumerateFileSystemEntries(folder.File("out")).Any(), "no output may be written");
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("demo")]
+    public async Task Cancelling_during_the_sampler_exits_130_and_leaves_no_files(string command)
+    {
+        using var folder = new TemporaryFolder();
+        (string original, string edited) = SceneFiles(folder);
+        string[] arguments = command == "run"
+            ? ["run", "--original", original, "--edited", edited, "--remove-point", "179,264", "--add-point", "179,264"]
+            : ["demo"];
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        // Progress lines go to the error stream; the first sampler step is where Ctrl+C arrives.
+        using var error = new CancelOnLine("[Audio] ", cancellation);
+        using var output = new StringWriter();
+
+        int code = await CliApp.RunAsync([.. arguments, "--out", folder.File("out"), "--steps", "50", "--candidates", "1", "--duration", "0.5"], output, error, cancellation.Token);
+
+        Assert.True(code == 130, error.ToString());
+        Assert.Contains("cancelled", error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder.File("out")) && Directory.EnumerateFileSystemEntries(folder.File("out"), "*", SearchOption.AllDirectories).Any(),
+            "a cancelled command may not leave files");
+    }
+
+    /// <summary>A text writer that cancels when a line starting with <paramref name="prefix"/> is written.</summary>
+    private sealed class CancelOnLine(string prefix, CancellationTokenSource cancellation) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value is not null && value.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                cancellation.Cancel();
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 using EditToAudio.Samples;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Pipeline;
 
@@ -98,17 +99,82 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cancelled_run_stops()
+    public async Task A_cancelled_run_stops_within_one_step()
     {
         using var cancellation = new CancellationTokenSource();
+        int lastStep = 0;
         var progress = new InlineProgress(p =>
         {
-            if (p.Stage == PipelineStage.Audio && p.Step == 2)
+            if (p.Stage == PipelineStage.Audio)
             {
-                cancellation.Cancel();
+                lastStep = p.Step;
+                if (p.Step == 2)
+                {
+                    cancellation.Cancel();
+                }
             }
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _engine.RunAsync(ShortRun(), progress, cancellation.Token));
+        Assert.Equal(2, lastStep);
+    }
+
+    [Fact]
+    public async Task Without_a_clap_audio_encoder_candidate_zero_is_kept_and_the_record_says_so()
+    {
+        using var folder = new TemporaryFolder();
+        string set = folder.File("no-clap");
+        Directory.CreateDirectory(set);
+        foreach (string file in Directory.GetFiles(_engine.Models.Folder).Where(f => !f.EndsWith("clap_audio.onnx", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(set, Path.GetFileName(file)));
+        }
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(set, "models.json")))!;
+        manifest["networks"]!.AsObject().Remove("clap_audio");
+        File.WriteAllText(Path.Combine(set, "models.json"), manifest.ToJsonString());
+        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { ModelFolder = set });
+
+        RunResult result = await engine.RunAsync(ShortRun(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, result.Audio.Candidate);
+        Assert.Empty(result.Audio.Scores);
+        Assert.Contains(result.Warnings, w => w.Contains("no CLAP audio encoder: candidate 0", StringComparison.Ordinal));
+        // With the encoder, the same request ranks both candidates.
+        RunResult ranked = await _engine.RunAsync(ShortRun(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(2, ranked.Audio.Scores.Count);
+        Assert.DoesNotContain(ranked.Warnings, w => w.Contains("no CLAP audio encoder", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Steps_the_schedule_cannot_run_are_refused_before_any_network_runs()
+    {
+        RunRequest request = ShortRun() with { Audio = ShortRun().Audio with { Sampler = new SamplerOptions { Steps = 1001 } } };
+
+        // Thrown by the call itself, not by the task: nothing was segmented or encoded first.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = _engine.RunAsync(request, cancellationToken: TestContext.Current.CancellationToken); });
+        Assert.Contains("at most the model set's 1000 training steps", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_write_leaves_neither_its_files_nor_an_earlier_record()
+    {
+        using var folder = new TemporaryFolder();
+        RunRequest request = ShortRun();
+        RunResult result = await _engine.RunAsync(request, cancellationToken: TestContext.Current.CancellationToken);
+        var inputs = new RunInputs("original.png", "edited.png", new string('0', 64), new string('1', 64));
+        RunOutputs.WriteRun(folder.Path, request, result, inputs, _engine.Models);
+        Assert.Contains(RunOutputs.RecordFile, folder.Files());
+
+        // A NaN sample is refused by the WAV writer after the masks, tokens and embeddings were written.
+        float[] broken = [.. result.Audio.Waveform];
+        broken[7] = float.NaN;
+        RunResult bad = result with { Audio = result.Audio with { Waveform = broken } };
+        using var second = new TemporaryFolder();
+        Assert.ThrowsAny<Exception>(() => RunOutputs.WriteRun(second.Path, request, bad, inputs, _engine.Models));
+        Assert.Empty(second.Files());
+
+        // Over a complete folder, the old record must not survive to vouch for a mix of old and new files.
+        Assert.ThrowsAny<Exception>(() => RunOutputs.WriteRun(folder.Path, request, bad, inputs, _engine.Models));
+        Assert.DoesNotContain(RunOutputs.RecordFile, folder.Files());
     }
 
     [Fact]
