@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
@@ -34,7 +35,7 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     private static void AssertSamePixels(byte[] expected, RgbImage actual, string what) =>
-        TestImages.AssertAllClose(what, expected.Length, i => expected[i], i => actual.Pixels[i], 0.0,
+        Tolerance.AssertClose(TestImages.Widen(expected), TestImages.Widen(actual.Pixels), 0, 0, what,
             i => TestImages.DescribeRgb(i, actual.Width));
 
     [Fact]
@@ -150,13 +151,13 @@ public sealed class ImageLoaderTests : IDisposable
             7 => (storedWidth - 1 - y, storedHeight - 1 - x),
             _ => (storedWidth - 1 - y, x),
         };
-        TestImages.AssertAllClose($"orientation {orientation}", shown.Pixels.Length,
-            i =>
-            {
-                (int sx, int sy) = From(i / 3 % shown.Width, i / 3 / shown.Width);
-                return stored.Pixels[(3 * ((sy * storedWidth) + sx)) + (i % 3)];
-            },
-            i => shown.Pixels[i], 0.0, i => TestImages.DescribeRgb(i, shown.Width));
+        double[] expected = [.. Enumerable.Range(0, shown.Pixels.Length).Select(i =>
+        {
+            (int sx, int sy) = From(i / 3 % shown.Width, i / 3 / shown.Width);
+            return (double)stored.Pixels[(3 * ((sy * storedWidth) + sx)) + (i % 3)];
+        })];
+        Tolerance.AssertClose(expected, TestImages.Widen(shown.Pixels), 0, 0, $"orientation {orientation}",
+            i => TestImages.DescribeRgb(i, shown.Width));
     }
 
     public static TheoryData<string, byte[]> HugeDeclaredImages => new()

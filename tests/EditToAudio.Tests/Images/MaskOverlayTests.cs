@@ -1,4 +1,5 @@
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Images;
 
@@ -38,7 +39,7 @@ public sealed class MaskOverlayTests : IDisposable
             bool edge = inside && (x == 3 || x == 7 || y == 2 || y == 5);
             return !inside ? image.Pixels[i] : edge ? tint[c] : Math.Floor((image.Pixels[i] + tint[c] + 1) / 2.0);
         }
-        TestImages.AssertAllClose("overlay", overlay.Pixels.Length, Expected, i => overlay.Pixels[i], 0.0,
+        Tolerance.AssertClose(overlay.Pixels.Length, Expected, i => overlay.Pixels[i], 0.0, 0, "overlay",
             i => TestImages.DescribeRgb(i, 12));
     }
 

@@ -1,4 +1,5 @@
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Images;
 
@@ -30,10 +31,7 @@ public class Sam2PreprocessorTests
         float[] actual = Sam2Preprocessor.ResizeUnit(Input(name));
         Assert.Equal(3 * Plane, actual.Length);
         // float32 sums of at most a few dozen terms in [0, 1]; 1/255 would be the requirement.
-        TestImages.AssertAllClose($"{name}: SAM2 resize vs torch emulation", expected.Length,
-            i => expected[i],
-            i => actual[((i % 3) * Plane) + index[i / 3]],
-            2e-6,
+        Tolerance.AssertClose(expected.Length, i => expected[i], i => actual[((i % 3) * Plane) + index[i / 3]], 2e-6, 0, $"{name}: SAM2 resize vs torch emulation",
             i => $"(channel {"RGB"[i % 3]}, y={index[i / 3] / Size}, x={index[i / 3] % Size})");
     }
 
@@ -44,10 +42,7 @@ public class Sam2PreprocessorTests
         int[] index = TestImages.Sam2Goldens[$"sam2_{name}_index"].AsInts();
         float[] golden = TestImages.Sam2Goldens[$"sam2_{name}_values"].AsFloats();
         float[] actual = Sam2Preprocessor.ToInput(Input(name));
-        TestImages.AssertAllClose($"{name}: SAM2 input", golden.Length,
-            i => (golden[i] - Mean[i % 3]) / Std[i % 3],
-            i => actual[((i % 3) * Plane) + index[i / 3]],
-            1e-5,
+        Tolerance.AssertClose(golden.Length, i => (golden[i] - Mean[i % 3]) / Std[i % 3], i => actual[((i % 3) * Plane) + index[i / 3]], 1e-5, 0, $"{name}: SAM2 input",
             i => $"(channel {"RGB"[i % 3]}, y={index[i / 3] / Size}, x={index[i / 3] % Size})");
     }
 
@@ -90,8 +85,7 @@ public class Sam2PreprocessorTests
                 }
                 return sum;
             }
-            TestImages.AssertAllClose($"random {w}x{h}: SAM2 resize vs float64 reference", samples.Count * 3,
-                Expected, i => actual[((i % 3) * Plane) + samples[i / 3]], 2e-6,
+            Tolerance.AssertClose(samples.Count * 3, Expected, i => actual[((i % 3) * Plane) + samples[i / 3]], 2e-6, 0, $"random {w}x{h}: SAM2 resize vs float64 reference",
                 i => TestImages.DescribePlanar(((i % 3) * Plane) + samples[i / 3], Size, Size));
         }
     }
@@ -104,7 +98,7 @@ public class Sam2PreprocessorTests
     {
         float[] actual = Sam2Preprocessor.ResizeUnit(TestImages.Constant(width, height, 0, 51, 255));
         double[] color = [0, 0.2, 1.0];
-        TestImages.AssertAllClose($"constant {width}x{height}", actual.Length, i => color[i / Plane], i => actual[i], 1e-6,
+        Tolerance.AssertClose(actual.Length, i => color[i / Plane], i => actual[i], 1e-6, 0, $"constant {width}x{height}",
             i => TestImages.DescribePlanar(i, Size, Size));
     }
 
