@@ -112,6 +112,15 @@ public class Sam2PreprocessorTests
         Assert.Throws<ArgumentException>(() => Sam2Preprocessor.ToInput(image, new float[10]));
     }
 
+    [Fact]
+    public void An_image_too_tall_for_the_intermediate_is_refused_by_name()
+    {
+        // 1×700000: the horizontal pass would need 3·700000·1024 > Array.MaxLength floats.
+        var tall = new RgbImage(1, 700_000, new byte[3 * 700_000], "tall.png");
+        var error = Assert.Throws<ArgumentException>(() => Sam2Preprocessor.ToInput(tall));
+        Assert.Contains("'tall.png' (1x700000) is too tall", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(640, 480, 0f, 0f, 0f, 0f)]
     [InlineData(640, 480, 320f, 240f, 512f, 512f)]
