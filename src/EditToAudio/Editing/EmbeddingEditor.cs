@@ -72,6 +72,10 @@ public static class EmbeddingEditor
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
+        if (maxDegreeOfParallelism is int threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(maxDegreeOfParallelism));
+        }
         var results = new EditResult[pairs.Count];
         int done = 0;
         var options = new ParallelOptions

@@ -92,6 +92,8 @@ public class EmbeddingEditorTests
             Assert.Equal(single.Embedding, batch[i].Embedding);
         }
         Assert.Equal(pairs.Length, progress.Max());
+        Assert.Equal("maxDegreeOfParallelism", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            EmbeddingEditor.EditBatch(pairs, parameters, maxDegreeOfParallelism: 0, cancellationToken: TestContext.Current.CancellationToken)).ParamName);
     }
 
     [Theory]
