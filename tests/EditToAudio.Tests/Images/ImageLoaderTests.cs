@@ -12,18 +12,11 @@ namespace EditToAudio.Tests.Images;
 
 public sealed class ImageLoaderTests : IDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "edit2audio-image-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TemporaryFolder _folder = new();
 
-    public ImageLoaderTests() => Directory.CreateDirectory(folder);
+    public void Dispose() => _folder.Dispose();
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
-
-    private string Write(string name, byte[] bytes)
-    {
-        string path = Path.Combine(folder, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private string Write(string name, byte[] bytes) => _folder.Write(name, bytes);
 
     private static ImageLoadException AssertRefused(string path, ImageLoadFailure failure, ImageLimits? limits = null)
     {
@@ -250,15 +243,15 @@ public sealed class ImageLoaderTests : IDisposable
     [Fact]
     public void Missing_file_is_refused_with_its_name()
     {
-        AssertRefused(Path.Combine(folder, "no-such-image.png"), ImageLoadFailure.NotFound);
-        AssertRefused(Path.Combine(folder, "no-such-folder", "image.png"), ImageLoadFailure.NotFound);
+        AssertRefused(_folder.File("no-such-image.png"), ImageLoadFailure.NotFound);
+        AssertRefused(_folder.File(Path.Combine("no-such-folder", "image.png")), ImageLoadFailure.NotFound);
     }
 
     [Fact]
     public void Folder_is_refused_with_its_name()
     {
-        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(folder));
-        Assert.Contains(folder, error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(_folder.Path));
+        Assert.Contains(_folder.Path, error.Message, StringComparison.Ordinal);
     }
 
     // --- crafted headers -------------------------------------------------------------------

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 

@@ -1,6 +1,7 @@
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Tests.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Networks;
 
