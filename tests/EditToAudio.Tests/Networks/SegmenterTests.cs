@@ -2,6 +2,7 @@ using System.Globalization;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Tests.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Networks;
 
@@ -47,17 +48,6 @@ public class SegmenterTests
         return mask;
     }
 
-    private static double IoU(byte[] a, byte[] b)
-    {
-        int intersection = 0, union = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            if (a[i] != 0 && b[i] != 0) intersection++;
-            if (a[i] != 0 || b[i] != 0) union++;
-        }
-        return union == 0 ? 1 : (double)intersection / union;
-    }
-
     private static Segmenter NewSegmenter() => new(SyntheticSet.Networks);
 
     [Theory]
@@ -72,7 +62,7 @@ public class SegmenterTests
         var result = NewSegmenter().Segment(Input.Value, Width, Height, [new PromptPoint(shape.CenterX, shape.CenterY)], selection, TestContext.Current.CancellationToken);
         Assert.Equal((Width, Height, Width * Height), (result.Width, result.Height, result.Mask.Length));
         Assert.Equal(expectedIndex, result.MaskIndex);
-        double iou = IoU(result.Mask, TruthMask(shape));
+        double iou = MaskMetrics.IoU(result.Mask, TruthMask(shape));
         Assert.True(iou >= 0.95, $"{name}: IoU {iou:F4} < 0.95 (mask area {result.Area}, truth area {TruthMask(shape).Count(v => v != 0)})");
         if (selection == MaskSelection.SingleMask) Assert.True(result.StabilityScore >= Segmenter.StabilityThreshold, $"stability {result.StabilityScore}");
     }
@@ -83,10 +73,10 @@ public class SegmenterTests
         var segmenter = NewSegmenter();
         var embedding = segmenter.Encode(Input.Value, Width, Height, TestContext.Current.CancellationToken);
         var both = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY)], cancellationToken: TestContext.Current.CancellationToken);
-        Assert.True(IoU(both.Mask, TruthMask(Rectangle, Circle)) >= 0.95);
+        Assert.True(MaskMetrics.IoU(both.Mask, TruthMask(Rectangle, Circle)) >= 0.95);
 
         var withNegative = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken);
-        Assert.True(IoU(withNegative.Mask, TruthMask(Rectangle)) >= 0.95);
+        Assert.True(MaskMetrics.IoU(withNegative.Mask, TruthMask(Rectangle)) >= 0.95);
 
         // A negative point of the positive point's own color leaves a margin of zero everywhere: the closed form gives an empty mask.
         var cancelled = segmenter.Segment(embedding, [new PromptPoint(60, 60), new PromptPoint(120, 140, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken);
