@@ -50,6 +50,18 @@ public class Ssv2aMapperTests
     }
 
     [Fact]
+    public void Rows_of_different_runs_in_one_call_equal_their_own_calls()
+    {
+        float[] clip = UnitVectors(2, 11);
+        var mapper = NewMapper();
+        var ct = TestContext.Current.CancellationToken;
+        float[] together = mapper.MapBatch(clip, [new MappingKey(42, 0), new MappingKey(7, 3)], cancellationToken: ct);
+        float[] first = mapper.Map(clip[..768], 42, cancellationToken: ct);
+        float[] second = mapper.Map(clip[768..], 7, firstIndex: 3, cancellationToken: ct);
+        Tolerance.AssertClose([.. first.Concat(second).Select(v => (double)v)], together, 1e-7, 1e-6, "rows keyed (42, 0) and (7, 3) vs separate calls");
+    }
+
+    [Fact]
     public void Each_item_draws_its_own_stream_keyed_by_index()
     {
         float[] clip = UnitVectors(2, 9);
