@@ -219,28 +219,10 @@ public class ClipPreprocessorTests
 
     private static byte RoundClamp(double value) => (byte)Math.Clamp(Math.Floor(value + 0.5), 0, 255);
 
-    /// <summary>For each output sample, the source samples with a non-zero weight.</summary>
-    private static (int Index, double Weight)[][] Weights(int inSize, int outSize)
-    {
-        double scale = (double)inSize / outSize;
-        double stretch = Math.Max(scale, 1.0);
-        var all = new (int, double)[outSize][];
-        for (int i = 0; i < outSize; i++)
-        {
-            double center = (i + 0.5) * scale;
-            var weights = new double[inSize];
-            double total = 0;
-            for (int j = 0; j < inSize; j++)
-            {
-                double distance = Math.Abs(j + 0.5 - center) / stretch;
-                double k = distance < 1 ? (1.5 * distance * distance * distance) - (2.5 * distance * distance) + 1
-                    : distance < 2 ? (-0.5 * distance * distance * distance) + (2.5 * distance * distance) - (4 * distance) + 2
-                    : 0;
-                weights[j] = k;
-                total += k;
-            }
-            all[i] = Enumerable.Range(0, inSize).Where(j => weights[j] != 0).Select(j => (j, weights[j] / total)).ToArray();
-        }
-        return all;
-    }
+    /// <summary>Pillow's bicubic (Keys, a = −0.5, support 2) weights from the definition.</summary>
+    private static (int Index, double Weight)[][] Weights(int inSize, int outSize) =>
+        TestImages.ResampleWeights(inSize, outSize, 2, distance =>
+            distance < 1 ? (1.5 * distance * distance * distance) - (2.5 * distance * distance) + 1
+            : distance < 2 ? (-0.5 * distance * distance * distance) + (2.5 * distance * distance) - (4 * distance) + 2
+            : 0);
 }

@@ -133,34 +133,7 @@ public class Sam2PreprocessorTests
         Assert.Equal(expectedY, sy, 1e-4f);
     }
 
-    /// <summary>
-    /// Antialiased bilinear (align_corners=False) from its definition in float64: the triangle
-    /// 1 − |d|/s with s = max(in/out, 1), d the distance from the source sample's center to the
-    /// output center in source pixels; renormalized over the samples inside the image.
-    /// </summary>
-    private static (int Index, double Weight)[][] Weights(int inSize, int outSize)
-    {
-        double scale = (double)inSize / outSize;
-        double stretch = Math.Max(scale, 1.0);
-        var all = new (int, double)[outSize][];
-        for (int i = 0; i < outSize; i++)
-        {
-            double center = (i + 0.5) * scale;
-            int lo = Math.Max(0, (int)Math.Floor(center - stretch - 1));
-            int hi = Math.Min(inSize - 1, (int)Math.Ceiling(center + stretch + 1));
-            var taps = new List<(int, double)>();
-            double total = 0;
-            for (int j = lo; j <= hi; j++)
-            {
-                double weight = Math.Max(0, 1 - (Math.Abs(j + 0.5 - center) / stretch));
-                if (weight > 0)
-                {
-                    taps.Add((j, weight));
-                    total += weight;
-                }
-            }
-            all[i] = taps.Select(t => (t.Item1, t.Item2 / total)).ToArray();
-        }
-        return all;
-    }
+    /// <summary>Antialiased bilinear (align_corners=False): the triangle 1 − |d| of support 1, from the definition.</summary>
+    private static (int Index, double Weight)[][] Weights(int inSize, int outSize) =>
+        TestImages.ResampleWeights(inSize, outSize, 1, distance => Math.Max(0, 1 - distance));
 }

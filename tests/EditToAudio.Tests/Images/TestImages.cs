@@ -73,6 +73,38 @@ internal static class TestImages
         return values;
     }
 
+    /// <summary>
+    /// Separable resampling weights from their definition, in float64: for each output sample i,
+    /// kernel(d / s) for every source sample within reach, where d is the distance from the source
+    /// sample's center to the output center (i + ½)·in/out in source pixels and s = max(in/out, 1)
+    /// widens the kernel when downscaling (antialiasing); renormalized over the samples inside the
+    /// image. Only non-zero weights are kept.
+    /// </summary>
+    public static (int Index, double Weight)[][] ResampleWeights(int inSize, int outSize, double support, Func<double, double> kernel)
+    {
+        double scale = (double)inSize / outSize;
+        double stretch = Math.Max(scale, 1.0);
+        var all = new (int, double)[outSize][];
+        for (int i = 0; i < outSize; i++)
+        {
+            double center = (i + 0.5) * scale;
+            int lo = Math.Max(0, (int)Math.Floor(center - (support * stretch) - 1));
+            int hi = Math.Min(inSize - 1, (int)Math.Ceiling(center + (support * stretch) + 1));
+            var taps = new List<(int Index, double Weight)>();
+            for (int j = lo; j <= hi; j++)
+            {
+                double weight = kernel(Math.Abs(j + 0.5 - center) / stretch);
+                if (weight != 0)
+                {
+                    taps.Add((j, weight));
+                }
+            }
+            double total = taps.Sum(t => t.Weight);
+            all[i] = [.. taps.Select(t => (t.Index, t.Weight / total))];
+        }
+        return all;
+    }
+
     /// <summary>Names element i of an interleaved RGB image of the given width.</summary>
     public static string DescribeRgb(int i, int width) =>
         $"(x={i / 3 % width}, y={i / 3 / width}, channel {"RGB"[i % 3]})";
