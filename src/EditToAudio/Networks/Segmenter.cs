@@ -215,6 +215,14 @@ public sealed class Segmenter
     /// </summary>
     public static byte[] UpsampleAndThreshold(ReadOnlySpan<float> logits, int inWidth, int inHeight, int outWidth, int outHeight)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outHeight);
+        if (logits.Length != (long)inWidth * inHeight)
+        {
+            throw new ArgumentException($"{inWidth}x{inHeight} logits need {(long)inWidth * inHeight} values, got {logits.Length}.", nameof(logits));
+        }
         var (x0, x1, wx) = Taps(inWidth, outWidth);
         var (y0, y1, wy) = Taps(inHeight, outHeight);
         var mask = new byte[outWidth * outHeight];

@@ -154,6 +154,7 @@ public class SegmenterTests
         Assert.True(mismatches == 0, string.Create(CultureInfo.InvariantCulture,
             $"{mismatches} of {outWidth * outHeight} pixels differ from the reference ({ambiguous} within 1e-5 of zero skipped); worst at (x={worst.X}, y={worst.Y}): reference logit {worst.Value:G9}, mask {actual[Math.Max(0, worst.Y * outWidth + worst.X)]}"));
         Assert.InRange(inside, 1, outWidth * outHeight - 1); // both sides of the threshold occur
+        Assert.Equal("logits", Assert.Throws<ArgumentException>(() => Segmenter.UpsampleAndThreshold(logits.AsSpan(1), inWidth, inHeight, outWidth, outHeight)).ParamName);
     }
 
     [Fact]
