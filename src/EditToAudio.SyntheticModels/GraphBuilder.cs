@@ -19,20 +19,11 @@ internal sealed class GraphBuilder
     private readonly GraphProto _graph;
     private int _counter;
 
-    public GraphBuilder(string name)
+    /// <summary>Starts the graph <paramref name="name"/> with every input and output of <paramref name="contract"/> declared; the graph must produce the outputs under these names.</summary>
+    public GraphBuilder(string name, NetworkContract contract)
     {
         _graph = new GraphProto { Name = name };
-    }
-
-    /// <summary>Declares every input of <paramref name="contract"/> as a graph input; returns their names.</summary>
-    public void DeclareInputs(NetworkContract contract)
-    {
         foreach (var input in contract.Inputs) _graph.Input.Add(ValueInfo(input));
-    }
-
-    /// <summary>Declares every output of <paramref name="contract"/>; the graph must produce them under these names.</summary>
-    public void DeclareOutputs(NetworkContract contract)
-    {
         foreach (var output in contract.Outputs) _graph.Output.Add(ValueInfo(output));
     }
 

@@ -17,9 +17,7 @@ internal static class SyntheticNetworks
     public static ModelProto Sam2Encoder()
     {
         var contract = NetworkContracts.Sam2Encoder;
-        var g = new GraphBuilder("synthetic_sam2_encoder");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_sam2_encoder", contract);
         var norm = ImageNormalization.Sam2;
         string std = g.Floats("std", [.. norm.Std.Select(v => (float)v)], 1, 3, 1, 1);
         string mean = g.Floats("mean", [.. norm.Mean.Select(v => (float)v)], 1, 3, 1, 1);
@@ -42,9 +40,7 @@ internal static class SyntheticNetworks
     public static ModelProto Sam2Decoder()
     {
         var contract = NetworkContracts.Sam2Decoder;
-        var g = new GraphBuilder("synthetic_sam2_decoder");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_sam2_decoder", contract);
         const long cells = 256 * 256;
 
         string rgb = g.Node("Slice", ["high_res_feats_0", g.Int64s(0), g.Int64s(3), g.Int64s(1)]); // [1,3,256,256]
@@ -86,9 +82,7 @@ internal static class SyntheticNetworks
     public static ModelProto ClipTokens(SyntheticWeights w)
     {
         var contract = NetworkContracts.ClipTokens;
-        var g = new GraphBuilder("synthetic_clip_tokens");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_clip_tokens", contract);
         (string, object)[] pool = [("kernel_shape", new long[] { 14, 14 }), ("strides", new long[] { 14, 14 })];
         string mean = g.Node("AveragePool", ["pixel_values"], null, pool);
         string meanSquare = g.Node("AveragePool", [g.Mul("pixel_values", "pixel_values")], null, pool);
@@ -104,9 +98,7 @@ internal static class SyntheticNetworks
     /// <summary>An SSV2A MLP (<see cref="MlpWeights"/>) with inputs and outputs named by <paramref name="contract"/>.</summary>
     public static ModelProto Mlp(NetworkContract contract, MlpWeights w, string name)
     {
-        var g = new GraphBuilder(name);
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder(name, contract);
         string x = contract.Inputs[0].Name;
         string hidden = g.LayerNormLinearGelu(x, w.LayerNormGamma, w.LayerNormBeta, w.HiddenWeight, w.HiddenBias, w.Inputs, SyntheticWeights.Hidden, "hidden");
         if (w.Residual)
@@ -128,9 +120,7 @@ internal static class SyntheticNetworks
     public static ModelProto UNet(SyntheticWeights w)
     {
         var contract = NetworkContracts.UNet;
-        var g = new GraphBuilder("synthetic_unet");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_unet", contract);
         double[] alphaBar = SyntheticWeights.AlphaBar;
         string sqrtAlphaBar = g.Floats("sqrt_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(a))], alphaBar.Length);
         string sqrtOneMinus = g.Floats("sqrt_one_minus_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(1 - a))], alphaBar.Length);
@@ -152,9 +142,7 @@ internal static class SyntheticNetworks
     public static ModelProto VaeDecoder(SyntheticWeights w)
     {
         var contract = NetworkContracts.VaeDecoder;
-        var g = new GraphBuilder("synthetic_vae_decoder");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_vae_decoder", contract);
         string mixed = g.Node("Conv", ["latent", g.Floats("channel_weights", w.VaeChannelWeights, 1, 8, 1, 1), g.Floats("offset", [SyntheticWeights.VaeOffset], 1)]); // [N,1,T,16]
         string blocks = g.Node("Expand", [g.Reshape(mixed, 0, 1, -1, 1, 16, 1), g.Int64s(1, 1, 1, 4, 1, 4)]); // [N,1,T,4,16,4]
         g.Node("Reshape", [blocks, g.Int64s(0, 1, -1, 64)], "mel");
@@ -168,9 +156,7 @@ internal static class SyntheticNetworks
     public static ModelProto Vocoder()
     {
         var contract = NetworkContracts.Vocoder;
-        var g = new GraphBuilder("synthetic_vocoder");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_vocoder", contract);
         string amplitude = g.Transpose(g.Node("Exp", ["mel"]), 0, 2, 1); // [N,F,64]
         string frames = g.MatMul(amplitude, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
         g.Node("Tanh", [g.Reshape(frames, 0, -1)], "wave");
@@ -184,9 +170,7 @@ internal static class SyntheticNetworks
     public static ModelProto ClapAudio(SyntheticWeights w)
     {
         var contract = NetworkContracts.ClapAudio;
-        var g = new GraphBuilder("synthetic_clap_audio");
-        g.DeclareInputs(contract);
-        g.DeclareOutputs(contract);
+        var g = new GraphBuilder("synthetic_clap_audio", contract);
         float[] table = HarmonicTable();
         var transposed = new float[table.Length];
         for (int b = 0; b < 64; b++)

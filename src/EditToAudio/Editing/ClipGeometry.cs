@@ -24,21 +24,19 @@ public readonly record struct ClipGeometry(int ResizedWidth, int ResizedHeight, 
     public const int PatchCount = GridSize * GridSize;
 
     /// <summary>Computes the resize and crop CLIP applies to an image of the given size.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side is below 1, or the image is so elongated that its resized longer side would not fit an int.</exception>
     public static ClipGeometry For(int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        int resizedWidth, resizedHeight;
-        if (width <= height)
+        long longer = (long)InputSize * Math.Max(width, height) / Math.Min(width, height);
+        if (longer > int.MaxValue)
         {
-            resizedWidth = InputSize;
-            resizedHeight = (int)((long)InputSize * height / width);
+            throw new ArgumentOutOfRangeException(width <= height ? nameof(height) : nameof(width),
+                $"A {width}x{height} image is too elongated for CLIP's resize: its longer side would become {longer} pixels (at most {int.MaxValue}).");
         }
-        else
-        {
-            resizedHeight = InputSize;
-            resizedWidth = (int)((long)InputSize * width / height);
-        }
+        int resizedWidth = width <= height ? InputSize : (int)longer;
+        int resizedHeight = width <= height ? (int)longer : InputSize;
         return new ClipGeometry(resizedWidth, resizedHeight, CropOffset(resizedWidth), CropOffset(resizedHeight));
     }
 

@@ -32,6 +32,7 @@ public static class EmbeddingEditor
     }
 
     /// <summary>Edits one image pair whose masks are already patch weights (256 values, 0 or 1).</summary>
+    /// <exception cref="ArgumentException">A weight array is not 256 values of 0 or 1, or the token lengths differ.</exception>
     public static EditResult Edit(ImageTokens original, ImageTokens edited, float[] removeWeights, float[] addWeights, EditParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(original);
@@ -40,6 +41,8 @@ public static class EmbeddingEditor
         ArgumentNullException.ThrowIfNull(addWeights);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
+        PatchWeights.CheckBinary(removeWeights, nameof(removeWeights));
+        PatchWeights.CheckBinary(addWeights, nameof(addWeights));
         if (original.Dimension != edited.Dimension)
         {
             throw new ArgumentException($"Token lengths differ: original {original.Dimension}, edited {edited.Dimension}.", nameof(edited));
@@ -69,6 +72,10 @@ public static class EmbeddingEditor
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
+        if (maxDegreeOfParallelism is int threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(maxDegreeOfParallelism));
+        }
         var results = new EditResult[pairs.Count];
         int done = 0;
         var options = new ParallelOptions
@@ -92,6 +99,8 @@ public static class EmbeddingEditor
     public static float[] Background(ImageTokens edited, ReadOnlySpan<float> removeWeights, ReadOnlySpan<float> addWeights, ICollection<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(edited);
+        PatchWeights.CheckBinary(removeWeights, nameof(removeWeights));
+        PatchWeights.CheckBinary(addWeights, nameof(addWeights));
         var sum = new double[edited.Dimension];
         int count = 0;
         for (int p = 0; p < ClipGeometry.PatchCount; p++)
@@ -112,6 +121,10 @@ public static class EmbeddingEditor
     /// <summary>E = L2(a·E_sup + b·E_boost + g·E_bg); warns when |a+b+g−1| &gt; <see cref="MixSumTolerance"/>.</summary>
     public static float[] Combine(ReadOnlySpan<float> suppressed, ReadOnlySpan<float> boosted, ReadOnlySpan<float> background, MixWeights mix, ICollection<string>? warnings = null)
     {
+        if (boosted.Length != suppressed.Length || background.Length != suppressed.Length)
+        {
+            throw new ArgumentException($"The parts differ in length: suppressed {suppressed.Length}, boosted {boosted.Length}, background {background.Length}.", nameof(boosted));
+        }
         double total = mix.Suppressed + mix.Boosted + mix.Background;
         if (Math.Abs(total - 1.0) > MixSumTolerance)
         {

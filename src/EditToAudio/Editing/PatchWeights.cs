@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace EditToAudio.Editing;
 
 /// <summary>
@@ -30,6 +32,26 @@ public static class PatchWeights
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = means[i] >= Threshold ? 1f : 0f;
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="weights"/> holds 256 values, each 0 or 1: the edit gives every
+    /// selected row the same weight, which equals the reference only for a binary mask.
+    /// </summary>
+    internal static void CheckBinary(ReadOnlySpan<float> weights, string parameterName)
+    {
+        if (weights.Length != ClipGeometry.PatchCount)
+        {
+            throw new ArgumentException($"Patch weights need {ClipGeometry.PatchCount} values (16×16), got {weights.Length}.", parameterName);
+        }
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (weights[i] is not (0f or 1f))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Patch weight {i} (row {i / ClipGeometry.GridSize}, column {i % ClipGeometry.GridSize}) is {weights[i]}; patch weights must be 0 or 1."), parameterName);
+            }
         }
     }
 

@@ -44,15 +44,13 @@ public sealed class RegionDecomposition
     /// <summary>Squared singular values σ₁² ≥ σ₂² ≥ … of X that the edit can touch (at most <see cref="MaxK"/>).</summary>
     public IReadOnlyList<double> TopSquaredSingularValues => _topEigenvalues;
 
-    /// <summary>Selects the rows of <paramref name="tokens"/> where <paramref name="patchWeights"/> &gt; 0.5 and decomposes them for k ≤ <paramref name="maxK"/>.</summary>
+    /// <summary>Selects the rows of <paramref name="tokens"/> where the binary <paramref name="patchWeights"/> are 1 and decomposes them for k ≤ <paramref name="maxK"/>.</summary>
+    /// <exception cref="ArgumentException">The weights are not 256 values of 0 or 1.</exception>
     public static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxK, 1);
-        if (patchWeights.Length != ClipGeometry.PatchCount)
-        {
-            throw new ArgumentException($"Patch weights need {ClipGeometry.PatchCount} values, got {patchWeights.Length}.", nameof(patchWeights));
-        }
+        PatchWeights.CheckBinary(patchWeights, nameof(patchWeights));
 
         int selected = 0;
         foreach (float w in patchWeights)

@@ -63,8 +63,15 @@ internal static class AntialiasedBilinearResampler
         Axis yAxis = ComputeAxis(inHeight, outHeight);
 
         float[] toUnit = ByteToUnit;
-        // Horizontal pass: [inHeight, outWidth, 3] floats.
-        float[] middle = new float[inHeight * outWidth * 3];
+        // Horizontal pass: [inHeight, outWidth, 3] floats. Only a very tall, narrow image makes this
+        // larger than the input; refuse it by name rather than overflow the index arithmetic.
+        long middleLength = 3L * inHeight * outWidth;
+        if (middleLength > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"Image '{image.Source}' ({inWidth}x{inHeight}) is too tall to resize to {outWidth}x{outHeight}: the intermediate would hold {middleLength} values.", nameof(image));
+        }
+        float[] middle = new float[middleLength];
         void HorizontalRow(int y)
         {
             int sourceRow = y * inWidth * 3;

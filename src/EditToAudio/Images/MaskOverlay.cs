@@ -1,8 +1,3 @@
-using EditToAudio.IO;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace EditToAudio.Images;
 
 /// <summary>
@@ -67,8 +62,6 @@ public static class MaskOverlay
     public static void SavePng(RgbImage image, ReadOnlySpan<byte> mask, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        RgbImage overlay = Render(image, mask);
-        using Image<Rgb24> png = Image.LoadPixelData<Rgb24>(overlay.Pixels, overlay.Width, overlay.Height);
-        AtomicFile.Write(path, stream => png.Save(stream, new PngEncoder { ColorType = PngColorType.Rgb }));
+        Render(image, mask).SavePng(path);
     }
 }

@@ -1,3 +1,8 @@
+using EditToAudio.IO;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
 namespace EditToAudio.Images;
 
 /// <summary>
@@ -42,6 +47,14 @@ public sealed class RgbImage
 
     /// <summary>Where the image came from (file path or caller-chosen name).</summary>
     public string Source { get; }
+
+    /// <summary>Writes the image as an 8-bit RGB PNG at <paramref name="path"/>, atomically (replaced only once complete).</summary>
+    public void SavePng(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using Image<Rgb24> png = Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
+        AtomicFile.Write(path, stream => png.Save(stream, new PngEncoder { ColorType = PngColorType.Rgb }));
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Source} ({Width}x{Height})";

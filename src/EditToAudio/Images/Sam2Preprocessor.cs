@@ -45,7 +45,15 @@ public static class Sam2Preprocessor
     public static (float X, float Y) ScalePoint(RgbImage image, float x, float y)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return ((float)(x / (double)image.Width * InputSize), (float)(y / (double)image.Height * InputSize));
+        return ScalePoint(image.Width, image.Height, x, y);
+    }
+
+    /// <summary>Maps a point of a <paramref name="width"/>×<paramref name="height"/> image to SAM2's input coordinates: x·1024/W, y·1024/H.</summary>
+    public static (float X, float Y) ScalePoint(int width, int height, double x, double y)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        return ((float)(x / width * InputSize), (float)(y / height * InputSize));
     }
 
     /// <summary>The resized image before normalization: [3, 1024, 1024] in [0, 1].</summary>

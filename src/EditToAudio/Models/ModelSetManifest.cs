@@ -151,6 +151,16 @@ public sealed record ModelSetManifest(
             {
                 throw new ModelSetException($"{source}: constants.token_layout grid × patch_size ({tokens.Grid}×{tokens.PatchSize}) must equal clip_normalization.image_size ({clip.ImageSize}).");
             }
+            // The preprocessing and the edit math implement exactly these constants; a set that
+            // declares others would otherwise be run with the engine's values without a word.
+            RequireImplemented(source, clip, ImageNormalization.Clip, "clip_normalization");
+            RequireImplemented(source, sam2, ImageNormalization.Sam2, "sam2_normalization");
+            if (tokens != TokenLayout.ClipVitL14)
+            {
+                TokenLayout expected = TokenLayout.ClipVitL14;
+                throw new ModelSetException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source}: constants.token_layout is {tokens.Tokens} tokens, grid {tokens.Grid}, patch {tokens.PatchSize}, width {tokens.Width}; this engine implements only CLIP ViT-L/14 ({expected.Tokens} tokens, grid {expected.Grid}, patch {expected.PatchSize}, width {expected.Width})."));
+            }
             float[] unconditional = reader.FloatArray(constants, "unconditional_embedding", at, expectedLength: 512);
 
             return new ModelSetManifest(name, description, synthetic, networks,
@@ -182,6 +192,24 @@ public sealed record ModelSetManifest(
             throw new ModelSetException($"{reader.Source}: {at}mean and {at}std must be three numbers each (one per RGB channel), std positive.");
         }
         return new ImageNormalization(mean, std, reader.Int(element, "image_size", at, min: 1));
+    }
+
+    /// <summary>Refuses normalization constants other than the ones the engine's preprocessing applies (compared in float32, the precision it uses).</summary>
+    private static void RequireImplemented(string source, ImageNormalization found, ImageNormalization implemented, string name)
+    {
+        bool same = found.ImageSize == implemented.ImageSize
+            && found.Mean.Select(v => (float)v).SequenceEqual(implemented.Mean.Select(v => (float)v))
+            && found.Std.Select(v => (float)v).SequenceEqual(implemented.Std.Select(v => (float)v));
+        if (!same)
+        {
+            throw new ModelSetException(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: constants.{name} is {Describe(found)}; this engine's preprocessing implements only {Describe(implemented)}."));
+        }
+
+        static string Describe(ImageNormalization n) => string.Create(CultureInfo.InvariantCulture,
+            $"mean ({List(n.Mean)}), std ({List(n.Std)}), size {n.ImageSize}");
+
+        static string List(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Reads typed fields and throws errors that name the file and the field path.</summary>

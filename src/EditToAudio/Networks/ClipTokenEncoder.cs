@@ -1,3 +1,5 @@
+using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -11,7 +13,7 @@ namespace EditToAudio.Networks;
 public sealed class ClipTokenEncoder
 {
     /// <summary>Values per preprocessed image: 3×224×224.</summary>
-    public const int PixelsPerImage = 3 * 224 * 224;
+    public const int PixelsPerImage = ClipPreprocessor.ValueCount;
 
     private readonly NetworkSet _networks;
 
@@ -36,12 +38,12 @@ public sealed class ClipTokenEncoder
     {
         ArgumentNullException.ThrowIfNull(pixelValues);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        if (pixelValues.Length != batch * PixelsPerImage)
+        if (pixelValues.Length != (long)batch * PixelsPerImage)
         {
-            throw new ArgumentException($"CLIP input for {batch} image(s) must have {batch * PixelsPerImage} values ([{batch},3,224,224]), got {pixelValues.Length}.", nameof(pixelValues));
+            throw new ArgumentException($"CLIP input for {batch} image(s) must have {(long)batch * PixelsPerImage} values ([{batch},3,224,224]), got {pixelValues.Length}.", nameof(pixelValues));
         }
         var session = _networks.Get(NetworkKind.ClipTokens);
-        using var input = OrtTensors.Wrap(pixelValues, batch, 3, 224, 224);
+        using var input = OrtTensors.Wrap(pixelValues, batch, 3, ClipGeometry.InputSize, ClipGeometry.InputSize);
         using var outputs = session.Run(new Dictionary<string, OrtValue> { ["pixel_values"] = input }, cancellationToken);
         float[] tokens = OrtTensors.Read(outputs[0], "CLIP tokens", batch, Tokens, Width);
         NormalizeRows(tokens, Width);

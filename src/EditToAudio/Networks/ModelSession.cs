@@ -51,13 +51,21 @@ public sealed class ModelSession : IDisposable
         {
             throw new ModelSetException($"{contract.Key}: ONNX Runtime cannot load {path}: {e.Message}", e);
         }
-        var problems = ContractChecker.Check(contract, session);
-        if (problems.Count > 0)
+        try
         {
-            session.Dispose();
-            throw new ModelSetException($"{path} does not satisfy the {contract.Key} contract:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+            var problems = ContractChecker.Check(contract, session);
+            if (problems.Count > 0)
+            {
+                throw new ModelSetException($"{path} does not satisfy the {contract.Key} contract:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+            }
+            return new ModelSession(contract, path, session, provider);
         }
-        return new ModelSession(contract, path, session, provider);
+        catch
+        {
+            // Whatever the check throws, the native session must not outlive it.
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Runs the network on named inputs and returns the outputs named by the contract, in contract order.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EditToAudio.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -7,12 +8,14 @@ namespace EditToAudio.Networks;
 /// Owns one session per network of a model set for the lifetime of an engine instance. The
 /// execution provider is set up when the set is created (so a missing CUDA library is reported
 /// at once, with ONNX Runtime's reason, and never replaced by the CPU); each session is opened on
-/// first use and then reused. Thread-safe.
+/// first use and then reused. Thread-safe: getting an open session takes no lock.
 /// </summary>
 public sealed class NetworkSet : IDisposable
 {
     private readonly SessionOptions _sessionOptions;
-    private readonly Dictionary<NetworkKind, ModelSession> _sessions = [];
+    // Read without the lock, so a network that is already open is never held up by another one's
+    // load; loads (and Dispose, which frees the options they use) take the lock.
+    private readonly ConcurrentDictionary<NetworkKind, ModelSession> _sessions = new();
     private readonly Lock _lock = new();
     private bool _disposed;
 
@@ -39,6 +42,10 @@ public sealed class NetworkSet : IDisposable
     /// <exception cref="ModelSetException">When the set lacks the network or its file breaks the contract.</exception>
     public ModelSession Get(NetworkKind kind)
     {
+        if (_sessions.TryGetValue(kind, out var open) && !Volatile.Read(ref _disposed))
+        {
+            return open;
+        }
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -59,10 +66,7 @@ public sealed class NetworkSet : IDisposable
     {
         get
         {
-            lock (_lock)
-            {
-                return Enum.GetValues<NetworkKind>().ToDictionary(kind => kind, kind => _sessions.TryGetValue(kind, out var session) ? session.Calls : 0L);
-            }
+            return Enum.GetValues<NetworkKind>().ToDictionary(kind => kind, kind => _sessions.TryGetValue(kind, out var session) ? session.Calls : 0L);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EditToAudio.Images;
 using EditToAudio.Models;
 
 namespace EditToAudio.Networks;
@@ -97,8 +98,12 @@ public sealed class Segmenter
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (image.Length != Sam2Preprocessor.ValueCount)
+        {
+            throw new ArgumentException($"The SAM2 input must have {Sam2Preprocessor.ValueCount} values ([3,1024,1024], see {nameof(Sam2Preprocessor)}), got {image.Length}.", nameof(image));
+        }
         var session = _networks.Get(NetworkKind.Sam2Encoder);
-        using var input = OrtTensors.Wrap(image, 1, 3, 1024, 1024);
+        using var input = OrtTensors.Wrap(image, 1, 3, Sam2Preprocessor.InputSize, Sam2Preprocessor.InputSize);
         using var outputs = session.Run(new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue> { ["image"] = input }, cancellationToken);
         return new Sam2ImageEmbedding(width, height,
             OrtTensors.Read(outputs[0], "SAM2 image_embed", 1, 256, 64, 64),
@@ -124,9 +129,7 @@ public sealed class Segmenter
         var labels = new float[count];
         for (int i = 0; i < count; i++)
         {
-            // SAM2's predictor: normalize by the original size, then scale to the 1024 input.
-            coords[2 * i] = (float)(points[i].X / embedding.Width * 1024.0);
-            coords[2 * i + 1] = (float)(points[i].Y / embedding.Height * 1024.0);
+            (coords[2 * i], coords[2 * i + 1]) = Sam2Preprocessor.ScalePoint(embedding.Width, embedding.Height, points[i].X, points[i].Y);
             labels[i] = points[i].IsPositive ? 1f : 0f;
         }
 
@@ -212,6 +215,14 @@ public sealed class Segmenter
     /// </summary>
     public static byte[] UpsampleAndThreshold(ReadOnlySpan<float> logits, int inWidth, int inHeight, int outWidth, int outHeight)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outHeight);
+        if (logits.Length != (long)inWidth * inHeight)
+        {
+            throw new ArgumentException($"{inWidth}x{inHeight} logits need {(long)inWidth * inHeight} values, got {logits.Length}.", nameof(logits));
+        }
         var (x0, x1, wx) = Taps(inWidth, outWidth);
         var (y0, y1, wy) = Taps(inHeight, outHeight);
         var mask = new byte[outWidth * outHeight];

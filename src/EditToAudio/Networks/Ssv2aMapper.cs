@@ -39,23 +39,14 @@ public sealed class Ssv2aMapper
     /// </summary>
     public float[] MapBatch(float[] clip, int count, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(clip);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(varSamples);
         ArgumentOutOfRangeException.ThrowIfNegative(firstIndex);
-        if (clip.Length != count * ClipWidth)
-        {
-            throw new ArgumentException($"SSV2A input for {count} embedding(s) must have {count * ClipWidth} values ([{count},768]), got {clip.Length}.", nameof(clip));
-        }
         var keys = new MappingKey[count];
         for (int i = 0; i < count; i++)
         {
             keys[i] = new MappingKey(seed, firstIndex + i);
         }
-        float[] fold = Sample(NetworkKind.Ssv2aManifold, "clip", clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, keys, varSamples, cancellationToken);
-        float[] clap = Sample(NetworkKind.Ssv2aGenerator, "x", fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, keys, varSamples, cancellationToken);
-        ClipTokenEncoder.NormalizeRows(clap, ClapWidth);
-        return clap;
+        return MapBatch(clip, keys, varSamples, cancellationToken);
     }
 
     /// <summary>
@@ -70,9 +61,9 @@ public sealed class Ssv2aMapper
         ArgumentOutOfRangeException.ThrowIfZero(keys.Count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(varSamples);
         int count = keys.Count;
-        if (clip.Length != count * ClipWidth)
+        if (clip.Length != (long)count * ClipWidth)
         {
-            throw new ArgumentException($"SSV2A input for {count} embedding(s) must have {count * ClipWidth} values ([{count},768]), got {clip.Length}.", nameof(clip));
+            throw new ArgumentException($"SSV2A input for {count} embedding(s) must have {(long)count * ClipWidth} values ([{count},768]), got {clip.Length}.", nameof(clip));
         }
         foreach (MappingKey key in keys)
         {

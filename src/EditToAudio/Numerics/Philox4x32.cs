@@ -62,18 +62,6 @@ public static class Philox4x32
     public static double Uniform(uint word) => ((word >> 8) + 0.5) * UniformScale;
 
     /// <summary>
-    /// Fills <paramref name="destination"/> with the raw words at indices
-    /// <paramref name="startIndex"/> … <paramref name="startIndex"/> + length − 1.
-    /// </summary>
-    public static void FillWords(ulong seed, ulong stream, ulong startIndex, Span<uint> destination)
-    {
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Word(seed, stream, startIndex + (ulong)i);
-        }
-    }
-
-    /// <summary>
     /// Fills <paramref name="destination"/> with standard normals for element indices
     /// <paramref name="startIndex"/> … (Box–Muller per word pair, computed in float64, rounded to
     /// float32). Element i uses block i / 4, pair p = (i % 4) / 2 (words 2p, 2p+1):

@@ -1,6 +1,4 @@
-using EditToAudio.IO;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using EditToAudio.Images;
 
 namespace EditToAudio.Samples;
 
@@ -137,15 +135,8 @@ public static class DemoScene
         return (originalPath, editedPath);
     }
 
-    private static void SavePng(string path, byte[] rgb, int width, int height)
-    {
-        if (rgb.Length != width * height * 3)
-        {
-            throw new ArgumentException($"The RGB buffer for '{path}' has {rgb.Length} bytes; expected {width}×{height}×3 = {width * height * 3}.", nameof(rgb));
-        }
-        using var image = Image.LoadPixelData<Rgb24>(rgb, width, height);
-        AtomicFile.Write(path, stream => image.SaveAsPng(stream));
-    }
+    private static void SavePng(string path, byte[] rgb, int width, int height) =>
+        new RgbImage(width, height, rgb, path).SavePng(path);
 
     private static double Square(double value) => value * value;
 

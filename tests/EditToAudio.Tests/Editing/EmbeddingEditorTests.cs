@@ -92,6 +92,8 @@ public class EmbeddingEditorTests
             Assert.Equal(single.Embedding, batch[i].Embedding);
         }
         Assert.Equal(pairs.Length, progress.Max());
+        Assert.Equal("maxDegreeOfParallelism", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            EmbeddingEditor.EditBatch(pairs, parameters, maxDegreeOfParallelism: 0, cancellationToken: TestContext.Current.CancellationToken)).ParamName);
     }
 
     [Theory]
@@ -111,6 +113,23 @@ public class EmbeddingEditorTests
         tokens[5 * D + 17] = float.NaN;
         var error = Assert.Throws<ArgumentException>(() => new ImageTokens(tokens, D));
         Assert.Contains("Token 5, component 17", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.5f, 37, "is 0.5")]
+    [InlineData(float.NaN, 255, "is NaN")]
+    public void Patch_weights_that_are_not_binary_are_refused_by_name(float value, int index, string expected)
+    {
+        float[] tokens = TokenFactory.Random(2);
+        float[] good = TokenFactory.PatchWeights(2, 40);
+        float[] bad = (float[])good.Clone();
+        bad[index] = value;
+        var error = Assert.Throws<ArgumentException>(() =>
+            EmbeddingEditor.Edit(new ImageTokens(tokens, D), new ImageTokens(tokens, D), good, bad, new EditParameters()));
+        Assert.Equal("addWeights", error.ParamName);
+        Assert.Contains($"Patch weight {index} (row {index / 16}, column {index % 16}) {expected}", error.Message, StringComparison.Ordinal);
+        Assert.Equal("removeWeights", Assert.Throws<ArgumentException>(() =>
+            EmbeddingEditor.Background(new ImageTokens(tokens, D), good.AsSpan(0, 200), good)).ParamName);
     }
 
     [Fact]

@@ -118,6 +118,23 @@ public class PatchWeightsTests
         Assert.Contains(PatchWeights.FromMask(mask, MaskAlignment.Stretch), w => w > 0);
     }
 
+    [Theory]
+    [InlineData(640, 480, 298, 224, 37, 0)]    // torchvision: int(224·640/480) = 298, crop offset round(37.0) = 37
+    [InlineData(480, 641, 224, 299, 0, 38)]    // int(299.13) = 299, round(37.5) = 38 (half to even)
+    [InlineData(300, 226, 297, 224, 36, 0)]    // int(297.34) = 297, round(36.5) = 36 (half to even)
+    [InlineData(224, 224, 224, 224, 0, 0)]
+    public void Clip_geometry_follows_torchvision(int width, int height, int resizedWidth, int resizedHeight, int left, int top) =>
+        Assert.Equal(new ClipGeometry(resizedWidth, resizedHeight, left, top), ClipGeometry.For(width, height));
+
+    [Fact]
+    public void A_mask_too_elongated_for_the_crop_geometry_is_refused()
+    {
+        // 224·20 000 000 does not fit an int: the resized height used to wrap to a negative size.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ClipGeometry.For(1, 20_000_000));
+        Assert.Equal("height", error.ParamName);
+        Assert.Contains("1x20000000 image is too elongated", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Non_binary_masks_are_refused_with_the_position()
     {

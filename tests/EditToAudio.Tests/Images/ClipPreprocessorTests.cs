@@ -1,5 +1,6 @@
 using EditToAudio.Editing;
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Images;
 
@@ -42,11 +43,10 @@ public class ClipPreprocessorTests
         Assert.Equal(Size, actual.Width);
         Assert.Equal(Size, actual.Height);
         // The requirement: within one 8-bit level of Pillow ...
-        TestImages.AssertAllClose($"{name}: CLIP resize+crop vs Pillow (levels)", expected.Length,
-            i => expected[i], i => actual.Pixels[i], 1.0, i => TestImages.DescribeRgb(i, Size));
+        double[] pillow = TestImages.Widen(expected), ours = TestImages.Widen(actual.Pixels);
+        Tolerance.AssertClose(pillow, ours, 1, 0, $"{name}: CLIP resize+crop vs Pillow (levels)", i => TestImages.DescribeRgb(i, Size));
         // ... and the implementation claims more: Pillow's fixed-point arithmetic, bit for bit.
-        TestImages.AssertAllClose($"{name}: CLIP resize+crop vs Pillow (exact)", expected.Length,
-            i => expected[i], i => actual.Pixels[i], 0.0, i => TestImages.DescribeRgb(i, Size));
+        Tolerance.AssertClose(pillow, ours, 0, 0, $"{name}: CLIP resize+crop vs Pillow (exact)", i => TestImages.DescribeRgb(i, Size));
     }
 
     [Theory]
@@ -64,7 +64,7 @@ public class ClipPreprocessorTests
             return ((golden[(pixel * 3) + channel] / 255.0) - Mean[channel]) / Std[channel];
         }
         // float32 arithmetic on values of magnitude < 3: a few ulps.
-        TestImages.AssertAllClose($"{name}: CLIP pixel values", actual.Length, Expected, i => actual[i], 2e-6,
+        Tolerance.AssertClose([.. Enumerable.Range(0, actual.Length).Select(Expected)], actual, 2e-6, 0, $"{name}: CLIP pixel values",
             i => TestImages.DescribePlanar(i, Size, Size));
     }
 
@@ -82,8 +82,8 @@ public class ClipPreprocessorTests
             RgbImage image = TestImages.Random(random, w, h, $"random_{w}x{h}");
             byte[] expected = ReferenceResizeCrop(image);
             byte[] actual = ClipPreprocessor.ResizeAndCrop(image).Pixels;
-            TestImages.AssertAllClose($"random {w}x{h}: CLIP resize+crop vs float64 reference", expected.Length,
-                i => expected[i], i => actual[i], 1.0, i => TestImages.DescribeRgb(i, Size));
+            Tolerance.AssertClose(expected.Length, i => expected[i], i => actual[i], 1.0, 0, $"random {w}x{h}: CLIP resize+crop vs float64 reference",
+                i => TestImages.DescribeRgb(i, Size));
         }
     }
 
@@ -97,7 +97,7 @@ public class ClipPreprocessorTests
         RgbImage image = TestImages.Constant(width, height, 7, 128, 250);
         byte[] actual = ClipPreprocessor.ResizeAndCrop(image).Pixels;
         byte[] color = [7, 128, 250];
-        TestImages.AssertAllClose($"constant {width}x{height}", actual.Length, i => color[i % 3], i => actual[i], 0.0,
+        Tolerance.AssertClose(actual.Length, i => color[i % 3], i => actual[i], 0.0, 0, $"constant {width}x{height}",
             i => TestImages.DescribeRgb(i, Size));
     }
 
@@ -127,7 +127,7 @@ public class ClipPreprocessorTests
         long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         Assert.True(allocated < 64L * 1024 * 1024, $"{allocated} bytes allocated");
         byte[] expected = ReferenceResizeCrop(new RgbImage(2, 2, [.. left, .. right, .. left, .. right], "2x2"));
-        TestImages.AssertAllClose("elongated window", expected.Length, i => expected[i], i => window.Pixels[i], 1.0,
+        Tolerance.AssertClose(expected.Length, i => expected[i], i => window.Pixels[i], 1.0, 0, "elongated window",
             i => TestImages.DescribeRgb(i, Size));
 
         var tooLong = new RgbImage(1, 40_000_000, new byte[120_000_000], "thread");
@@ -219,28 +219,10 @@ public class ClipPreprocessorTests
 
     private static byte RoundClamp(double value) => (byte)Math.Clamp(Math.Floor(value + 0.5), 0, 255);
 
-    /// <summary>For each output sample, the source samples with a non-zero weight.</summary>
-    private static (int Index, double Weight)[][] Weights(int inSize, int outSize)
-    {
-        double scale = (double)inSize / outSize;
-        double stretch = Math.Max(scale, 1.0);
-        var all = new (int, double)[outSize][];
-        for (int i = 0; i < outSize; i++)
-        {
-            double center = (i + 0.5) * scale;
-            var weights = new double[inSize];
-            double total = 0;
-            for (int j = 0; j < inSize; j++)
-            {
-                double distance = Math.Abs(j + 0.5 - center) / stretch;
-                double k = distance < 1 ? (1.5 * distance * distance * distance) - (2.5 * distance * distance) + 1
-                    : distance < 2 ? (-0.5 * distance * distance * distance) + (2.5 * distance * distance) - (4 * distance) + 2
-                    : 0;
-                weights[j] = k;
-                total += k;
-            }
-            all[i] = Enumerable.Range(0, inSize).Where(j => weights[j] != 0).Select(j => (j, weights[j] / total)).ToArray();
-        }
-        return all;
-    }
+    /// <summary>Pillow's bicubic (Keys, a = −0.5, support 2) weights from the definition.</summary>
+    private static (int Index, double Weight)[][] Weights(int inSize, int outSize) =>
+        TestImages.ResampleWeights(inSize, outSize, 2, distance =>
+            distance < 1 ? (1.5 * distance * distance * distance) - (2.5 * distance * distance) + 1
+            : distance < 2 ? (-0.5 * distance * distance * distance) + (2.5 * distance * distance) - (4 * distance) + 2
+            : 0);
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
@@ -11,18 +12,11 @@ namespace EditToAudio.Tests.Images;
 
 public sealed class ImageLoaderTests : IDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "edit2audio-image-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TemporaryFolder _folder = new();
 
-    public ImageLoaderTests() => Directory.CreateDirectory(folder);
+    public void Dispose() => _folder.Dispose();
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
-
-    private string Write(string name, byte[] bytes)
-    {
-        string path = Path.Combine(folder, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private string Write(string name, byte[] bytes) => _folder.Write(name, bytes);
 
     private static ImageLoadException AssertRefused(string path, ImageLoadFailure failure, ImageLimits? limits = null)
     {
@@ -34,7 +28,7 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     private static void AssertSamePixels(byte[] expected, RgbImage actual, string what) =>
-        TestImages.AssertAllClose(what, expected.Length, i => expected[i], i => actual.Pixels[i], 0.0,
+        Tolerance.AssertClose(TestImages.Widen(expected), TestImages.Widen(actual.Pixels), 0, 0, what,
             i => TestImages.DescribeRgb(i, actual.Width));
 
     [Fact]
@@ -150,13 +144,13 @@ public sealed class ImageLoaderTests : IDisposable
             7 => (storedWidth - 1 - y, storedHeight - 1 - x),
             _ => (storedWidth - 1 - y, x),
         };
-        TestImages.AssertAllClose($"orientation {orientation}", shown.Pixels.Length,
-            i =>
-            {
-                (int sx, int sy) = From(i / 3 % shown.Width, i / 3 / shown.Width);
-                return stored.Pixels[(3 * ((sy * storedWidth) + sx)) + (i % 3)];
-            },
-            i => shown.Pixels[i], 0.0, i => TestImages.DescribeRgb(i, shown.Width));
+        double[] expected = [.. Enumerable.Range(0, shown.Pixels.Length).Select(i =>
+        {
+            (int sx, int sy) = From(i / 3 % shown.Width, i / 3 / shown.Width);
+            return (double)stored.Pixels[(3 * ((sy * storedWidth) + sx)) + (i % 3)];
+        })];
+        Tolerance.AssertClose(expected, TestImages.Widen(shown.Pixels), 0, 0, $"orientation {orientation}",
+            i => TestImages.DescribeRgb(i, shown.Width));
     }
 
     public static TheoryData<string, byte[]> HugeDeclaredImages => new()
@@ -249,15 +243,15 @@ public sealed class ImageLoaderTests : IDisposable
     [Fact]
     public void Missing_file_is_refused_with_its_name()
     {
-        AssertRefused(Path.Combine(folder, "no-such-image.png"), ImageLoadFailure.NotFound);
-        AssertRefused(Path.Combine(folder, "no-such-folder", "image.png"), ImageLoadFailure.NotFound);
+        AssertRefused(_folder.File("no-such-image.png"), ImageLoadFailure.NotFound);
+        AssertRefused(_folder.File(Path.Combine("no-such-folder", "image.png")), ImageLoadFailure.NotFound);
     }
 
     [Fact]
     public void Folder_is_refused_with_its_name()
     {
-        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(folder));
-        Assert.Contains(folder, error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ImageLoadException>(() => ImageLoader.Load(_folder.Path));
+        Assert.Contains(_folder.Path, error.Message, StringComparison.Ordinal);
     }
 
     // --- crafted headers -------------------------------------------------------------------

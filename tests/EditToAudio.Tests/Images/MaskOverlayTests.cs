@@ -1,14 +1,13 @@
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Images;
 
 public sealed class MaskOverlayTests : IDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "edit2audio-overlay-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TemporaryFolder _folder = new();
 
-    public MaskOverlayTests() => Directory.CreateDirectory(folder);
-
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     // A 12x9 image with a 5x4 rectangle mask at (3..7, 2..5).
     private static (RgbImage Image, byte[] Mask) Scene()
@@ -38,7 +37,7 @@ public sealed class MaskOverlayTests : IDisposable
             bool edge = inside && (x == 3 || x == 7 || y == 2 || y == 5);
             return !inside ? image.Pixels[i] : edge ? tint[c] : Math.Floor((image.Pixels[i] + tint[c] + 1) / 2.0);
         }
-        TestImages.AssertAllClose("overlay", overlay.Pixels.Length, Expected, i => overlay.Pixels[i], 0.0,
+        Tolerance.AssertClose(overlay.Pixels.Length, Expected, i => overlay.Pixels[i], 0.0, 0, "overlay",
             i => TestImages.DescribeRgb(i, 12));
     }
 
@@ -46,21 +45,21 @@ public sealed class MaskOverlayTests : IDisposable
     public void Png_holds_the_rendered_overlay_and_no_temporary_file_is_left()
     {
         (RgbImage image, byte[] mask) = Scene();
-        string path = Path.Combine(folder, "overlay.png");
+        string path = _folder.File("overlay.png");
         MaskOverlay.SavePng(image, mask, path);
         RgbImage saved = ImageLoader.Load(path);
         Assert.Equal(MaskOverlay.Render(image, mask).Pixels, saved.Pixels);
-        Assert.Equal(["overlay.png"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        Assert.Equal(["overlay.png"], Directory.GetFiles(_folder.Path).Select(Path.GetFileName));
     }
 
     [Fact]
     public void Mask_of_the_wrong_size_is_refused_and_nothing_is_written()
     {
         (RgbImage image, _) = Scene();
-        string path = Path.Combine(folder, "overlay.png");
+        string path = _folder.File("overlay.png");
         var error = Assert.Throws<ArgumentException>(() => MaskOverlay.SavePng(image, new byte[10], path));
         Assert.Contains("12x9", error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(folder));
+        Assert.Empty(Directory.GetFiles(_folder.Path));
     }
 
     [Fact]

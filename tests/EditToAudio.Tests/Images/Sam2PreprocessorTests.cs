@@ -1,4 +1,5 @@
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Images;
 
@@ -30,10 +31,7 @@ public class Sam2PreprocessorTests
         float[] actual = Sam2Preprocessor.ResizeUnit(Input(name));
         Assert.Equal(3 * Plane, actual.Length);
         // float32 sums of at most a few dozen terms in [0, 1]; 1/255 would be the requirement.
-        TestImages.AssertAllClose($"{name}: SAM2 resize vs torch emulation", expected.Length,
-            i => expected[i],
-            i => actual[((i % 3) * Plane) + index[i / 3]],
-            2e-6,
+        Tolerance.AssertClose(expected.Length, i => expected[i], i => actual[((i % 3) * Plane) + index[i / 3]], 2e-6, 0, $"{name}: SAM2 resize vs torch emulation",
             i => $"(channel {"RGB"[i % 3]}, y={index[i / 3] / Size}, x={index[i / 3] % Size})");
     }
 
@@ -44,10 +42,7 @@ public class Sam2PreprocessorTests
         int[] index = TestImages.Sam2Goldens[$"sam2_{name}_index"].AsInts();
         float[] golden = TestImages.Sam2Goldens[$"sam2_{name}_values"].AsFloats();
         float[] actual = Sam2Preprocessor.ToInput(Input(name));
-        TestImages.AssertAllClose($"{name}: SAM2 input", golden.Length,
-            i => (golden[i] - Mean[i % 3]) / Std[i % 3],
-            i => actual[((i % 3) * Plane) + index[i / 3]],
-            1e-5,
+        Tolerance.AssertClose(golden.Length, i => (golden[i] - Mean[i % 3]) / Std[i % 3], i => actual[((i % 3) * Plane) + index[i / 3]], 1e-5, 0, $"{name}: SAM2 input",
             i => $"(channel {"RGB"[i % 3]}, y={index[i / 3] / Size}, x={index[i / 3] % Size})");
     }
 
@@ -90,8 +85,7 @@ public class Sam2PreprocessorTests
                 }
                 return sum;
             }
-            TestImages.AssertAllClose($"random {w}x{h}: SAM2 resize vs float64 reference", samples.Count * 3,
-                Expected, i => actual[((i % 3) * Plane) + samples[i / 3]], 2e-6,
+            Tolerance.AssertClose(samples.Count * 3, Expected, i => actual[((i % 3) * Plane) + samples[i / 3]], 2e-6, 0, $"random {w}x{h}: SAM2 resize vs float64 reference",
                 i => TestImages.DescribePlanar(((i % 3) * Plane) + samples[i / 3], Size, Size));
         }
     }
@@ -104,7 +98,7 @@ public class Sam2PreprocessorTests
     {
         float[] actual = Sam2Preprocessor.ResizeUnit(TestImages.Constant(width, height, 0, 51, 255));
         double[] color = [0, 0.2, 1.0];
-        TestImages.AssertAllClose($"constant {width}x{height}", actual.Length, i => color[i / Plane], i => actual[i], 1e-6,
+        Tolerance.AssertClose(actual.Length, i => color[i / Plane], i => actual[i], 1e-6, 0, $"constant {width}x{height}",
             i => TestImages.DescribePlanar(i, Size, Size));
     }
 
@@ -116,6 +110,15 @@ public class Sam2PreprocessorTests
         Sam2Preprocessor.ToInput(image, destination);
         Assert.Equal(Sam2Preprocessor.ToInput(image), destination);
         Assert.Throws<ArgumentException>(() => Sam2Preprocessor.ToInput(image, new float[10]));
+    }
+
+    [Fact]
+    public void An_image_too_tall_for_the_intermediate_is_refused_by_name()
+    {
+        // 1×700000: the horizontal pass would need 3·700000·1024 > Array.MaxLength floats.
+        var tall = new RgbImage(1, 700_000, new byte[3 * 700_000], "tall.png");
+        var error = Assert.Throws<ArgumentException>(() => Sam2Preprocessor.ToInput(tall));
+        Assert.Contains("'tall.png' (1x700000) is too tall", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -130,34 +133,7 @@ public class Sam2PreprocessorTests
         Assert.Equal(expectedY, sy, 1e-4f);
     }
 
-    /// <summary>
-    /// Antialiased bilinear (align_corners=False) from its definition in float64: the triangle
-    /// 1 − |d|/s with s = max(in/out, 1), d the distance from the source sample's center to the
-    /// output center in source pixels; renormalized over the samples inside the image.
-    /// </summary>
-    private static (int Index, double Weight)[][] Weights(int inSize, int outSize)
-    {
-        double scale = (double)inSize / outSize;
-        double stretch = Math.Max(scale, 1.0);
-        var all = new (int, double)[outSize][];
-        for (int i = 0; i < outSize; i++)
-        {
-            double center = (i + 0.5) * scale;
-            int lo = Math.Max(0, (int)Math.Floor(center - stretch - 1));
-            int hi = Math.Min(inSize - 1, (int)Math.Ceiling(center + stretch + 1));
-            var taps = new List<(int, double)>();
-            double total = 0;
-            for (int j = lo; j <= hi; j++)
-            {
-                double weight = Math.Max(0, 1 - (Math.Abs(j + 0.5 - center) / stretch));
-                if (weight > 0)
-                {
-                    taps.Add((j, weight));
-                    total += weight;
-                }
-            }
-            all[i] = taps.Select(t => (t.Item1, t.Item2 / total)).ToArray();
-        }
-        return all;
-    }
+    /// <summary>Antialiased bilinear (align_corners=False): the triangle 1 − |d| of support 1, from the definition.</summary>
+    private static (int Index, double Weight)[][] Weights(int inSize, int outSize) =>
+        TestImages.ResampleWeights(inSize, outSize, 1, distance => Math.Max(0, 1 - distance));
 }

@@ -1,8 +1,9 @@
 using EditToAudio.Images;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Images;
 
-/// <summary>Test inputs and comparison helpers shared by the image tests.</summary>
+/// <summary>Test inputs shared by the image tests, and names for their elements in failure messages.</summary>
 internal static class TestImages
 {
     public static string DataDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "Data", "images");
@@ -61,36 +62,47 @@ internal static class TestImages
         return new RgbImage(width, height, pixels, $"constant_{width}x{height}");
     }
 
-    /// <summary>
-    /// Fails when any |expected − actual| exceeds <paramref name="tolerance"/>, naming the mismatch
-    /// count and the worst element (its description, expected, actual).
-    /// </summary>
-    public static void AssertAllClose(
-        string what, int count, Func<int, double> expected, Func<int, double> actual, double tolerance, Func<int, string> describe)
+    /// <summary>Widens bytes for <see cref="Tolerance.AssertClose(ReadOnlySpan{double}, ReadOnlySpan{double}, double, double, string, Func{int, string}?)"/>.</summary>
+    public static double[] Widen(ReadOnlySpan<byte> bytes)
     {
-        int mismatches = 0;
-        int worst = -1;
-        double worstDifference = 0;
-        for (int i = 0; i < count; i++)
+        var values = new double[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++)
         {
-            double e = expected(i);
-            double a = actual(i);
-            double difference = Math.Abs(e - a);
-            if (double.IsNaN(a) || difference > tolerance)
-            {
-                mismatches++;
-            }
-            if (double.IsNaN(a) || difference > worstDifference)
-            {
-                worstDifference = double.IsNaN(a) ? double.PositiveInfinity : difference;
-                worst = i;
-            }
+            values[i] = bytes[i];
         }
-        if (mismatches > 0)
+        return values;
+    }
+
+    /// <summary>
+    /// Separable resampling weights from their definition, in float64: for each output sample i,
+    /// kernel(d / s) for every source sample within reach, where d is the distance from the source
+    /// sample's center to the output center (i + ½)·in/out in source pixels and s = max(in/out, 1)
+    /// widens the kernel when downscaling (antialiasing); renormalized over the samples inside the
+    /// image. Only non-zero weights are kept.
+    /// </summary>
+    public static (int Index, double Weight)[][] ResampleWeights(int inSize, int outSize, double support, Func<double, double> kernel)
+    {
+        double scale = (double)inSize / outSize;
+        double stretch = Math.Max(scale, 1.0);
+        var all = new (int, double)[outSize][];
+        for (int i = 0; i < outSize; i++)
         {
-            Assert.Fail($"{what}: {mismatches} of {count} values differ by more than {tolerance:G4}; worst at {describe(worst)}: " +
-                $"expected {expected(worst):G9}, actual {actual(worst):G9} (difference {worstDifference:G4})");
+            double center = (i + 0.5) * scale;
+            int lo = Math.Max(0, (int)Math.Floor(center - (support * stretch) - 1));
+            int hi = Math.Min(inSize - 1, (int)Math.Ceiling(center + (support * stretch) + 1));
+            var taps = new List<(int Index, double Weight)>();
+            for (int j = lo; j <= hi; j++)
+            {
+                double weight = kernel(Math.Abs(j + 0.5 - center) / stretch);
+                if (weight != 0)
+                {
+                    taps.Add((j, weight));
+                }
+            }
+            double total = taps.Sum(t => t.Weight);
+            all[i] = [.. taps.Select(t => (t.Index, t.Weight / total))];
         }
+        return all;
     }
 
     /// <summary>Names element i of an interleaved RGB image of the given width.</summary>

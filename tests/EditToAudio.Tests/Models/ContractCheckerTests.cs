@@ -1,6 +1,7 @@
 using EditToAudio.Models;
 using Google.Protobuf;
 using Onnx;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 
@@ -92,6 +95,28 @@ public class ModelSetTests
             File.WriteAllText(Path.Combine(folder.Path, "models.json"), "{ \"format_version\": ");
             ModelSet.Load(folder.Path);
         }).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constants_the_engine_does_not_implement_are_refused()
+    {
+        Assert.Contains("constants.clip_normalization is mean (0.5, 0.4578275, 0.40821073)", Assert.Throws<ModelSetException>(() => ModelSet.Load(WithManifestEdit(json =>
+            json["constants"]!["clip_normalization"]!["mean"]![0] = 0.5).Path)).Message, StringComparison.Ordinal);
+        Assert.Contains("constants.sam2_normalization is", Assert.Throws<ModelSetException>(() => ModelSet.Load(WithManifestEdit(json =>
+            json["constants"]!["sam2_normalization"]!["image_size"] = 512).Path)).Message, StringComparison.Ordinal);
+        Assert.Contains("width 512; this engine implements only CLIP ViT-L/14", Assert.Throws<ModelSetException>(() => ModelSet.Load(WithManifestEdit(json =>
+            json["constants"]!["token_layout"]!["width"] = 512).Path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_preprocessors_apply_the_normalization_the_manifest_declares()
+    {
+        Assert.Equal(ImageNormalization.Clip.Mean.Select(v => (float)v), ClipPreprocessor.Mean.ToArray());
+        Assert.Equal(ImageNormalization.Clip.Std.Select(v => (float)v), ClipPreprocessor.Std.ToArray());
+        Assert.Equal(ClipGeometry.InputSize, ImageNormalization.Clip.ImageSize);
+        Assert.Equal(ImageNormalization.Sam2.Mean.Select(v => (float)v), Sam2Preprocessor.Mean.ToArray());
+        Assert.Equal(ImageNormalization.Sam2.Std.Select(v => (float)v), Sam2Preprocessor.Std.ToArray());
+        Assert.Equal(Sam2Preprocessor.InputSize, ImageNormalization.Sam2.ImageSize);
     }
 
     private static TemporaryFolder CopyOfSyntheticSet()

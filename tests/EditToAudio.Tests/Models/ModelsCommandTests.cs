@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EditToAudio.Cli.Commands;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 

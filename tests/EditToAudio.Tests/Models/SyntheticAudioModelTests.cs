@@ -1,5 +1,5 @@
 using EditToAudio.Models;
-using EditToAudio.Tests.Networks;
+using EditToAudio.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EditToAudio.Tests.Models;
@@ -53,7 +53,7 @@ public class SyntheticAudioModelTests
                     }
                 }
         }
-        NumericAssert.Close(expected, actual, 1e-4, 1e-5, "UNet eps");
+        Tolerance.AssertClose(expected, actual, 1e-4, 1e-5, "UNet eps");
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public class SyntheticAudioModelTests
                     for (int c = 0; c < 8; c++) sum += SyntheticSet.Weights.VaeChannelWeights[c] * (double)latent[((item * 8 + c) * frames + row / 4) * 16 + col / 4];
                     expected[(item * 4 * frames + row) * 64 + col] = sum;
                 }
-        NumericAssert.Close(expected, actual, 1e-5, 1e-6, "VAE mel");
+        Tolerance.AssertClose(expected, actual, 1e-5, 1e-6, "VAE mel");
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class SyntheticAudioModelTests
                 }
                 expected[item * frames * 160 + sampleIndex] = Math.Tanh(sum);
             }
-        NumericAssert.Close(expected, actual, 2e-5, 1e-5, "vocoder wave");
+        Tolerance.AssertClose(expected, actual, 2e-5, 1e-5, "vocoder wave");
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public class SyntheticAudioModelTests
                 expected[item * 512 + k] = sum;
             }
         }
-        NumericAssert.Close(expected, actual, 1e-3, 1e-4, "CLAP audio embedding");
+        Tolerance.AssertClose(expected, actual, 1e-3, 1e-4, "CLAP audio embedding");
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public class SyntheticAudioModelTests
                             for (int x = 0; x < pool; x++) sum += image[(c * 1024 + i * pool + y) * 1024 + j * pool + x] * norm.Std[c] + norm.Mean[c];
                         expected[(c * side + i) * side + j] = sum / (pool * pool);
                     }
-            NumericAssert.Close(expected, actual, 1e-5, 1e-5, $"SAM2 encoder output {index}");
+            Tolerance.AssertClose(expected, actual, 1e-5, 1e-5, $"SAM2 encoder output {index}");
         }
     }
 }

@@ -1,5 +1,6 @@
 using EditToAudio.Models;
 using EditToAudio.SyntheticModels;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 

@@ -1,5 +1,6 @@
 using EditToAudio.Models;
 using EditToAudio.SyntheticModels;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 
@@ -8,7 +9,7 @@ internal static class SyntheticSet
 {
     private static readonly Lazy<ModelSet> Bundled = new(() =>
     {
-        string folder = Path.Combine(RepositoryRoot(), ModelSet.SyntheticRelativeFolder);
+        string folder = RepositoryPaths.Combine(ModelSet.SyntheticRelativeFolder);
         SyntheticModelSet.EnsureExists(folder);
         return ModelSet.Load(folder);
     });
@@ -23,31 +24,4 @@ internal static class SyntheticSet
     public static EditToAudio.Networks.NetworkSet Networks => SharedNetworks.Value;
 
     public static SyntheticWeights Weights => DefaultWeights.Value;
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No Engine.sln above {AppContext.BaseDirectory}.");
-    }
-}
-
-/// <summary>A temporary folder deleted at the end of a test.</summary>
-internal sealed class TemporaryFolder : IDisposable
-{
-    public TemporaryFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edit2audio-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { }
-    }
 }

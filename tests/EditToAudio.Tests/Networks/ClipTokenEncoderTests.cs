@@ -1,6 +1,7 @@
 using EditToAudio.Networks;
 using EditToAudio.SyntheticModels;
 using EditToAudio.Tests.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Networks;
 
@@ -63,7 +64,7 @@ public class ClipTokenEncoderTests
         float[] pixels = structured ? PatchworkInput(seed).Pixels : RandomInput(seed);
         float[] actual = NewEncoder().Encode(pixels, TestContext.Current.CancellationToken);
         double[] expected = ReferenceTokens(pixels, SyntheticSet.Weights);
-        NumericAssert.Close(expected, actual, 2e-6, 1e-4, $"CLIP tokens (seed {seed})");
+        Tolerance.AssertClose(expected, actual, 2e-6, 1e-4, $"CLIP tokens (seed {seed})");
         for (int t = 0; t < 257; t++)
         {
             double norm = Math.Sqrt(actual.AsSpan(t * Width, Width).ToArray().Sum(v => (double)v * v));
@@ -79,7 +80,7 @@ public class ClipTokenEncoderTests
         float[] batch = encoder.Encode([.. first, .. second], 2, TestContext.Current.CancellationToken);
         float[] one = encoder.Encode(first, TestContext.Current.CancellationToken);
         float[] two = encoder.Encode(second, TestContext.Current.CancellationToken);
-        NumericAssert.Close([.. one.Concat(two).Select(v => (double)v)], batch, 1e-7, 1e-6, "batched tokens");
+        Tolerance.AssertClose([.. one.Concat(two).Select(v => (double)v)], batch, 1e-7, 1e-6, "batched tokens");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Tests.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Networks;
 
@@ -16,6 +17,20 @@ public class NetworkSetTests
         Assert.Equal(ExecutionProvider.Cpu, first.Provider);
         networks.Dispose();
         Assert.Throws<ObjectDisposedException>(() => networks.Get(NetworkKind.Vocoder));
+    }
+
+    [Fact]
+    public void Threads_asking_at_once_share_one_session_per_network()
+    {
+        using var networks = new NetworkSet(SyntheticSet.Load());
+        NetworkKind[] kinds = [NetworkKind.Vocoder, NetworkKind.VaeDecoder, NetworkKind.Ssv2aGenerator];
+        var got = new ModelSession[24];
+        Parallel.For(0, got.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => got[i] = networks.Get(kinds[i % kinds.Length]));
+        for (int i = 0; i < got.Length; i++)
+        {
+            Assert.Same(networks.Get(kinds[i % kinds.Length]), got[i]);
+        }
+        Assert.Equal(kinds.Length, got.Distinct().Count());
     }
 
     [Fact]

@@ -1,6 +1,8 @@
+using System.Globalization;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Tests.Models;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Networks;
 
@@ -46,17 +48,6 @@ public class SegmenterTests
         return mask;
     }
 
-    private static double IoU(byte[] a, byte[] b)
-    {
-        int intersection = 0, union = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            if (a[i] != 0 && b[i] != 0) intersection++;
-            if (a[i] != 0 || b[i] != 0) union++;
-        }
-        return union == 0 ? 1 : (double)intersection / union;
-    }
-
     private static Segmenter NewSegmenter() => new(SyntheticSet.Networks);
 
     [Theory]
@@ -71,7 +62,7 @@ public class SegmenterTests
         var result = NewSegmenter().Segment(Input.Value, Width, Height, [new PromptPoint(shape.CenterX, shape.CenterY)], selection, TestContext.Current.CancellationToken);
         Assert.Equal((Width, Height, Width * Height), (result.Width, result.Height, result.Mask.Length));
         Assert.Equal(expectedIndex, result.MaskIndex);
-        double iou = IoU(result.Mask, TruthMask(shape));
+        double iou = MaskMetrics.IoU(result.Mask, TruthMask(shape));
         Assert.True(iou >= 0.95, $"{name}: IoU {iou:F4} < 0.95 (mask area {result.Area}, truth area {TruthMask(shape).Count(v => v != 0)})");
         if (selection == MaskSelection.SingleMask) Assert.True(result.StabilityScore >= Segmenter.StabilityThreshold, $"stability {result.StabilityScore}");
     }
@@ -82,10 +73,10 @@ public class SegmenterTests
         var segmenter = NewSegmenter();
         var embedding = segmenter.Encode(Input.Value, Width, Height, TestContext.Current.CancellationToken);
         var both = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY)], cancellationToken: TestContext.Current.CancellationToken);
-        Assert.True(IoU(both.Mask, TruthMask(Rectangle, Circle)) >= 0.95);
+        Assert.True(MaskMetrics.IoU(both.Mask, TruthMask(Rectangle, Circle)) >= 0.95);
 
         var withNegative = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken);
-        Assert.True(IoU(withNegative.Mask, TruthMask(Rectangle)) >= 0.95);
+        Assert.True(MaskMetrics.IoU(withNegative.Mask, TruthMask(Rectangle)) >= 0.95);
 
         // A negative point of the positive point's own color leaves a margin of zero everywhere: the closed form gives an empty mask.
         var cancelled = segmenter.Segment(embedding, [new PromptPoint(60, 60), new PromptPoint(120, 140, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken);
@@ -125,26 +116,45 @@ public class SegmenterTests
     }
 
     [Theory]
-    [InlineData(256, 256, 320, 240, 1)]
-    [InlineData(256, 256, 1000, 37, 2)]
-    [InlineData(16, 9, 7, 5, 3)]
-    public void Upsampling_matches_a_float64_bilinear_reference(int inWidth, int inHeight, int outWidth, int outHeight, int seed)
+    [InlineData(256, 256, 320, 240, 1, false)]
+    [InlineData(256, 256, 1000, 37, 2, false)]
+    [InlineData(16, 9, 7, 5, 3, false)]
+    [InlineData(256, 256, 320, 240, 4, true)]
+    [InlineData(256, 256, 37, 1000, 5, true)]
+    public void Upsampling_matches_a_float64_bilinear_reference(int inWidth, int inHeight, int outWidth, int outHeight, int seed, bool structured)
     {
         var random = new Random(seed);
         var logits = new float[inWidth * inHeight];
-        for (int i = 0; i < logits.Length; i++) logits[i] = (float)(random.NextDouble() * 2 - 1);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            // Structured: a tilted plane whose zero line crosses the image, plus a little noise,
+            // so the threshold runs along a long boundary instead of scattered sign changes.
+            int x = i % inWidth, y = i / inWidth;
+            logits[i] = structured
+                ? (float)((x - 0.4 * inWidth) / inWidth + 0.3 * (y - 0.5 * inHeight) / inHeight + 0.01 * (random.NextDouble() - 0.5))
+                : (float)(random.NextDouble() * 2 - 1);
+        }
         byte[] actual = Segmenter.UpsampleAndThreshold(logits, inWidth, inHeight, outWidth, outHeight);
-        int mismatches = 0, ambiguous = 0;
+        int mismatches = 0, ambiguous = 0, inside = 0;
+        (int X, int Y, double Value) worst = (-1, -1, 0);
         for (int y = 0; y < outHeight; y++)
         {
             for (int x = 0; x < outWidth; x++)
             {
                 double value = ReferenceBilinear(logits, inWidth, inHeight, (x + 0.5) * inWidth / outWidth - 0.5, (y + 0.5) * inHeight / outHeight - 0.5);
+                inside += value > 0 ? 1 : 0;
                 if (Math.Abs(value) < 1e-5) { ambiguous++; continue; } // float32 rounding may land either side of 0
-                if ((value > 0 ? 1 : 0) != actual[y * outWidth + x]) mismatches++;
+                if ((value > 0 ? 1 : 0) != actual[y * outWidth + x])
+                {
+                    mismatches++;
+                    if (Math.Abs(value) > Math.Abs(worst.Value)) worst = (x, y, value);
+                }
             }
         }
-        Assert.True(mismatches == 0, $"{mismatches} pixels differ from the reference ({ambiguous} within 1e-5 of zero skipped)");
+        Assert.True(mismatches == 0, string.Create(CultureInfo.InvariantCulture,
+            $"{mismatches} of {outWidth * outHeight} pixels differ from the reference ({ambiguous} within 1e-5 of zero skipped); worst at (x={worst.X}, y={worst.Y}): reference logit {worst.Value:G9}, mask {actual[Math.Max(0, worst.Y * outWidth + worst.X)]}"));
+        Assert.InRange(inside, 1, outWidth * outHeight - 1); // both sides of the threshold occur
+        Assert.Equal("logits", Assert.Throws<ArgumentException>(() => Segmenter.UpsampleAndThreshold(logits.AsSpan(1), inWidth, inHeight, outWidth, outHeight)).ParamName);
     }
 
     [Fact]

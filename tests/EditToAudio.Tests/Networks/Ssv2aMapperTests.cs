@@ -2,6 +2,7 @@ using EditToAudio.Networks;
 using EditToAudio.Numerics;
 using EditToAudio.SyntheticModels;
 using EditToAudio.Tests.Models;
+using EditToAudio.Tests.Support;
 using MathNet.Numerics;
 
 namespace EditToAudio.Tests.Networks;
@@ -45,7 +46,19 @@ public class Ssv2aMapperTests
         float[] clip = UnitVectors(count, (int)seed, structured);
         float[] actual = NewMapper().MapBatch(clip, count, seed, varSamples, cancellationToken: TestContext.Current.CancellationToken);
         double[] expected = Reference(clip, count, seed, varSamples, SyntheticSet.Weights);
-        NumericAssert.Close(expected, actual, 2e-5, 1e-4, $"CLAP embedding ({count} items, seed {seed}, {varSamples} draws)");
+        Tolerance.AssertClose(expected, actual, 2e-5, 1e-4, $"CLAP embedding ({count} items, seed {seed}, {varSamples} draws)");
+    }
+
+    [Fact]
+    public void Rows_of_different_runs_in_one_call_equal_their_own_calls()
+    {
+        float[] clip = UnitVectors(2, 11);
+        var mapper = NewMapper();
+        var ct = TestContext.Current.CancellationToken;
+        float[] together = mapper.MapBatch(clip, [new MappingKey(42, 0), new MappingKey(7, 3)], cancellationToken: ct);
+        float[] first = mapper.Map(clip[..768], 42, cancellationToken: ct);
+        float[] second = mapper.Map(clip[768..], 7, firstIndex: 3, cancellationToken: ct);
+        Tolerance.AssertClose([.. first.Concat(second).Select(v => (double)v)], together, 1e-7, 1e-6, "rows keyed (42, 0) and (7, 3) vs separate calls");
     }
 
     [Fact]
@@ -55,7 +68,7 @@ public class Ssv2aMapperTests
         var mapper = NewMapper();
         float[] batch = mapper.MapBatch(clip, 2, 42, cancellationToken: TestContext.Current.CancellationToken);
         float[] second = mapper.Map(clip[768..], 42, firstIndex: 1, cancellationToken: TestContext.Current.CancellationToken);
-        NumericAssert.Close([.. second.Select(v => (double)v)], batch.AsSpan(512), 1e-7, 1e-6, "second item mapped alone with firstIndex 1");
+        Tolerance.AssertClose([.. second.Select(v => (double)v)], batch.AsSpan(512), 1e-7, 1e-6, "second item mapped alone with firstIndex 1");
     }
 
     [Fact]

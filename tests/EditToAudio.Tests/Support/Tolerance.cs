@@ -8,27 +8,44 @@ public static class Tolerance
     /// <summary>float32 results of float64 computations: a few float32 ulps of a unit-scale value.</summary>
     public const double Float32Absolute = 2e-6;
 
-    /// <summary>Asserts |expected − actual| ≤ atol + rtol·|expected| everywhere.</summary>
-    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double atol, double rtol, string what)
+    /// <summary>
+    /// Asserts |expected − actual| ≤ atol + rtol·|expected| everywhere; <paramref name="describe"/>
+    /// names an element in the failure message (its index when null).
+    /// </summary>
+    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double atol, double rtol, string what, Func<int, string>? describe = null)
     {
         var widened = new double[actual.Length];
         for (int i = 0; i < actual.Length; i++)
         {
             widened[i] = actual[i];
         }
-        AssertClose(expected, widened, atol, rtol, what);
+        AssertClose(expected, widened, atol, rtol, what, describe);
     }
 
-    /// <summary>Asserts |expected − actual| ≤ atol + rtol·|expected| everywhere.</summary>
-    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double atol, double rtol, string what)
+    /// <summary>
+    /// Asserts |expected − actual| ≤ atol + rtol·|expected| everywhere; <paramref name="describe"/>
+    /// names an element in the failure message (its index when null).
+    /// </summary>
+    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double atol, double rtol, string what, Func<int, string>? describe = null)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length}, expected {expected.Length}");
+        double[] e = expected.ToArray(), a = actual.ToArray();
+        AssertClose(e.Length, i => e[i], i => a[i], atol, rtol, what, describe);
+    }
+
+    /// <summary>
+    /// Asserts |expected(i) − actual(i)| ≤ atol + rtol·|expected(i)| for i &lt; <paramref name="count"/>
+    /// (for values computed on the fly or sampled); a NaN always fails. The message gives the
+    /// mismatch count and the worst element, named by <paramref name="describe"/> (its index when null).
+    /// </summary>
+    public static void AssertClose(int count, Func<int, double> expected, Func<int, double> actual, double atol, double rtol, string what, Func<int, string>? describe = null)
+    {
         int mismatches = 0, worst = -1;
         double worstExcess = 0;
-        for (int i = 0; i < expected.Length; i++)
+        for (int i = 0; i < count; i++)
         {
-            double difference = Math.Abs(expected[i] - actual[i]);
-            double allowed = atol + rtol * Math.Abs(expected[i]);
+            double difference = Math.Abs(expected(i) - actual(i));
+            double allowed = atol + rtol * Math.Abs(expected(i));
             if (!(difference <= allowed))
             {
                 mismatches++;
@@ -42,8 +59,9 @@ public static class Tolerance
         }
         if (mismatches > 0)
         {
+            double e = expected(worst), a = actual(worst);
             Assert.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"{what}: {mismatches} of {expected.Length} elements mismatched (atol {atol:G3}, rtol {rtol:G3}); worst at index {worst}: expected {expected[worst]:G17}, actual {actual[worst]:G17}, |diff| {Math.Abs(expected[worst] - actual[worst]):G3}"));
+                $"{what}: {mismatches} of {count} elements mismatched (atol {atol:G3}, rtol {rtol:G3}); worst at {(describe is null ? $"index {worst}" : describe(worst))}: expected {e:G17}, actual {a:G17}, |diff| {Math.Abs(e - a):G3}"));
         }
     }
 
