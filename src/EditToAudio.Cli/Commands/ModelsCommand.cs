@@ -31,14 +31,14 @@ internal static class ModelsCommand
         {
             var output = result.InvocationConfiguration.Output;
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return Task.FromResult(1);
+            if (set is null) return Task.FromResult(ExitCodes.BadInput);
             var problems = ContractChecker.CheckSet(set, cancellationToken: cancellationToken);
             foreach (var problem in problems) output.WriteLine(problem);
             int networks = NetworkContracts.All.Count(c => set.Has(c.Kind));
             output.WriteLine(problems.Count == 0
                 ? $"OK: {networks} networks in {set.Folder} satisfy their contracts."
                 : $"{problems.Count} problem(s) in {set.Folder}.");
-            return Task.FromResult(problems.Count == 0 ? 0 : 1);
+            return Task.FromResult(problems.Count == 0 ? ExitCodes.Success : ExitCodes.BadInput);
         });
         return command;
     }
@@ -50,9 +50,9 @@ internal static class ModelsCommand
         command.SetAction((ParseResult result, CancellationToken cancellationToken) =>
         {
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return Task.FromResult(1);
+            if (set is null) return Task.FromResult(ExitCodes.BadInput);
             Describe(set, result.InvocationConfiguration.Output, cancellationToken);
-            return Task.FromResult(0);
+            return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }

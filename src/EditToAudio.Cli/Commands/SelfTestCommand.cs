@@ -101,6 +101,8 @@ internal static class SelfTestCommand
             output.WriteLine($"{failed.Name}: {failed.Error}");
         if (report.BenchmarkError.Length > 0)
             output.WriteLine($"benchmark stopped: {report.BenchmarkError}");
+        if (report.CacheWriteError.Length > 0)
+            output.WriteLine($"kernel cache: {report.CacheWriteError} (kernels are recompiled on every run until this is fixed)");
         if (report.Benchmark.Count > 0)
         {
             output.WriteLine();

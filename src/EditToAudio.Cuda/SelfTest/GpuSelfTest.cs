@@ -51,8 +51,10 @@ public sealed record GpuBenchmarkResult(int Pairs, EigenPrecision Precision, dou
 /// <param name="Parity">The parity checks.</param>
 /// <param name="Benchmark">The benchmark rows.</param>
 /// <param name="BenchmarkError">Why the benchmark stopped early; empty when it completed.</param>
+/// <param name="CacheWriteError">Why a compiled kernel could not be stored in the disk cache; empty when every store worked.</param>
 public sealed record GpuSelfTestReport(bool Supported, string Reason, CudaDeviceInfo? Device, string DriverVersion, string NvrtcVersion,
-    string KernelTarget, IReadOnlyList<GpuParityResult> Parity, IReadOnlyList<GpuBenchmarkResult> Benchmark, string BenchmarkError = "")
+    string KernelTarget, IReadOnlyList<GpuParityResult> Parity, IReadOnlyList<GpuBenchmarkResult> Benchmark, string BenchmarkError = "",
+    string CacheWriteError = "")
 {
     /// <summary>True when supported and every parity check passed.</summary>
     public bool AllPassed => Supported && Parity.Count > 0 && Parity.All(p => p.Passed);
@@ -120,7 +122,8 @@ public static class GpuSelfTest
         {
             benchmarkError = e.Message;
         }
-        return new GpuSelfTestReport(true, "", context.Device, support.DriverVersionText, compiler.Version, library.Target.ToString(), checks, benchmark, benchmarkError);
+        return new GpuSelfTestReport(true, "", context.Device, support.DriverVersionText, compiler.Version, library.Target.ToString(), checks, benchmark, benchmarkError,
+            library.CacheWriteError ?? "");
     }
 
     private static GpuParityResult PhiloxKnownAnswers(EngineKernels kernels)

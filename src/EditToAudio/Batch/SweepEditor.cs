@@ -40,28 +40,12 @@ public static class SweepEditor
         {
             EditParameters setting = settings[i];
             var warnings = new List<string>();
-            float[] suppressed = EditRegion(removed, setting.K, setting.Alpha, "removed", warnings);
-            float[] boosted = EditRegion(added, setting.K, setting.Beta, "added", warnings);
+            float[] suppressed = EmbeddingEditor.EditRegion(removed, setting.K, setting.Alpha, "removed", warnings);
+            float[] boosted = EmbeddingEditor.EditRegion(added, setting.K, setting.Beta, "added", warnings);
             warnings.AddRange(backgroundWarnings);
             float[] embedding = EmbeddingEditor.Combine(suppressed, boosted, background, setting.Mix, warnings);
             results[i] = new EditResult(embedding, suppressed, boosted, background, removeWeights, addWeights, warnings);
         }
         return results;
-    }
-
-    // The same warnings, in the same order, as EmbeddingEditor's single edit.
-    private static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings)
-    {
-        if (region.IsEmpty)
-        {
-            warnings.Add($"The {which} object's mask covers no patch; its embedding is zero.");
-            return new float[region.Dimension];
-        }
-        float[] edited = region.Edit(k, factor);
-        if (Array.TrueForAll(edited, v => v == 0f))
-        {
-            warnings.Add($"The {which} object's edited embedding is zero (factor 0 scales away all {region.RowCount} rows).");
-        }
-        return edited;
     }
 }

@@ -143,7 +143,8 @@ public static class EmbeddingEditor
         return result;
     }
 
-    private static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings)
+    /// <summary>One region's edit with the reference's warnings (empty region, zero result); shared with sweeps.</summary>
+    internal static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings)
     {
         if (region.IsEmpty)
         {

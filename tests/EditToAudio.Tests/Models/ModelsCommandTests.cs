@@ -30,7 +30,7 @@ public class ModelsCommandTests
         foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder)) File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
         File.Copy(Path.Combine(folder.Path, "vae_decoder.onnx"), Path.Combine(folder.Path, "vocoder.onnx"), overwrite: true);
         var (code, output, _) = Invoke("check", folder.Path);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a model set that cannot be used is bad input
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(
             [
@@ -46,7 +46,7 @@ public class ModelsCommandTests
     public void Check_of_a_missing_folder_fails_with_its_name()
     {
         var (code, _, error) = Invoke("check", "/nonexistent/models");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a model set that cannot be used is bad input
         Assert.Contains("'/nonexistent/models' does not exist", error, StringComparison.Ordinal);
     }
 
