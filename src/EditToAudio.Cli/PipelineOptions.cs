@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
@@ -44,6 +45,22 @@ internal sealed class PipelineOptions
         ModelFolder = result.GetValue(Models)?.FullName,
         Networks = new NetworkOptions(ResolveDevice(result.GetValue(Device), error)),
     };
+
+    /// <summary>Opens the engine; on CUDA the edit math runs on the GPU too, through the engine's own kernels.</summary>
+    public OpenedEngine OpenEngine(ParseResult result, TextWriter error)
+    {
+        EngineOptions options = Engine(result, error);
+        CudaEditBackend? backend = options.Networks.Provider == ExecutionProvider.Cuda ? CudaEditBackend.Open() : null;
+        try
+        {
+            return new OpenedEngine(EditToAudioEngine.Open(options with { EditBackend = backend }), backend);
+        }
+        catch
+        {
+            backend?.Dispose();
+            throw;
+        }
+    }
 
     public EmbedRequest Request(ParseResult result, RgbImage original, RgbImage edited, PromptPoint remove, PromptPoint add) =>
         new(original, edited, remove, add)
@@ -133,4 +150,16 @@ internal sealed class AudioCliOptions
     };
 
     public WaveSampleFormat Format(ParseResult result) => result.GetValue(Pcm16) ? WaveSampleFormat.Pcm16 : WaveSampleFormat.Float32;
+}
+
+/// <summary>An engine and the CUDA edit backend it uses, disposed together.</summary>
+internal sealed class OpenedEngine(EditToAudioEngine engine, IDisposable? backend) : IDisposable
+{
+    public EditToAudioEngine Engine { get; } = engine;
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        backend?.Dispose();
+    }
 }

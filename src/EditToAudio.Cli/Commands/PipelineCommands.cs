@@ -26,7 +26,8 @@ internal static class PipelineCommands
         {
             (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
             string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
-            using EditToAudioEngine engine = EditToAudioEngine.Open(pipeline.Engine(result, stderr));
+            using OpenedEngine opened = pipeline.OpenEngine(result, stderr);
+            EditToAudioEngine engine = opened.Engine;
             EmbedRequest request = pipeline.Request(result, original, edited, result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint));
             EmbedResult embedded = await ProgressDisplay.RunAsync(stderr, result.GetValue(pipeline.Quiet),
                 progress => engine.EmbedAsync(request, progress, cancellationToken)).ConfigureAwait(false);
@@ -111,7 +112,8 @@ internal static class PipelineCommands
         ParseResult result, PipelineOptions pipeline, AudioCliOptions audio, string folder, RgbImage original, RgbImage edited, RunInputs paths,
         PromptPoint remove, PromptPoint add, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken, bool forceBaselines = false)
     {
-        using EditToAudioEngine engine = EditToAudioEngine.Open(pipeline.Engine(result, stderr));
+        using OpenedEngine opened = pipeline.OpenEngine(result, stderr);
+        EditToAudioEngine engine = opened.Engine;
         RunRequest request = audio.Request(result, pipeline.Request(result, original, edited, remove, add));
         if (forceBaselines)
         {

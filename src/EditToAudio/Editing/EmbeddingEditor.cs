@@ -113,7 +113,7 @@ public static class EmbeddingEditor
         }
         if (count == 0)
         {
-            warnings?.Add("No background patch is left outside both masks; the background embedding is zero.");
+            warnings?.Add(NoBackgroundWarning);
         }
         return VectorMath.NormalizedToSingle(sum);
     }
@@ -125,20 +125,16 @@ public static class EmbeddingEditor
         {
             throw new ArgumentException($"The parts differ in length: suppressed {suppressed.Length}, boosted {boosted.Length}, background {background.Length}.", nameof(boosted));
         }
-        double total = mix.Suppressed + mix.Boosted + mix.Background;
-        if (Math.Abs(total - 1.0) > MixSumTolerance)
-        {
-            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"Mix weights sum to {total:G6}, not 1 (a={mix.Suppressed}, b={mix.Boosted}, g={mix.Background})."));
-        }
+        AddMixWarning(mix, warnings);
         var combined = new double[suppressed.Length];
         for (int i = 0; i < combined.Length; i++)
         {
             combined[i] = mix.Suppressed * suppressed[i] + mix.Boosted * boosted[i] + mix.Background * background[i];
         }
         float[] result = VectorMath.NormalizedToSingle(combined);
-        if (Array.TrueForAll(result, v => v == 0f))
+        if (IsZero(result))
         {
-            warnings?.Add("The combined embedding is zero (every weighted part is zero).");
+            warnings?.Add(ZeroCombinationWarning);
         }
         return result;
     }
@@ -146,17 +142,70 @@ public static class EmbeddingEditor
     /// <summary>One region's edit with the reference's warnings (empty region, zero result); shared with sweeps.</summary>
     internal static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings)
     {
-        if (region.IsEmpty)
+        float[] edited = region.IsEmpty ? new float[region.Dimension] : region.Edit(k, factor);
+        AddRegionWarning(which, region.RowCount, edited, warnings);
+        return edited;
+    }
+
+    /// <summary>
+    /// An edit whose parts were computed elsewhere (the CUDA backend), with exactly the warnings
+    /// this class gives for the same parts, so every backend reports the same way.
+    /// </summary>
+    /// <param name="embedding">E.</param>
+    /// <param name="suppressed">E_sup.</param>
+    /// <param name="boosted">E_boost.</param>
+    /// <param name="background">E_bg.</param>
+    /// <param name="removeWeights">The removed object's patch weights (0/1).</param>
+    /// <param name="addWeights">The added object's patch weights (0/1).</param>
+    /// <param name="mix">The combination weights used.</param>
+    public static EditResult FromParts(float[] embedding, float[] suppressed, float[] boosted, float[] background, float[] removeWeights, float[] addWeights, MixWeights mix)
+    {
+        ArgumentNullException.ThrowIfNull(removeWeights);
+        ArgumentNullException.ThrowIfNull(addWeights);
+        PatchWeights.CheckBinary(removeWeights, nameof(removeWeights));
+        PatchWeights.CheckBinary(addWeights, nameof(addWeights));
+        var warnings = new List<string>();
+        AddRegionWarning("removed", Rows(removeWeights), suppressed, warnings);
+        AddRegionWarning("added", Rows(addWeights), boosted, warnings);
+        if (!removeWeights.Where((w, p) => w == 0f && addWeights[p] == 0f).Any())
+        {
+            warnings.Add(NoBackgroundWarning);
+        }
+        AddMixWarning(mix, warnings);
+        if (IsZero(embedding))
+        {
+            warnings.Add(ZeroCombinationWarning);
+        }
+        return new EditResult(embedding, suppressed, boosted, background, removeWeights, addWeights, warnings);
+
+        static int Rows(float[] weights) => weights.Count(w => w > 0.5f) is int selected and > 0 ? selected + 1 : 0;
+    }
+
+    private const string NoBackgroundWarning = "No background patch is left outside both masks; the background embedding is zero.";
+    private const string ZeroCombinationWarning = "The combined embedding is zero (every weighted part is zero).";
+
+    private static bool IsZero(float[] vector) => Array.TrueForAll(vector, v => v == 0f);
+
+    /// <summary>The reference warns about an empty region, and about a region that the factor scaled to zero.</summary>
+    private static void AddRegionWarning(string which, int rowCount, float[] edited, List<string> warnings)
+    {
+        if (rowCount == 0)
         {
             warnings.Add($"The {which} object's mask covers no patch; its embedding is zero.");
-            return new float[region.Dimension];
         }
-        float[] edited = region.Edit(k, factor);
-        if (Array.TrueForAll(edited, v => v == 0f))
+        else if (IsZero(edited))
         {
-            warnings.Add($"The {which} object's edited embedding is zero (factor 0 scales away all {region.RowCount} rows).");
+            warnings.Add($"The {which} object's edited embedding is zero (factor 0 scales away all {rowCount} rows).");
         }
-        return edited;
+    }
+
+    private static void AddMixWarning(MixWeights mix, ICollection<string>? warnings)
+    {
+        double total = mix.Suppressed + mix.Boosted + mix.Background;
+        if (Math.Abs(total - 1.0) > MixSumTolerance)
+        {
+            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"Mix weights sum to {total:G6}, not 1 (a={mix.Suppressed}, b={mix.Boosted}, g={mix.Background})."));
+        }
     }
 }
 

@@ -14,6 +14,9 @@ public sealed record EngineOptions
 
     /// <summary>ONNX Runtime options: provider (CPU by default, CUDA on request, never a silent fallback), device and threads.</summary>
     public NetworkOptions Networks { get; init; } = new();
+
+    /// <summary>Where the edit math runs; the CPU when null. The engine uses it but does not own it.</summary>
+    public IEditBackend? EditBackend { get; init; }
 }
 
 /// <summary>
@@ -31,10 +34,12 @@ public sealed class EditToAudioEngine : IDisposable
     private readonly ClipTokenEncoder _clip;
     private readonly Ssv2aMapper _mapper;
     private readonly AudioGenerator _audio;
+    private readonly IEditBackend _edit;
 
-    private EditToAudioEngine(ModelSet models, NetworkOptions options)
+    private EditToAudioEngine(ModelSet models, NetworkOptions options, IEditBackend? edit)
     {
         Models = models;
+        _edit = edit ?? new CpuEditBackend(maxDegreeOfParallelism: 1);
         _networks = new NetworkSet(models, options);
         _segmenter = new Segmenter(_networks);
         _clip = new ClipTokenEncoder(_networks);
@@ -48,12 +53,15 @@ public sealed class EditToAudioEngine : IDisposable
     /// <summary>The ONNX Runtime provider that runs the networks.</summary>
     public ExecutionProvider Provider => _networks.Provider;
 
+    /// <summary>Where the edit math runs ("cpu" or "cuda").</summary>
+    public string EditBackend => _edit.Name;
+
     /// <summary>Opens the model set (the bundled synthetic one when none is named).</summary>
     /// <exception cref="ModelSetException">The folder, its manifest or a file is missing or invalid.</exception>
     public static EditToAudioEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks);
+        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks, options.EditBackend);
     }
 
     /// <summary>Loads the model set in <paramref name="folder"/>, or the bundled synthetic set when it is null.</summary>
@@ -153,16 +161,17 @@ public sealed class EditToAudioEngine : IDisposable
         float[] originalTokens = tokens[..perImage], editedTokens = tokens[perImage..];
         progress?.Report(new PipelineProgress(PipelineStage.ClipTokens, 1, 1));
 
-        EditResult edit = timings.Measure(PipelineStage.Edit, () => EmbeddingEditor.Edit(
+        var pair = new EditPair(
             new ImageTokens(originalTokens, _clip.Width), new ImageTokens(editedTokens, _clip.Width),
-            new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width), request.Edit));
+            new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width));
+        EditResult edit = timings.Measure(PipelineStage.Edit, () => _edit.Edit([pair], request.Edit, cancellationToken)[0]);
         warnings.AddRange(edit.Warnings);
         progress?.Report(new PipelineProgress(PipelineStage.Edit, 1, 1));
 
         cancellationToken.ThrowIfCancellationRequested();
         float[] clap = timings.Measure(PipelineStage.Mapping, () => _mapper.Map(edit.Embedding, request.Seed, request.VarSamples, 0, cancellationToken));
         progress?.Report(new PipelineProgress(PipelineStage.Mapping, 1, 1));
-        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings);
+        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings) { EditBackend = _edit.Name };
     }
 
     /// <inheritdoc/>

@@ -46,7 +46,11 @@ public sealed record EmbedResult(
     float[] Clap,
     ExecutionProvider Provider,
     StageTimings Timings,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Where the edit math ran ("cpu" or "cuda").</summary>
+    public string EditBackend { get; init; } = "cpu";
+}
 
 /// <summary>A whole run's outputs.</summary>
 /// <param name="Embedding">The embedding stages.</param>

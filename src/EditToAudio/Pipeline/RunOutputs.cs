@@ -182,6 +182,7 @@ public static class RunOutputs
             FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             Models = ModelRecordOf(models),
             Provider = result.Provider.ToString().ToLowerInvariant(),
+            EditBackend = result.EditBackend,
             Inputs = InputRecordOf(inputs, request),
             Parameters = parameters,
             Masks = MaskRecordOf(result.RemoveMask, result.AddMask, result.Edit),

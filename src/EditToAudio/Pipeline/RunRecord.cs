@@ -23,6 +23,9 @@ public sealed record RunRecord
     /// <summary>ONNX Runtime provider that ran the networks ("cpu" or "cuda").</summary>
     public required string Provider { get; init; }
 
+    /// <summary>Where the edit math ran ("cpu" or "cuda").</summary>
+    public string EditBackend { get; init; } = "cpu";
+
     /// <summary>The two images and the prompt points.</summary>
     public required InputRecord Inputs { get; init; }
 

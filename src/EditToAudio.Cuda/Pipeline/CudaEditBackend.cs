@@ -1,0 +1,121 @@
+using EditToAudio.Cuda.Compilation;
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Kernels;
+using EditToAudio.Editing;
+
+namespace EditToAudio.Cuda.Pipeline;
+
+/// <summary>
+/// The edit math of a batch of pairs on the GPU (<see cref="GpuEditPipeline"/>: normalization,
+/// gather, cuBLAS Gram, batched syevj, re-weighting, background, combination), behind the same
+/// interface as the CPU backend. Patch weights are computed on the host (a 256-value grid per
+/// mask, negligible next to the tokens) and the warnings are the CPU's, from
+/// <see cref="EmbeddingEditor.FromParts"/>. Thread-safe: batches from several threads are run
+/// one after another on the engine's stream.
+/// </summary>
+public sealed class CudaEditBackend : IEditBackend, IDisposable
+{
+    private readonly CudaContext _context;
+    private readonly KernelLibrary _library;
+    private readonly GpuEditPipeline _pipeline;
+    private readonly EigenPrecision _precision;
+    private readonly Lock _gate = new();
+
+    private CudaEditBackend(CudaContext context, KernelLibrary library, EigenPrecision precision)
+    {
+        _context = context;
+        _library = library;
+        _precision = precision;
+        _pipeline = new GpuEditPipeline(new EngineKernels(library));
+    }
+
+    /// <inheritdoc/>
+    public string Name => "cuda";
+
+    /// <summary>Opens the backend on a device; float64 eigenvectors by default, as the CPU computes them.</summary>
+    /// <exception cref="NotSupportedException">No CUDA driver or device, or no NVRTC; the message says which and where it looked.</exception>
+    public static CudaEditBackend Open(int device = 0, string? cacheFolder = null, EigenPrecision precision = EigenPrecision.DoublePrecision)
+    {
+        CudaSupport.Detect().ThrowIfNotSupported();
+        NvrtcCompiler compiler = NvrtcCompiler.TryLoad(out string reason)
+            ?? throw new NotSupportedException($"The CUDA edit backend needs NVRTC to compile its kernels: {reason}");
+        CudaContext context = CudaContext.Open(device);
+        try
+        {
+            var library = new KernelLibrary(context, compiler, new KernelCache(cacheFolder ?? KernelCache.DefaultFolder));
+            return new CudaEditBackend(context, library, precision);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<EditResult> Edit(IReadOnlyList<EditPair> pairs, EditParameters parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        if (pairs.Count == 0)
+        {
+            return [];
+        }
+        const int perImage = EngineKernels.Tokens * EngineKernels.Width;
+        var original = new float[(long)pairs.Count * perImage];
+        var edited = new float[(long)pairs.Count * perImage];
+        var removeWeights = new float[pairs.Count][];
+        var addWeights = new float[pairs.Count][];
+        for (int p = 0; p < pairs.Count; p++)
+        {
+            EditPair pair = pairs[p];
+            if (pair.Original.Dimension != EngineKernels.Width || pair.Edited.Dimension != EngineKernels.Width)
+            {
+                throw new ArgumentException($"Pair {p}: the CUDA edit takes {EngineKernels.Width}-wide tokens, got {pair.Original.Dimension} and {pair.Edited.Dimension}.", nameof(pairs));
+            }
+            for (int t = 0; t < EngineKernels.Tokens; t++)
+            {
+                pair.Original.Raw(t).CopyTo(original.AsSpan(p * perImage + t * EngineKernels.Width, EngineKernels.Width));
+                pair.Edited.Raw(t).CopyTo(edited.AsSpan(p * perImage + t * EngineKernels.Width, EngineKernels.Width));
+            }
+            removeWeights[p] = PatchWeights.FromMask(pair.RemoveMask, parameters.MaskAlignment);
+            addWeights[p] = PatchWeights.FromMask(pair.AddMask, parameters.MaskAlignment);
+        }
+        var settings = new GpuEditSettings
+        {
+            TopK = parameters.K,
+            SuppressFactor = parameters.Alpha,
+            BoostFactor = parameters.Beta,
+            SuppressWeight = parameters.Mix.Suppressed,
+            BoostWeight = parameters.Mix.Boosted,
+            BackgroundWeight = parameters.Mix.Background,
+            Precision = _precision,
+        };
+        HostEditResult result;
+        lock (_gate)
+        {
+            result = _pipeline.Run(original, edited, removeWeights.SelectMany(w => w).ToArray(), addWeights.SelectMany(w => w).ToArray(),
+                pairs.Count, settings, cancellationToken: cancellationToken);
+        }
+
+        var results = new EditResult[pairs.Count];
+        for (int p = 0; p < pairs.Count; p++)
+        {
+            results[p] = EmbeddingEditor.FromParts(
+                Row(result.Embeddings, p), Row(result.Edits, p), Row(result.Edits, pairs.Count + p), Row(result.Background, p),
+                removeWeights[p], addWeights[p], parameters.Mix);
+        }
+        return results;
+
+        static float[] Row(float[] rows, int index) => rows.AsSpan(index * EngineKernels.Width, EngineKernels.Width).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _pipeline.Dispose();
+        _library.Dispose();
+        _context.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Editing;
+
+namespace EditToAudio.Cuda.Tests.Gpu;
+
+[Collection("GPU")]
+public class CudaEditBackendTests(GpuFixture gpu)
+{
+    [Fact]
+    public void Without_a_gpu_opening_says_why()
+    {
+        if (CudaSupport.Detect().IsSupported)
+        {
+            Assert.Skip("A CUDA device is present; this checks the refusal on machines without one.");
+        }
+        var error = Assert.Throws<NotSupportedException>(() => CudaEditBackend.Open());
+        Assert.Contains("libcuda.so.1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(EigenPrecision.DoublePrecision)]
+    [InlineData(EigenPrecision.SinglePrecision)]
+    public void Results_and_warnings_match_the_cpu_backend(EigenPrecision precision)
+    {
+        _ = gpu.Kernels; // skips, with the reason, where there is no GPU
+        var random = new Random(7);
+        var pairs = new List<EditPair>();
+        for (int p = 0; p < 9; p++)
+        {
+            pairs.Add(new EditPair(Tokens(random), Tokens(random), Mask(random, 120 + p, 160, empty: p == 1), Mask(random, 90, 70 + p, full: p == 3)));
+        }
+        var parameters = new EditParameters { MaskAlignment = MaskAlignment.Crop, K = 8, Alpha = 0.05, Beta = 3 };
+        using CudaEditBackend backend = CudaEditBackend.Open(precision: precision);
+
+        IReadOnlyList<EditResult> onGpu = backend.Edit(pairs, parameters, TestContext.Current.CancellationToken);
+        IReadOnlyList<EditResult> onCpu = new CpuEditBackend().Edit(pairs, parameters, TestContext.Current.CancellationToken);
+
+        for (int p = 0; p < pairs.Count; p++)
+        {
+            foreach ((string part, float[] expected, float[] actual) in new[]
+            {
+                ("E", onCpu[p].Embedding, onGpu[p].Embedding), ("E_sup", onCpu[p].Suppressed, onGpu[p].Suppressed),
+                ("E_boost", onCpu[p].Boosted, onGpu[p].Boosted), ("E_bg", onCpu[p].Background, onGpu[p].Background),
+            })
+            {
+                if (expected.All(v => v == 0f))
+                {
+                    Assert.True(actual.All(v => v == 0f), $"pair {p} {part}: expected the zero vector");
+                    continue;
+                }
+                double cosine = TestData.Cosine([.. expected.Select(v => (double)v)], [.. actual.Select(v => (double)v)]);
+                Assert.True(cosine >= 0.99999, $"pair {p} {part} ({precision}): cosine {cosine:G9}");
+            }
+            Assert.Equal(onCpu[p].Warnings, onGpu[p].Warnings);
+        }
+        Assert.Equal("cuda", backend.Name);
+    }
+
+    private static ImageTokens Tokens(Random random) =>
+        new(Enumerable.Range(0, 257 * 768).Select(_ => (float)TestData.Gaussian(random)).ToArray(), 768);
+
+    private static BinaryMask Mask(Random random, int height, int width, bool empty = false, bool full = false)
+    {
+        var values = new byte[height * width];
+        if (full)
+        {
+            Array.Fill(values, (byte)1);
+        }
+        else if (!empty)
+        {
+            int top = random.Next(height / 2), left = random.Next(width / 2);
+            for (int y = top; y < top + height / 3; y++)
+            {
+                values.AsSpan(y * width + left, width / 3).Fill(1);
+            }
+        }
+        return new BinaryMask(values, height, width);
+    }
+}
