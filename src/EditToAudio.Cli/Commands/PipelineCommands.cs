@@ -154,6 +154,11 @@ internal static class PipelineCommands
         public Option<FileInfo> Edited { get; } = new("--edited") { Description = "The edited image.", Required = true };
         public Option<PromptPoint> RemovePoint { get; } = PipelineOptions.PointOption("--remove-point", "X,Y of a point on the removed object, in original-image pixels.");
         public Option<PromptPoint> AddPoint { get; } = PipelineOptions.PointOption("--add-point", "X,Y of a point on the added object, in edited-image pixels.");
+        public Option<double> MaxMegapixels { get; } = new Option<double>("--max-megapixels")
+        {
+            Description = "Refuse larger images before decoding their pixels.",
+            DefaultValueFactory = _ => ImageLimits.Default.MaxPixels / 1e6,
+        }.FiniteAtLeast(1e-6);
 
         public void AddTo(Command command)
         {
@@ -161,13 +166,15 @@ internal static class PipelineCommands
             command.Options.Add(Edited);
             command.Options.Add(RemovePoint);
             command.Options.Add(AddPoint);
+            command.Options.Add(MaxMegapixels);
         }
 
         /// <summary>Decodes both images and checks each point against its image before any network runs.</summary>
         public (RgbImage Original, RgbImage Edited, RunInputs Paths) Load(ParseResult result)
         {
             string originalPath = result.GetRequiredValue(Original).FullName, editedPath = result.GetRequiredValue(Edited).FullName;
-            RgbImage original = ImageLoader.Load(originalPath), edited = ImageLoader.Load(editedPath);
+            var limits = ImageLimits.Default with { MaxPixels = (long)Math.Ceiling(result.GetValue(MaxMegapixels) * 1e6) };
+            RgbImage original = ImageLoader.Load(originalPath, limits), edited = ImageLoader.Load(editedPath, limits);
             CheckInside(result.GetRequiredValue(RemovePoint), original, "--remove-point");
             CheckInside(result.GetRequiredValue(AddPoint), edited, "--add-point");
             return (original, edited, new RunInputs(originalPath, editedPath));

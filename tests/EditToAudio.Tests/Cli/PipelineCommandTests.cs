@@ -76,6 +76,7 @@ public class PipelineCommandTests
         { ["--candidates", "65"], 1, "--candidates must be from 1 to 64, got 65" },
         { ["--steps", "1001"], 2, "steps must be at most the model set's 1000 training steps (got 1001)" },
         { ["--out", "{dir}/inputs/original.png/sub"], 2, "cannot write to the output folder" },
+        { ["--max-megapixels", "0.1"], 2, "above the limit of 100000 pixels" },
     };
 
     [Theory]
