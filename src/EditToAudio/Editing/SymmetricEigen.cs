@@ -113,7 +113,7 @@ internal static class SymmetricEigen
             {
                 v[i] = a[(j + 1 + i) * n + j];
             }
-            double tail = Dot(v[1..], v[1..]);
+            double tail = VectorMath.Dot(v[1..], v[1..]);
             if (tail == 0)
             {
                 offDiagonal[j] = v[0];
@@ -143,7 +143,7 @@ internal static class SymmetricEigen
                 ReadOnlySpan<double> row = a.AsSpan(blockStart + i * n, i + 1);
                 product[i] += SymmetricRowProduct(row, v, product);
             }
-            double correction = 0.5 * tau * tau * Dot(product, v);
+            double correction = 0.5 * tau * tau * VectorMath.Dot(product, v);
             for (int i = 0; i < m; i++)
             {
                 product[i] = tau * product[i] - correction * v[i];
@@ -394,12 +394,12 @@ internal static class SymmetricEigen
     /// <summary>Removes from x its components along vectors[0..count) and normalizes it; false when nothing is left.</summary>
     private static bool Orthonormalize(double[] x, double[][] vectors, int count)
     {
-        double before = Math.Sqrt(Dot(x, x));
+        double before = Math.Sqrt(VectorMath.Dot(x, x));
         for (int s = 0; s < count; s++)
         {
-            AddScaled(x, vectors[s], -Dot(x, vectors[s]));
+            VectorMath.AddScaled(x, vectors[s], -VectorMath.Dot(x, vectors[s]));
         }
-        double after = Math.Sqrt(Dot(x, x));
+        double after = Math.Sqrt(VectorMath.Dot(x, x));
         if (!(after > Epsilon * before) || !double.IsFinite(after))
         {
             return false;
@@ -447,7 +447,7 @@ internal static class SymmetricEigen
             foreach (double[] y in vectors)
             {
                 Span<double> tail = y.AsSpan(j + 1);
-                AddScaled(tail, v, -tau * Dot(v, tail));
+                VectorMath.AddScaled(tail, v, -tau * VectorMath.Dot(v, tail));
             }
         }
     }
@@ -463,53 +463,10 @@ internal static class SymmetricEigen
                 largest = i;
             }
         }
-        double scale = (x[largest] < 0 ? -1.0 : 1.0) / Math.Sqrt(Dot(x, x));
+        double scale = (x[largest] < 0 ? -1.0 : 1.0) / Math.Sqrt(VectorMath.Dot(x, x));
         for (int i = 0; i < x.Length; i++)
         {
             x[i] *= scale;
-        }
-    }
-
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        int i = 0;
-        double total = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= 2 * Vector<double>.Count)
-        {
-            // Two accumulators: consecutive additions do not wait for each other.
-            var even = Vector<double>.Zero;
-            var odd = Vector<double>.Zero;
-            int width = Vector<double>.Count;
-            for (; i <= a.Length - 2 * width; i += 2 * width)
-            {
-                even += new Vector<double>(a[i..]) * new Vector<double>(b[i..]);
-                odd += new Vector<double>(a[(i + width)..]) * new Vector<double>(b[(i + width)..]);
-            }
-            total = Vector.Sum(even + odd);
-        }
-        for (; i < a.Length; i++)
-        {
-            total += a[i] * b[i];
-        }
-        return total;
-    }
-
-    /// <summary>target += scale · source.</summary>
-    private static void AddScaled(Span<double> target, ReadOnlySpan<double> source, double scale)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var factor = new Vector<double>(scale);
-            for (; i <= target.Length - Vector<double>.Count; i += Vector<double>.Count)
-            {
-                Span<double> t = target[i..];
-                (new Vector<double>(t) + factor * new Vector<double>(source[i..])).CopyTo(t);
-            }
-        }
-        for (; i < target.Length; i++)
-        {
-            target[i] += scale * source[i];
         }
     }
 

@@ -49,10 +49,45 @@ internal static class VectorMath
         }
     }
 
-    /// <summary><paramref name="target"/> += <paramref name="scale"/> · <paramref name="source"/>.</summary>
+    /// <summary>Σ aᵢbᵢ in float64.</summary>
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector.IsHardwareAccelerated && a.Length >= 2 * Vector<double>.Count)
+        {
+            // Two accumulators: consecutive additions do not wait for each other.
+            var even = Vector<double>.Zero;
+            var odd = Vector<double>.Zero;
+            int width = Vector<double>.Count;
+            for (; i <= a.Length - 2 * width; i += 2 * width)
+            {
+                even += new Vector<double>(a[i..]) * new Vector<double>(b[i..]);
+                odd += new Vector<double>(a[(i + width)..]) * new Vector<double>(b[(i + width)..]);
+            }
+            total = Vector.Sum(even + odd);
+        }
+        for (; i < a.Length; i++)
+        {
+            total += a[i] * b[i];
+        }
+        return total;
+    }
+
+    /// <summary>target += scale · source, in float64.</summary>
     public static void AddScaled(Span<double> target, ReadOnlySpan<double> source, double scale)
     {
-        for (int i = 0; i < target.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var factor = new Vector<double>(scale);
+            for (; i <= target.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                Span<double> t = target[i..];
+                (new Vector<double>(t) + factor * new Vector<double>(source[i..])).CopyTo(t);
+            }
+        }
+        for (; i < target.Length; i++)
         {
             target[i] += scale * source[i];
         }
@@ -61,12 +96,7 @@ internal static class VectorMath
     /// <summary>Returns <paramref name="vector"/> / ‖<paramref name="vector"/>‖ as float32; a zero vector stays zero.</summary>
     public static float[] NormalizedToSingle(ReadOnlySpan<double> vector)
     {
-        double squares = 0;
-        foreach (double v in vector)
-        {
-            squares += v * v;
-        }
-        double norm = Math.Sqrt(squares);
+        double norm = Math.Sqrt(Dot(vector, vector));
         var result = new float[vector.Length];
         if (norm > 0)
         {
