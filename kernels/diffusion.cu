@@ -1,45 +1,79 @@
-// One DDIM step of AudioLDM v1 (epsilon prediction) with classifier-free guidance.
+// The diffusion sampler's arithmetic (AudioLDM v1: DDIM, epsilon prediction, classifier-free guidance)
+// and the glue between the decoding networks, for `rows` latents of `row_size` values each.
 #include "common.cuh"
 #include "philox.cuh"
 
-// eps = eps_u + guidance * (eps_c - eps_u);  x0 = (x - sqrt(1 - a_t) eps) / sqrt(a_t);
-// sigma = eta * sqrt((1 - a_prev) / (1 - a_t)) * sqrt(1 - a_t / a_prev);
-// x_prev = sqrt(a_prev) x0 + sqrt(1 - a_prev - sigma^2) eps + sigma * noise,
-// with noise element i = Philox normal i of (seed, stream). Sets *overflow when any |x_prev| > 100,
-// so the following ddim_clip_if_overflow launch can apply the sampler's [-10, 10] clip.
-// x and x_prev may be the same buffer (an in-place step), so neither is declared __restrict__.
-extern "C" __global__ void ddim_guided_step(const float* x, const float* __restrict__ eps_uncond,
-                                            const float* __restrict__ eps_cond, float* x_prev,
-                                            int* __restrict__ overflow, long long count, double guidance,
-                                            double alpha_t, double alpha_prev, double eta,
-                                            unsigned long long seed, unsigned long long stream)
+// One DDIM step for every latent at once. `sample` is the UNet's input, [halves * rows, row_size]: with
+// guidance (halves = 2) the unconditional copy of the latents first, then the conditional one; `eps` is
+// the UNet's output in the same layout. The latents are the last `rows` rows of `sample`, and the new
+// ones are written to every half, so the buffer is the next step's input as it stands (no copies).
+//   eps = eps_u + guidance * (eps_c - eps_u)        (the difference in float, as the CPU sampler takes it)
+//   x0  = (x - sqrt(1 - a_t) eps) / sqrt(a_t)
+//   x'  = sqrt(a_prev) x0 + direction eps + sigma z, z = Philox normal j of (seeds[row], stream_bases[row] | step)
+// The coefficients are the CPU sampler's float64 values, passed in rather than recomputed.
+extern "C" __global__ void ddim_step_rows(float* sample, const float* __restrict__ eps, int rows, long long row_size, int halves,
+                                          double guidance, double sqrt_alpha, double sqrt_one_minus_alpha,
+                                          double sqrt_alpha_prev, double direction, double sigma,
+                                          const unsigned long long* __restrict__ seeds,
+                                          const unsigned long long* __restrict__ stream_bases, unsigned long long step)
 {
-    const double sigma = eta * sqrt((1.0 - alpha_prev) / (1.0 - alpha_t)) * sqrt(1.0 - alpha_t / alpha_prev);
-    const double direction = sqrt(fmax(1.0 - alpha_prev - sigma * sigma, 0.0));
-    const double sqrt_alpha_t = sqrt(alpha_t);
-    const double sqrt_one_minus_alpha_t = sqrt(1.0 - alpha_t);
-    const double sqrt_alpha_prev = sqrt(alpha_prev);
+    const long long count = (long long)rows * row_size;
+    const long long latents = (long long)(halves - 1) * count;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
     {
-        const double u = eps_uncond[i];
-        const double eps = u + guidance * ((double)eps_cond[i] - u);
-        const double x0 = ((double)x[i] - sqrt_one_minus_alpha_t * eps) / sqrt_alpha_t;
-        double next = sqrt_alpha_prev * x0 + direction * eps;
-        if (sigma != 0.0)
-            next += sigma * (double)e2a_philox_normal(seed, stream, (unsigned long long)i);
+        const int row = (int)(i / row_size);
+        const float conditional = eps[latents + i];
+        double e = conditional;
+        if (halves == 2)
+        {
+            const float unconditional = eps[i];
+            e = (double)unconditional + guidance * (double)(conditional - unconditional);
+        }
+        const double x0 = ((double)sample[latents + i] - sqrt_one_minus_alpha * e) / sqrt_alpha;
+        double next = sqrt_alpha_prev * x0 + direction * e;
+        if (sigma > 0.0)
+            next += sigma * (double)e2a_philox_normal(seeds[row], stream_bases[row] | step, (unsigned long long)(i - (long long)row * row_size));
         const float rounded = (float)next;
-        if (fabsf(rounded) > 100.0f)
-            *overflow = 1;
-        x_prev[i] = rounded;
+        for (int h = 0; h < halves; ++h)
+            sample[(long long)h * count + i] = rounded;
     }
 }
 
-// Clips x to [-limit, limit] when the preceding step flagged an overflow (a whole-tensor test,
-// as in the reference sampler).
-extern "C" __global__ void ddim_clip_if_overflow(float* __restrict__ x, const int* __restrict__ overflow, long long count, float limit)
+// flags[job] = 1 when any of the job's `job_size` values exceeds `trigger` in magnitude (flags cleared before).
+extern "C" __global__ void flag_jobs_over(const float* __restrict__ x, long long job_size, int jobs, float trigger, int* __restrict__ flags)
 {
-    if (*overflow == 0)
-        return;
+    const long long count = job_size * jobs;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
-        x[i] = fminf(fmaxf(x[i], -limit), limit);
+        if (fabsf(x[i]) > trigger)
+            flags[i / job_size] = 1;
+}
+
+// Clips every value of a flagged job to [-limit, limit]: the sampler's whole-batch clip, job by job.
+extern "C" __global__ void clip_flagged_jobs(float* __restrict__ x, long long job_size, int jobs, const int* __restrict__ flags, float limit)
+{
+    const long long count = job_size * jobs;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
+        if (flags[i / job_size] != 0)
+            x[i] = fminf(fmaxf(x[i], -limit), limit);
+}
+
+// out = in / divisor, rounded once from float64 (the latents over the VAE's scale factor).
+extern "C" __global__ void divide_values(const float* __restrict__ in, float* __restrict__ out, long long count, double divisor)
+{
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
+        out[i] = (float)((double)in[i] / divisor);
+}
+
+// out[b, c, r] = in[b, r, c]: the VAE's mel [N, 1, frames, bins] becomes the vocoder's [N, bins, frames].
+extern "C" __global__ void transpose_last_two(const float* __restrict__ in, float* __restrict__ out, int batches, int rows, int cols)
+{
+    const long long per_batch = (long long)rows * cols;
+    const long long count = per_batch * batches;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
+    {
+        const long long b = i / per_batch;
+        const long long within = i - b * per_batch;
+        const int r = (int)(within / cols), c = (int)(within - (long long)r * cols);
+        out[b * per_batch + (long long)c * rows + r] = in[i];
+    }
 }

@@ -27,6 +27,23 @@ extern "C" __global__ void philox_normal_fill(float* __restrict__ out, long long
         out[i] = e2a_philox_normal(seed, stream, first_index + (unsigned long long)i);
 }
 
+// Row r of `rows` (row_size values) gets normals 0.. of (seeds[r], stream_bases[r] | step), written to
+// `copies` consecutive [rows, row_size] blocks (the sampler's initial latents, in both halves of the
+// UNet's guided input).
+extern "C" __global__ void philox_normal_rows(float* __restrict__ out, int rows, long long row_size, int copies,
+                                              const unsigned long long* __restrict__ seeds,
+                                              const unsigned long long* __restrict__ stream_bases, unsigned long long step)
+{
+    const long long count = (long long)rows * row_size;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
+    {
+        const int row = (int)(i / row_size);
+        const float value = e2a_philox_normal(seeds[row], stream_bases[row] | step, (unsigned long long)(i - (long long)row * row_size));
+        for (int c = 0; c < copies; ++c)
+            out[(long long)c * count + i] = value;
+    }
+}
+
 // Mean over `samples` draws of mu + eps * exp(0.5 * log_var) for a [rows, dim] pair of tensors.
 // Draw s of element e uses normal number s * rows * dim + e of (seed, stream), i.e. the draws are
 // laid out as an [samples, rows, dim] tensor.

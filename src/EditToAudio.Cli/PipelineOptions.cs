@@ -46,21 +46,34 @@ internal sealed class PipelineOptions
         Networks = new NetworkOptions(ResolveDevice(result.GetValue(Device), error)),
     };
 
-    /// <summary>Opens the engine; on CUDA the edit math runs on the GPU too, through the engine's own kernels.</summary>
+    /// <summary>
+    /// Opens the engine; on CUDA the edit math and the sampler run on the GPU too, through the
+    /// engine's own kernels, with ONNX Runtime on the same device and stream.
+    /// </summary>
     public OpenedEngine OpenEngine(ParseResult result, TextWriter error)
     {
         EngineOptions options = Engine(result, error);
-        CudaEditBackend? backend = options.Networks.Provider == ExecutionProvider.Cuda ? CudaEditBackend.Open() : null;
+        CudaBackends? cuda = OpenCuda(options.Networks);
         try
         {
-            return new OpenedEngine(EditToAudioEngine.Open(options with { EditBackend = backend }), backend);
+            EngineOptions opened = cuda is null ? options : options with
+            {
+                Networks = cuda.NetworkOptions(options.Networks.IntraOpThreads),
+                EditBackend = cuda.Edit,
+                DiffusionBackend = cuda.Diffusion,
+            };
+            return new OpenedEngine(EditToAudioEngine.Open(opened), cuda);
         }
         catch
         {
-            backend?.Dispose();
+            cuda?.Dispose();
             throw;
         }
     }
+
+    /// <summary>The CUDA backends when <paramref name="networks"/> ask for the CUDA provider; null on the CPU.</summary>
+    public static CudaBackends? OpenCuda(NetworkOptions networks) =>
+        networks.Provider == ExecutionProvider.Cuda ? CudaBackends.Open(networks.DeviceId) : null;
 
     public EmbedRequest Request(ParseResult result, RgbImage original, RgbImage edited, PromptPoint remove, PromptPoint add) =>
         new(original, edited, remove, add)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
 using EditToAudio.Batch;
+using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
@@ -58,9 +59,11 @@ internal static class BatchCommand
             int workerCount = result.GetValue(workers);
             EngineOptions engine = pipeline.Engine(result, stderr);
             // Workers share the cores: each session gets its part of them instead of all.
-            var networkOptions = engine.Networks with { IntraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads };
+            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
             ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
-            using var networks = new NetworkSet(models, networkOptions);
+            // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
+            using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
+            using var networks = new NetworkSet(models, cuda?.NetworkOptions(intraOpThreads) ?? engine.Networks with { IntraOpThreads = intraOpThreads });
             var options = new BatchOptions
             {
                 OutputFolder = folder,
@@ -72,7 +75,7 @@ internal static class BatchCommand
                 MemoryBytes = result.GetValue(memory) is { } gib ? (long)(gib * (1L << 30)) : null,
             };
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
-            BatchSummary summary = await new BatchRunner(networks).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
+            BatchSummary summary = await new BatchRunner(networks, cuda?.Diffusion).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
 
             string results = Path.Combine(folder, BatchRunner.ResultsFileName(options.Shard));
             foreach (string line in File.ReadLines(results))

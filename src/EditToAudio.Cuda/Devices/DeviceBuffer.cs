@@ -70,16 +70,20 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>Copies the buffer's first <c>destination.Length</c> elements to the host, waiting for <paramref name="stream"/>.</summary>
-    public unsafe void CopyTo(Span<T> destination, CudaStream stream)
+    public void CopyTo(Span<T> destination, CudaStream stream) => CopyTo(0, destination, stream);
+
+    /// <summary>Copies <c>destination.Length</c> elements from element <paramref name="offset"/> on to the host, waiting for <paramref name="stream"/>.</summary>
+    public unsafe void CopyTo(long offset, Span<T> destination, CudaStream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, Length, nameof(destination));
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, Length, nameof(destination));
         if (destination.IsEmpty)
             return;
         using (Context.Bind())
         fixed (T* host = destination)
         {
-            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(host, DevicePointer, (nuint)destination.Length * (nuint)sizeof(T), stream.NativeHandle));
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(host, DevicePointer + (ulong)offset * (ulong)sizeof(T), (nuint)destination.Length * (nuint)sizeof(T), stream.NativeHandle));
             CudaDriver.Check(CudaDriver.cuStreamSynchronize(stream.NativeHandle));
         }
     }

@@ -1,3 +1,4 @@
+using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
 
 namespace EditToAudio.Cuda.Kernels;
@@ -189,26 +190,90 @@ public sealed class EngineKernels
     }
 
     /// <summary>
-    /// One guided DDIM step (AudioLDM v1) into <paramref name="next"/>, then the sampler's clip to ±10
-    /// when any value exceeds 100. <paramref name="overflow"/> (one int) is cleared and set on the stream.
+    /// Row r of <paramref name="rows"/> gets Philox normals 0…<paramref name="rowSize"/>−1 of
+    /// (<paramref name="seeds"/>[r], <paramref name="streamBases"/>[r] | <paramref name="step"/>), written to
+    /// <paramref name="copies"/> consecutive <c>[rows, rowSize]</c> blocks of <paramref name="output"/>.
     /// </summary>
-    public void DdimStep(DeviceBuffer<float> latent, DeviceBuffer<float> epsUnconditional, DeviceBuffer<float> epsConditional,
-        DeviceBuffer<float> next, DeviceBuffer<int> overflow, long count, DdimStepParameters step)
+    public void PhiloxNormalRows(DeviceBuffer<float> output, int rows, long rowSize, int copies, DeviceBuffer<ulong> seeds, DeviceBuffer<ulong> streamBases, ulong step)
     {
-        ArgumentNullException.ThrowIfNull(overflow);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowSize, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(copies, 1);
+        RequireLength(output, copies * rows * rowSize);
+        RequireLength(seeds, rows);
+        RequireLength(streamBases, rows);
+        Library.Function("random.cu", "philox_normal_rows").Launch((Blocks(rows * rowSize), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(output).AddInt32(rows).AddInt64(rowSize).AddInt32(copies).AddBuffer(seeds).AddBuffer(streamBases).AddUInt64(step));
+    }
+
+    /// <summary>
+    /// One DDIM step of <paramref name="rows"/> latents in the UNet's input <paramref name="sample"/>
+    /// (<c>[halves·rows, rowSize]</c>, the latents last; halves = 2 with guidance, unconditional copy first), with
+    /// <paramref name="epsilon"/> the UNet's output in the same layout. The new latents go to every half.
+    /// Row r's noise is Philox (<paramref name="seeds"/>[r], <paramref name="streamBases"/>[r] | <paramref name="step"/>).
+    /// </summary>
+    public void DdimStep(DeviceBuffer<float> sample, DeviceBuffer<float> epsilon, int rows, long rowSize, bool guided, double guidance,
+        DdimStepCoefficients coefficients, DeviceBuffer<ulong> seeds, DeviceBuffer<ulong> streamBases, ulong step)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowSize, 0);
+        if (!(coefficients.SqrtAlpha > 0) || !double.IsFinite(guidance))
+            throw new ArgumentOutOfRangeException(nameof(coefficients), $"a DDIM step needs sqrt(alpha) > 0 and a finite guidance, got {coefficients.SqrtAlpha} and {guidance}");
+        int halves = guided ? 2 : 1;
+        RequireLength(sample, halves * rows * rowSize);
+        RequireLength(epsilon, halves * rows * rowSize);
+        RequireLength(seeds, rows);
+        RequireLength(streamBases, rows);
+        Library.Function("diffusion.cu", "ddim_step_rows").Launch((Blocks(rows * rowSize), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(sample).AddBuffer(epsilon).AddInt32(rows).AddInt64(rowSize).AddInt32(halves).AddDouble(guidance)
+            .AddDouble(coefficients.SqrtAlpha).AddDouble(coefficients.SqrtOneMinusAlpha).AddDouble(coefficients.SqrtAlphaPrevious)
+            .AddDouble(coefficients.Direction).AddDouble(coefficients.Sigma).AddBuffer(seeds).AddBuffer(streamBases).AddUInt64(step));
+    }
+
+    /// <summary>
+    /// The sampler's final clip, job by job: the <paramref name="jobs"/> blocks of <paramref name="jobSize"/> values that start
+    /// <paramref name="offset"/> elements into <paramref name="values"/> are clipped to ±<paramref name="limit"/> when any of their
+    /// values exceeds <paramref name="trigger"/> in magnitude; <paramref name="flags"/>[job] says whether it fired.
+    /// </summary>
+    public void ClipJobsOver(DeviceBuffer<float> values, long offset, long jobSize, int jobs, float trigger, float limit, DeviceBuffer<int> flags)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobSize, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 0);
+        RequireLength(values, offset + jobs * jobSize);
+        RequireLength(flags, jobs);
+        flags.Clear(Stream);
+        ulong start = values.DevicePointer + (ulong)(offset * sizeof(float));
+        Library.Function("diffusion.cu", "flag_jobs_over").Launch((Blocks(jobs * jobSize), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddPointer(start).AddInt64(jobSize).AddInt32(jobs).AddSingle(trigger).AddBuffer(flags));
+        Library.Function("diffusion.cu", "clip_flagged_jobs").Launch((Blocks(jobs * jobSize), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddPointer(start).AddInt64(jobSize).AddInt32(jobs).AddBuffer(flags).AddSingle(limit));
+    }
+
+    /// <summary><paramref name="count"/> values from <paramref name="offset"/> in <paramref name="input"/>, each divided by <paramref name="divisor"/> in float64, into <paramref name="output"/>.</summary>
+    public void Divide(DeviceBuffer<float> input, long offset, DeviceBuffer<float> output, long count, double divisor)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        RequireLength(latent, count);
-        RequireLength(epsUnconditional, count);
-        RequireLength(epsConditional, count);
-        RequireLength(next, count);
-        RequireLength(overflow, 1);
-        step.Validate();
-        overflow.Clear(Stream);
-        Library.Function("diffusion.cu", "ddim_guided_step").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
-            .AddBuffer(latent).AddBuffer(epsUnconditional).AddBuffer(epsConditional).AddBuffer(next).AddBuffer(overflow).AddInt64(count)
-            .AddDouble(step.Guidance).AddDouble(step.AlphaT).AddDouble(step.AlphaPrevious).AddDouble(step.Eta).AddUInt64(step.Seed).AddUInt64(step.Stream));
-        Library.Function("diffusion.cu", "ddim_clip_if_overflow").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
-            .AddBuffer(next).AddBuffer(overflow).AddInt64(count).AddSingle(10f));
+        if (!double.IsFinite(divisor) || divisor == 0)
+            throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "the divisor must be finite and non-zero");
+        RequireLength(input, offset + count);
+        RequireLength(output, count);
+        Library.Function("diffusion.cu", "divide_values").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddPointer(input.DevicePointer + (ulong)(offset * sizeof(float))).AddBuffer(output).AddInt64(count).AddDouble(divisor));
+    }
+
+    /// <summary><c>output[b, c, r] = input[b, r, c]</c> for <paramref name="batches"/> row-major <paramref name="rows"/>×<paramref name="columns"/> matrices.</summary>
+    public void TransposeLastTwo(DeviceBuffer<float> input, DeviceBuffer<float> output, int batches, int rows, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batches);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        long count = (long)batches * rows * columns;
+        RequireLength(input, count);
+        RequireLength(output, count);
+        Library.Function("diffusion.cu", "transpose_last_two").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(input).AddBuffer(output).AddInt32(batches).AddInt32(rows).AddInt32(columns));
     }
 
     /// <summary>
@@ -257,23 +322,6 @@ public sealed class EngineKernels
         ArgumentNullException.ThrowIfNull(buffer, name);
         if (buffer.Length < needed)
             throw new ArgumentException($"{name} holds {buffer.Length} elements but {needed} are needed", name);
-    }
-}
-
-/// <summary>The scalars of one DDIM step.</summary>
-/// <param name="AlphaT">ᾱ at the current timestep.</param>
-/// <param name="AlphaPrevious">ᾱ at the previous timestep (ᾱ[0] for the first step).</param>
-/// <param name="Eta">DDIM's eta (1 in AudioLDM: stochastic).</param>
-/// <param name="Guidance">Classifier-free guidance scale.</param>
-/// <param name="Seed">Philox seed of the noise.</param>
-/// <param name="Stream">Philox stream of this step's noise.</param>
-public readonly record struct DdimStepParameters(double AlphaT, double AlphaPrevious, double Eta, double Guidance, ulong Seed, ulong Stream)
-{
-    internal void Validate()
-    {
-        if (!(AlphaT > 0 && AlphaT < 1) || !(AlphaPrevious > 0 && AlphaPrevious < 1))
-            throw new ArgumentOutOfRangeException(nameof(AlphaT), $"alphas must lie in (0, 1): a_t={AlphaT}, a_prev={AlphaPrevious}");
-        ArgumentOutOfRangeException.ThrowIfNegative(Eta);
     }
 }
 

@@ -1,5 +1,3 @@
-using EditToAudio.Cuda.Compilation;
-using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Editing;
 
@@ -15,42 +13,19 @@ namespace EditToAudio.Cuda.Pipeline;
 /// </summary>
 public sealed class CudaEditBackend : IEditBackend, IDisposable
 {
-    private readonly CudaContext _context;
-    private readonly KernelLibrary _library;
     private readonly GpuEditPipeline _pipeline;
     private readonly EigenPrecision _precision;
     private readonly Lock _gate = new();
 
-    private CudaEditBackend(CudaContext context, KernelLibrary library, EigenPrecision precision)
+    /// <summary>Runs on <paramref name="kernels"/>' context and stream (which the caller keeps); float64 eigenvectors by default, as the CPU computes them.</summary>
+    public CudaEditBackend(EngineKernels kernels, EigenPrecision precision = EigenPrecision.DoublePrecision)
     {
-        _context = context;
-        _library = library;
+        _pipeline = new GpuEditPipeline(kernels);
         _precision = precision;
-        _pipeline = new GpuEditPipeline(new EngineKernels(library));
     }
 
     /// <inheritdoc/>
     public string Name => "cuda";
-
-    /// <summary>Opens the backend on a device; float64 eigenvectors by default, as the CPU computes them.</summary>
-    /// <exception cref="NotSupportedException">No CUDA driver or device, or no NVRTC; the message says which and where it looked.</exception>
-    public static CudaEditBackend Open(int device = 0, string? cacheFolder = null, EigenPrecision precision = EigenPrecision.DoublePrecision)
-    {
-        CudaSupport.Detect().ThrowIfNotSupported();
-        NvrtcCompiler compiler = NvrtcCompiler.TryLoad(out string reason)
-            ?? throw new NotSupportedException($"The CUDA edit backend needs NVRTC to compile its kernels: {reason}");
-        CudaContext context = CudaContext.Open(device);
-        try
-        {
-            var library = new KernelLibrary(context, compiler, new KernelCache(cacheFolder ?? KernelCache.DefaultFolder));
-            return new CudaEditBackend(context, library, precision);
-        }
-        catch
-        {
-            context.Dispose();
-            throw;
-        }
-    }
 
     /// <inheritdoc/>
     public IReadOnlyList<EditResult> Edit(IReadOnlyList<EditPair> pairs, EditParameters parameters, CancellationToken cancellationToken = default)
@@ -111,11 +86,6 @@ public sealed class CudaEditBackend : IEditBackend, IDisposable
         static float[] Row(float[] rows, int index) => rows.AsSpan(index * EngineKernels.Width, EngineKernels.Width).ToArray();
     }
 
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _pipeline.Dispose();
-        _library.Dispose();
-        _context.Dispose();
-    }
+    /// <summary>Frees the cuBLAS and cuSOLVER handles and the scratch buffers.</summary>
+    public void Dispose() => _pipeline.Dispose();
 }

@@ -1,3 +1,6 @@
+using EditToAudio.Numerics;
+using EditToAudio.Models;
+using EditToAudio.Audio;
 using System.Diagnostics;
 using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Devices;
@@ -226,23 +229,32 @@ public static class GpuSelfTest
 
     private static GpuParityResult Ddim(EngineKernels kernels)
     {
+        // Three guided candidates of one latent plus a tail (not a multiple of the block), in the UNet's
+        // [unconditional copy, latents] layout, at a real step of the 200-step schedule.
         CudaContext context = kernels.Library.Context;
-        const int count = 8 * 256 * 16 + 5;
+        const int rows = 3, size = 8 * 256 * 16 + 5;
+        const double guidance = 2.5;
+        const ulong step = 7;
+        DdimStepCoefficients coefficients = DdimSchedule.Create(BetaSchedule.AudioLdm, 200, 1.0).Coefficients(200 - 1 - (int)step);
         var random = new Random(6);
-        float[] Draw() => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 4 - 2))];
-        float[] x = Draw(), uncond = Draw(), cond = Draw();
-        using DeviceBuffer<float> xBuffer = context.Upload<float>(x);
-        using DeviceBuffer<float> uncondBuffer = context.Upload<float>(uncond);
-        using DeviceBuffer<float> condBuffer = context.Upload<float>(cond);
-        using DeviceBuffer<float> next = context.Allocate<float>(count);
-        using DeviceBuffer<int> overflow = context.Allocate<int>(1);
-        kernels.DdimStep(xBuffer, uncondBuffer, condBuffer, next, overflow, count, new DdimStepParameters(0.3, 0.45, 1.0, 2.5, 42, 7));
-        float[] actual = next.ToArray(context.Stream);
+        float[] Draw(int count) => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 4 - 2))];
+        float[] latents = Draw(rows * size), epsilon = Draw(2 * rows * size);
+        ulong[] seeds = [42, 42, 43];
+        ulong[] streams = [.. Enumerable.Range(0, rows).Select(r => NoiseStream.Id(NoiseStage.DiffusionStep, r, 0))];
+        using DeviceBuffer<float> sample = context.Upload<float>([.. latents, .. latents]);
+        using DeviceBuffer<float> eps = context.Upload<float>(epsilon);
+        using DeviceBuffer<ulong> seedBuffer = context.Upload<ulong>(seeds);
+        using DeviceBuffer<ulong> streamBuffer = context.Upload<ulong>(streams);
+        kernels.DdimStep(sample, eps, rows, size, guided: true, guidance, coefficients, seedBuffer, streamBuffer, step);
+        float[] actual = sample.ToArray(context.Stream);
         double worst = 0;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < rows * size; i++)
         {
-            double expected = SelfTestReferences.DdimValue(x[i], uncond[i], cond[i], 2.5, 0.3, 0.45, 1.0, SelfTestReferences.Normal(42, 7, (ulong)i));
-            worst = Math.Max(worst, Math.Abs(expected - actual[i]) / (1 + Math.Abs(expected)));
+            int row = i / size;
+            float noise = SelfTestReferences.Normal(seeds[row], streams[row] | step, (ulong)(i % size));
+            double expected = SelfTestReferences.DdimValue(latents[i], epsilon[i], epsilon[rows * size + i], guidance, coefficients, noise);
+            foreach (float value in (ReadOnlySpan<float>)[actual[i], actual[rows * size + i]])
+                worst = Math.Max(worst, Math.Abs(expected - value) / (1 + Math.Abs(expected)));
         }
         return new GpuParityResult("ddim step", worst <= 1e-5, "max rel error", worst, 1e-5);
     }

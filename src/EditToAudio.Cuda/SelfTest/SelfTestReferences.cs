@@ -1,3 +1,4 @@
+using EditToAudio.Audio;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace EditToAudio.Cuda.SelfTest;
@@ -114,11 +115,11 @@ internal static class SelfTestReferences
         return a == 0 && b == 0 ? 1 : dot / Math.Sqrt(a * b);
     }
 
-    public static double DdimValue(float x, float uncond, float cond, double guidance, double alphaT, double alphaPrev, double eta, float noise)
+    /// <summary>One guided DDIM update of one value, the difference of the two predictions taken in float as the samplers take it.</summary>
+    public static double DdimValue(float x, float uncond, float cond, double guidance, DdimStepCoefficients c, float noise)
     {
-        double sigma = eta * Math.Sqrt((1 - alphaPrev) / (1 - alphaT)) * Math.Sqrt(1 - alphaT / alphaPrev);
-        double eps = uncond + guidance * (cond - (double)uncond);
-        double x0 = (x - Math.Sqrt(1 - alphaT) * eps) / Math.Sqrt(alphaT);
-        return Math.Sqrt(alphaPrev) * x0 + Math.Sqrt(1 - alphaPrev - sigma * sigma) * eps + sigma * noise;
+        double eps = uncond + guidance * (cond - uncond);
+        double x0 = (x - c.SqrtOneMinusAlpha * eps) / c.SqrtAlpha;
+        return c.SqrtAlphaPrevious * x0 + c.Direction * eps + c.Sigma * noise;
     }
 }

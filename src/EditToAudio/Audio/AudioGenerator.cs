@@ -1,7 +1,6 @@
 using System.Globalization;
 using EditToAudio.Models;
 using EditToAudio.Networks;
-using Microsoft.ML.OnnxRuntime;
 
 namespace EditToAudio.Audio;
 
@@ -72,14 +71,25 @@ public sealed class AudioGenerator
     /// <summary>Latent lengths are rounded up to a multiple of this (the UNet halves the time axis three times).</summary>
     public const int LatentFrameMultiple = 8;
 
-    private readonly NetworkSet _networks;
+    /// <summary>Mel bins of the VAE's output and the vocoder's input.</summary>
+    public const int MelBins = 64;
 
-    /// <summary>Uses the UNet, VAE decoder, vocoder and, when present, CLAP audio encoder of <paramref name="networks"/>.</summary>
-    public AudioGenerator(NetworkSet networks)
+    private readonly NetworkSet _networks;
+    private readonly IDiffusionBackend _backend;
+
+    /// <summary>
+    /// Uses the UNet, VAE decoder, vocoder and, when present, CLAP audio encoder of <paramref name="networks"/>,
+    /// with the sampler's arithmetic on <paramref name="backend"/> (the CPU when null).
+    /// </summary>
+    public AudioGenerator(NetworkSet networks, IDiffusionBackend? backend = null)
     {
         ArgumentNullException.ThrowIfNull(networks);
         _networks = networks;
+        _backend = backend ?? CpuDiffusionBackend.Instance;
     }
+
+    /// <summary>Where the sampler runs ("cpu" or "cuda").</summary>
+    public string Backend => _backend.Name;
 
     /// <summary>
     /// Latent frames for a clip of <paramref name="seconds"/>: sample rate / hop / 4 frames per second
@@ -128,21 +138,15 @@ public sealed class AudioGenerator
         int candidates = options.Candidates;
         float[] stacked = [.. conditionings.SelectMany(c => c)];
 
-        (float[] latents, bool[] clipped) = DdimSampler.SampleMany(
-            new OnnxEpsilonPredictor(_networks, cancellationToken), schedule, shape, stacked, seeds, unconditional,
-            candidates, options.Sampler.Guidance, stepProgress, cancellationToken);
-        int rows = jobs * candidates;
-        float[] waves = Decode(latents, rows, shape, cancellationToken);
-
-        int fullLength = waves.Length / rows;
-        int length = Math.Min(fullLength, (int)Math.Round(options.Duration * constants.SampleRate, MidpointRounding.AwayFromZero));
-        bool ranked = _networks.Models.Has(NetworkKind.ClapAudio);
-        float[] embeddings = ranked ? EmbedAudio(waves, rows, fullLength, unconditional.Length, cancellationToken) : [];
+        using DecodedCandidates decoded = _backend.Generate(
+            _networks, new DiffusionJob(schedule, shape, stacked, seeds, unconditional, candidates, options.Sampler.Guidance), stepProgress, cancellationToken);
+        int length = Math.Min(decoded.Samples, (int)Math.Round(options.Duration * constants.SampleRate, MidpointRounding.AwayFromZero));
+        bool ranked = decoded.ClapEmbeddings.Length > 0;
         var clips = new AudioClip[jobs];
         for (int job = 0; job < jobs; job++)
         {
             float[] target = options.RankAgainst == RankTarget.Empty ? unconditional : conditionings[job];
-            double[] scores = ranked ? Score(embeddings.AsSpan(job * candidates * target.Length, candidates * target.Length), candidates, target) : [];
+            double[] scores = ranked ? Score(decoded.ClapEmbeddings.AsSpan(job * candidates * target.Length, candidates * target.Length), candidates, target) : [];
             int best = 0;
             for (int c = 1; c < scores.Length; c++)
             {
@@ -151,7 +155,8 @@ public sealed class AudioGenerator
                     best = c;
                 }
             }
-            float[] waveform = waves.AsSpan((job * candidates + best) * fullLength, length).ToArray();
+            var waveform = new float[length];
+            decoded.ReadWave(job * candidates + best, waveform);
             int bad = Array.FindIndex(waveform, v => !float.IsFinite(v));
             if (bad >= 0)
             {
@@ -162,51 +167,9 @@ public sealed class AudioGenerator
             {
                 waveform[i] = Math.Clamp(waveform[i], -1f, 1f);
             }
-            clips[job] = new AudioClip(waveform, constants.SampleRate, best, scores, clipped[job], schedule.Count);
+            clips[job] = new AudioClip(waveform, constants.SampleRate, best, scores, decoded.Clipped[job], schedule.Count);
         }
         return clips;
-    }
-
-    /// <summary>latent / scale factor → VAE decoder → mel [N,1,4T,64] → vocoder input [N,64,4T] → waveform [N, 640T].</summary>
-    private float[] Decode(float[] latents, int count, LatentShape shape, CancellationToken cancellationToken)
-    {
-        double scale = _networks.Models.Constants.VaeScaleFactor;
-        var scaled = new float[latents.Length];
-        for (int i = 0; i < latents.Length; i++)
-        {
-            scaled[i] = (float)(latents[i] / scale);
-        }
-        int melFrames = shape.Frames * MelFramesPerLatentFrame;
-        const int melBins = 64;
-        float[] mel;
-        using (var input = OrtTensors.Wrap(scaled, count, shape.Channels, shape.Frames, shape.Bins))
-        using (var outputs = _networks.Get(NetworkKind.VaeDecoder).Run(new Dictionary<string, OrtValue> { ["latent"] = input }, cancellationToken))
-        {
-            mel = OrtTensors.Read(outputs[0], "VAE mel", count, 1, melFrames, melBins);
-        }
-        var transposed = new float[mel.Length];
-        for (int n = 0; n < count; n++)
-        {
-            int offset = n * melFrames * melBins;
-            for (int t = 0; t < melFrames; t++)
-            {
-                for (int b = 0; b < melBins; b++)
-                {
-                    transposed[offset + b * melFrames + t] = mel[offset + t * melBins + b];
-                }
-            }
-        }
-        int hop = _networks.Models.Constants.HopLength;
-        using var melInput = OrtTensors.Wrap(transposed, count, melBins, melFrames);
-        using var waves = _networks.Get(NetworkKind.Vocoder).Run(new Dictionary<string, OrtValue> { ["mel"] = melInput }, cancellationToken);
-        return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * hop);
-    }
-
-    private float[] EmbedAudio(float[] waves, int count, int length, int width, CancellationToken cancellationToken)
-    {
-        using var input = OrtTensors.Wrap(waves, count, length);
-        using var outputs = _networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
-        return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, width);
     }
 
     private static double[] Score(ReadOnlySpan<float> embeddings, int count, float[] target)

@@ -155,9 +155,7 @@ public static class DdimSampler
             Array.Fill(timesteps, schedule.Timesteps[index]);
             model.Predict(batch, shape, input, timesteps, embeddings, epsilon);
 
-            double alpha = schedule.Alphas[index], previous = schedule.AlphasPrevious[index], sigma = schedule.Sigmas[index];
-            double sqrtAlpha = Math.Sqrt(alpha), sqrtOneMinusAlpha = Math.Sqrt(1 - alpha), sqrtPrevious = Math.Sqrt(previous);
-            double direction = Math.Sqrt(Math.Max(1 - previous - sigma * sigma, 0));
+            (double sqrtAlpha, double sqrtOneMinusAlpha, double sqrtPrevious, double direction, double sigma) = schedule.Coefficients(index);
             for (int r = 0; r < rows; r++)
             {
                 Span<float> latent = x.AsSpan(r * size, size);

@@ -43,6 +43,16 @@ public sealed class DdimSchedule
     /// <summary>Number of sampling steps actually run.</summary>
     public int Count => Timesteps.Count;
 
+    /// <summary>
+    /// The float64 factors of the step at schedule <paramref name="index"/> (0 = least noisy), the one
+    /// set every sampler backend applies, so the CPU and the GPU differ only in rounding order.
+    /// </summary>
+    public DdimStepCoefficients Coefficients(int index)
+    {
+        double alpha = Alphas[index], previous = AlphasPrevious[index], sigma = Sigmas[index];
+        return new DdimStepCoefficients(Math.Sqrt(alpha), Math.Sqrt(1 - alpha), Math.Sqrt(previous), Math.Sqrt(Math.Max(1 - previous - sigma * sigma, 0)), sigma);
+    }
+
     /// <summary>Builds the schedule for <paramref name="steps"/> requested steps.</summary>
     public static DdimSchedule Create(BetaSchedule betas, int steps, double eta)
     {
@@ -73,3 +83,14 @@ public sealed class DdimSchedule
         return new DdimSchedule(timesteps, alphas, previous, sigmas, eta);
     }
 }
+
+/// <summary>
+/// One DDIM step as factors: x̂₀ = (x − <paramref name="SqrtOneMinusAlpha"/>·ε)/<paramref name="SqrtAlpha"/>,
+/// x' = <paramref name="SqrtAlphaPrevious"/>·x̂₀ + <paramref name="Direction"/>·ε + <paramref name="Sigma"/>·z.
+/// </summary>
+/// <param name="SqrtAlpha">√ᾱ.</param>
+/// <param name="SqrtOneMinusAlpha">√(1−ᾱ).</param>
+/// <param name="SqrtAlphaPrevious">√ᾱ_prev.</param>
+/// <param name="Direction">√(1−ᾱ_prev−σ²), floored at 0.</param>
+/// <param name="Sigma">σ, the fresh noise's standard deviation.</param>
+public readonly record struct DdimStepCoefficients(double SqrtAlpha, double SqrtOneMinusAlpha, double SqrtAlphaPrevious, double Direction, double Sigma);

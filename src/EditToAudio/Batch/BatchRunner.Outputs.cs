@@ -197,7 +197,7 @@ public sealed partial class BatchRunner
                         EditToAudioEngine.NoteAudio(_models, baselineOriginal, "the original image's baseline", warnings);
                         EditToAudioEngine.NoteAudio(_models, baselineEdited, "the edited image's baseline", warnings);
                     }
-                    var result = new RunResult(embedding, clip, baselineOriginal, baselineEdited, work.BaselineClap, warnings);
+                    var result = new RunResult(embedding, clip, baselineOriginal, baselineEdited, work.BaselineClap, warnings) { DiffusionBackend = _runner._audio.Backend };
                     record = RunOutputs.WriteRun(folder, p.RunRequest(embed), result, inputs, _models, _options.Format);
                 }
                 outputs.AddRange(record.Outputs.Select(o => $"{prefix}/{o}"));

@@ -86,15 +86,18 @@ public sealed partial class BatchRunner
     private readonly Ssv2aMapper _mapper;
     private readonly AudioGenerator _audio;
 
-    /// <summary>Runs batches on <paramref name="networks"/> (the caller keeps ownership).</summary>
-    public BatchRunner(NetworkSet networks)
+    /// <summary>
+    /// Runs batches on <paramref name="networks"/>, with the sampler's arithmetic on <paramref name="diffusion"/>
+    /// (the CPU when null); the caller keeps ownership of both.
+    /// </summary>
+    public BatchRunner(NetworkSet networks, IDiffusionBackend? diffusion = null)
     {
         ArgumentNullException.ThrowIfNull(networks);
         _networks = networks;
         _segmenter = new Segmenter(networks);
         _clip = new ClipTokenEncoder(networks);
         _mapper = new Ssv2aMapper(networks);
-        _audio = new AudioGenerator(networks);
+        _audio = new AudioGenerator(networks, diffusion);
     }
 
     /// <summary>The results file of <paramref name="shard"/>: results.jsonl, or results-shard-I-of-N.jsonl.</summary>

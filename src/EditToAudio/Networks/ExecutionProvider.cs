@@ -14,7 +14,15 @@ public enum ExecutionProvider
 /// <param name="Provider">The provider to use; never silently replaced by another.</param>
 /// <param name="DeviceId">CUDA device ordinal when <paramref name="Provider"/> is CUDA.</param>
 /// <param name="IntraOpThreads">ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</param>
-public sealed record NetworkOptions(ExecutionProvider Provider = ExecutionProvider.Cpu, int DeviceId = 0, int IntraOpThreads = 0);
+public sealed record NetworkOptions(ExecutionProvider Provider = ExecutionProvider.Cpu, int DeviceId = 0, int IntraOpThreads = 0)
+{
+    /// <summary>
+    /// A CUDA stream (<c>CUstream</c>) the CUDA provider runs every network on, so its work and the
+    /// engine's kernels are ordered on one stream and device tensors pass between them without
+    /// synchronizing; 0 lets ONNX Runtime use a stream of its own.
+    /// </summary>
+    public nint ComputeStream { get; init; }
+}
 
 /// <summary>The requested execution provider cannot be used. The message carries ONNX Runtime's reason.</summary>
 public sealed class ExecutionProviderException : Exception

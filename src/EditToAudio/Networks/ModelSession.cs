@@ -29,7 +29,7 @@ public sealed class ModelSession : IDisposable
     /// <summary>The provider the session was created with.</summary>
     public ExecutionProvider Provider { get; }
 
-    /// <summary>Runs started through <see cref="Run"/> since the session was opened (thread-safe).</summary>
+    /// <summary>Runs started through <see cref="Run"/> or <see cref="RunBound"/> since the session was opened (thread-safe).</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
     /// <summary>The underlying session, for I/O binding and device memory.</summary>
@@ -72,6 +72,27 @@ public sealed class ModelSession : IDisposable
     public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        return Execute(runOptions => _session.Run(runOptions, [.. inputs.Keys], [.. inputs.Values], [.. Contract.Outputs.Select(o => o.Name)]), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the network on the inputs and outputs <paramref name="bind"/> puts into an I/O binding, so
+    /// tensors in device memory are read and written where they are, with no copy through the host.
+    /// </summary>
+    public void RunBound(Action<OrtIoBinding> bind, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        using OrtIoBinding binding = _session.CreateIoBinding();
+        bind(binding);
+        Execute(runOptions =>
+        {
+            _session.RunWithBinding(runOptions, binding);
+            return true;
+        }, cancellationToken);
+    }
+
+    private T Execute<T>(Func<RunOptions, T> run, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _calls);
         using var runOptions = new RunOptions();
@@ -79,7 +100,7 @@ public sealed class ModelSession : IDisposable
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            return _session.Run(runOptions, [.. inputs.Keys], [.. inputs.Values], [.. Contract.Outputs.Select(o => o.Name)]);
+            return run(runOptions);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {

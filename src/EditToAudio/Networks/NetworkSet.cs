@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using EditToAudio.Models;
 using Microsoft.ML.OnnxRuntime;
@@ -85,7 +86,9 @@ public sealed class NetworkSet : IDisposable
         {
             try
             {
-                sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+                using var cuda = new OrtCUDAProviderOptions();
+                cuda.UpdateOptions(CudaProviderOptions(options));
+                sessionOptions.AppendExecutionProvider_CUDA(cuda);
             }
             catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
             {
@@ -96,6 +99,20 @@ public sealed class NetworkSet : IDisposable
             }
         }
         return sessionOptions;
+    }
+
+    /// <summary>The CUDA provider's options for <paramref name="options"/>: the device, and the engine's stream when one is given.</summary>
+    public static Dictionary<string, string> CudaProviderOptions(NetworkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var values = new Dictionary<string, string> { ["device_id"] = options.DeviceId.ToString(CultureInfo.InvariantCulture) };
+        if (options.ComputeStream != 0)
+        {
+            // ONNX Runtime parses the stream as an unsigned decimal address.
+            values["has_user_compute_stream"] = "1";
+            values["user_compute_stream"] = ((nuint)options.ComputeStream).ToString(CultureInfo.InvariantCulture);
+        }
+        return values;
     }
 
     /// <inheritdoc/>

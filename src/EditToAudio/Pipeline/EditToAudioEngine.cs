@@ -17,6 +17,9 @@ public sealed record EngineOptions
 
     /// <summary>Where the edit math runs; the CPU when null. The engine uses it but does not own it.</summary>
     public IEditBackend? EditBackend { get; init; }
+
+    /// <summary>Where the sampler's arithmetic runs; the CPU when null. The engine uses it but does not own it.</summary>
+    public IDiffusionBackend? DiffusionBackend { get; init; }
 }
 
 /// <summary>
@@ -36,7 +39,7 @@ public sealed class EditToAudioEngine : IDisposable
     private readonly AudioGenerator _audio;
     private readonly IEditBackend _edit;
 
-    private EditToAudioEngine(ModelSet models, NetworkOptions options, IEditBackend? edit)
+    private EditToAudioEngine(ModelSet models, NetworkOptions options, IEditBackend? edit, IDiffusionBackend? diffusion)
     {
         Models = models;
         _edit = edit ?? new CpuEditBackend(maxDegreeOfParallelism: 1);
@@ -44,7 +47,7 @@ public sealed class EditToAudioEngine : IDisposable
         _segmenter = new Segmenter(_networks);
         _clip = new ClipTokenEncoder(_networks);
         _mapper = new Ssv2aMapper(_networks);
-        _audio = new AudioGenerator(_networks);
+        _audio = new AudioGenerator(_networks, diffusion);
     }
 
     /// <summary>The model set in use.</summary>
@@ -56,12 +59,15 @@ public sealed class EditToAudioEngine : IDisposable
     /// <summary>Where the edit math runs ("cpu" or "cuda").</summary>
     public string EditBackend => _edit.Name;
 
+    /// <summary>Where the sampler's arithmetic runs ("cpu" or "cuda").</summary>
+    public string DiffusionBackend => _audio.Backend;
+
     /// <summary>Opens the model set (the bundled synthetic one when none is named).</summary>
     /// <exception cref="ModelSetException">The folder, its manifest or a file is missing or invalid.</exception>
     public static EditToAudioEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks, options.EditBackend);
+        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks, options.EditBackend, options.DiffusionBackend);
     }
 
     /// <summary>Loads the model set in <paramref name="folder"/>, or the bundled synthetic set when it is null.</summary>
@@ -96,7 +102,7 @@ public sealed class EditToAudioEngine : IDisposable
         NoteAudio(clip, "the edited embedding", warnings);
         if (!request.Baselines)
         {
-            return new RunResult(embedding, clip, null, null, null, warnings);
+            return new RunResult(embedding, clip, null, null, null, warnings) { DiffusionBackend = _audio.Backend };
         }
 
         // encode_image is CLS before normalization; tokens are normalized per token, so CLS is already L2(encode_image).
@@ -108,7 +114,7 @@ public sealed class EditToAudioEngine : IDisposable
         AudioClip edited = Generate(PipelineStage.BaselineEdited, baselineClap[Ssv2aMapper.ClapWidth..], audio, steps, timings, progress, cancellationToken);
         NoteAudio(original, "the original image's baseline", warnings);
         NoteAudio(edited, "the edited image's baseline", warnings);
-        return new RunResult(embedding, clip, original, edited, baselineClap, warnings);
+        return new RunResult(embedding, clip, original, edited, baselineClap, warnings) { DiffusionBackend = _audio.Backend };
     }
 
     private AudioClip Generate(PipelineStage stage, float[] conditioning, AudioOptions options, int steps, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)

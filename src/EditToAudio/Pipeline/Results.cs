@@ -59,4 +59,8 @@ public sealed record EmbedResult(
 /// <param name="BaselineEdited">The clip of the edited image's plain CLIP embedding, when asked for.</param>
 /// <param name="BaselineClap">CLAP embeddings of the two baselines [2, 512], when asked for.</param>
 /// <param name="Warnings">The embedding's warnings and the audio's.</param>
-public sealed record RunResult(EmbedResult Embedding, AudioClip Audio, AudioClip? BaselineOriginal, AudioClip? BaselineEdited, float[]? BaselineClap, IReadOnlyList<string> Warnings);
+public sealed record RunResult(EmbedResult Embedding, AudioClip Audio, AudioClip? BaselineOriginal, AudioClip? BaselineEdited, float[]? BaselineClap, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Where the sampler's arithmetic ran ("cpu" or "cuda").</summary>
+    public string DiffusionBackend { get; init; } = "cpu";
+}

@@ -72,7 +72,8 @@ public static class RunOutputs
                 clips["baseline_edited"] = WriteClip(folder, "baseline_edited", "edited image (plain CLIP)", edited, format, written);
             }
             ParameterRecord parameters = RunParameters(EmbedParameters(request.Embed), request.Audio, request.Baselines, result.Audio.Steps);
-            RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings);
+            RunRecord record = Record("run", request.Embed, result.Embedding, inputs, models, parameters, clips, result.Embedding.Timings, written, result.Warnings)
+                with { DiffusionBackend = result.DiffusionBackend };
             WriteRecord(folder, RecordFile, record);
             return record;
         });

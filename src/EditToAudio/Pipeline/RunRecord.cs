@@ -26,6 +26,10 @@ public sealed record RunRecord
     /// <summary>Where the edit math ran ("cpu" or "cuda").</summary>
     public string EditBackend { get; init; } = "cpu";
 
+    /// <summary>Where the sampler's arithmetic ran ("cpu" or "cuda"); null for records without audio.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DiffusionBackend { get; init; }
+
     /// <summary>The two images and the prompt points.</summary>
     public required InputRecord Inputs { get; init; }
 

@@ -1,3 +1,6 @@
+using EditToAudio.Numerics;
+using EditToAudio.Models;
+using EditToAudio.Audio;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EditToAudio.Cuda.Compilation;
@@ -69,6 +72,16 @@ public sealed class KernelEmulation : IDisposable
 
     public float[][] Ddim { get; private set; } = [];
 
+    public const int DdimRows = 3, DdimSize = 333;
+
+    public const ulong DdimStep = 5;
+
+    public DdimSchedule DdimSchedule { get; } = DdimSchedule.Create(BetaSchedule.AudioLdm, 200, 1.0);
+
+    public ulong[] DdimSeeds { get; } = [42, 42, 7];
+
+    public ulong[] DdimStreams { get; } = [.. Enumerable.Range(0, DdimRows).Select(r => NoiseStream.Id(NoiseStage.DiffusionStep, r, 0))];
+
     public float[][] Variational { get; private set; } = [];
 
     public float[] Normalize { get; private set; } = [];
@@ -113,11 +126,17 @@ public sealed class KernelEmulation : IDisposable
         Save<int>("image_geometry.bin", [imageGeometry.ResizedWidth, imageGeometry.ResizedHeight, imageGeometry.CropLeft, imageGeometry.CropTop]);
 
         float[] Draw(int count, double scale) => [.. Enumerable.Range(0, count).Select(_ => (float)(TestData.Gaussian(random) * scale))];
-        Ddim = [Draw(1000, 1), Draw(1000, 1), Draw(1000, 1)];
-        Ddim[0][500] = 400;  // one latent value large enough to trigger the sampler's clip
+        // Three latents of 333 values (not a multiple of the block) with their unconditional and conditional ε,
+        // at step 5 of the 200-step schedule; the middle latent holds a value that trips the sampler's clip.
+        Ddim = [Draw(DdimRows * DdimSize, 1), Draw(DdimRows * DdimSize, 1), Draw(DdimRows * DdimSize, 1)];
+        Ddim[0][DdimSize + 17] = 400;
         Save("ddim_x.bin", Ddim[0]);
         Save("ddim_u.bin", Ddim[1]);
         Save("ddim_c.bin", Ddim[2]);
+        DdimStepCoefficients c = DdimSchedule.Coefficients(DdimSchedule.Count - 1 - (int)DdimStep);
+        Save<double>("ddim_coefficients.bin", [c.SqrtAlpha, c.SqrtOneMinusAlpha, c.SqrtAlphaPrevious, c.Direction, c.Sigma]);
+        Save("ddim_seeds.bin", DdimSeeds);
+        Save("ddim_streams.bin", DdimStreams);
         Variational = [Draw(231, 1), Draw(231, 1.5)];
         Save("variational_mu.bin", Variational[0]);
         Save("variational_log_var.bin", Variational[1]);
@@ -229,16 +248,64 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
     }
 
     [Fact]
-    public void Ddim_and_variational_kernel_code_match_the_reference()
+    public void Ddim_kernel_code_matches_the_reference_with_and_without_guidance()
     {
         emulation.Require();
         float[][] d = emulation.Ddim;
-        double[] expected = Float64Reference.DdimStep(d[0], d[1], d[2], 2.5, 0.3, 0.45, 1.0, 42, 5);
-        float[] next = emulation.Output<float>("ddim_next.bin");
-        TestData.AssertClose(expected, next, 1e-6, 1e-6, "DDIM step");
-        Assert.All(next, v => Assert.InRange(v, -10f, 10f));
+        const int rows = KernelEmulation.DdimRows, count = rows * KernelEmulation.DdimSize;
+        int index = emulation.DdimSchedule.Count - 1 - (int)KernelEmulation.DdimStep;
+        double alpha = emulation.DdimSchedule.Alphas[index], previous = emulation.DdimSchedule.AlphasPrevious[index];
+        double[] guided = Float64Reference.DdimStepRows(d[0], d[1], d[2], rows, 2.5, alpha, previous, 1.0, emulation.DdimSeeds, emulation.DdimStreams, KernelEmulation.DdimStep);
+        double[] plain = Float64Reference.DdimStepRows(d[0], null, d[2], rows, 1.0, alpha, previous, 1.0, emulation.DdimSeeds, emulation.DdimStreams, KernelEmulation.DdimStep);
+
+        float[] guidedOut = emulation.Output<float>("ddim_guided.bin");
+        TestData.AssertClose(guided, guidedOut.AsSpan(0, count), 1e-6, 1e-6, "guided DDIM step, unconditional half");
+        TestData.AssertClose(guided, guidedOut.AsSpan(count), 1e-6, 1e-6, "guided DDIM step, latent half");
+        TestData.AssertClose(plain, emulation.Output<float>("ddim_plain.bin"), 1e-6, 1e-6, "unguided DDIM step");
+    }
+
+    [Fact]
+    public void Clip_scale_and_transpose_kernel_code_match_the_reference()
+    {
+        emulation.Require();
+        double[] values = [.. emulation.Ddim[0].Select(v => (double)v)];
+        bool[] flags = Float64Reference.ClipJobs(values, KernelEmulation.DdimRows);
+        Assert.Equal([false, true, false], flags);
+        Assert.Equal([0, 1, 0], emulation.Output<int>("clip_flags.bin"));
+        TestData.AssertClose(values, emulation.Output<float>("clip_values.bin"), 0, 0, "clipped latents");
+
+        TestData.AssertClose([.. emulation.Ddim[1].Select(v => v / 0.18215)], emulation.Output<float>("divide.bin"), 0, 6e-8, "latents / scale factor");
+
+        float[] transposed = emulation.Output<float>("transpose.bin");
+        const int batches = 2, rows = 5, columns = 7;
+        for (int b = 0; b < batches; b++)
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++)
+                    Assert.True(emulation.Ddim[2][(b * rows + r) * columns + c] == transposed[(b * columns + c) * rows + r], $"transpose: batch {b}, row {r}, column {c}");
+    }
+
+    [Fact]
+    public void Variational_kernel_code_matches_the_reference()
+    {
+        emulation.Require();
         float[][] v = emulation.Variational;
         TestData.AssertClose(Float64Reference.VariationalMean(v[0], v[1], 8, 42, 9), emulation.Output<float>("variational_mean.bin"), 1e-6, 1e-6, "variational mean");
+    }
+
+    [Fact]
+    public void Row_noise_kernel_code_draws_each_rows_stream_into_every_copy()
+    {
+        emulation.Require();
+        float[] noise = emulation.Output<float>("philox_rows.bin");
+        const int rows = KernelEmulation.DdimRows, size = KernelEmulation.DdimSize;
+        Assert.Equal(2 * rows * size, noise.Length);
+        for (int i = 0; i < rows * size; i++)
+        {
+            int row = i / size;
+            float expected = Float64Reference.Normal(emulation.DdimSeeds[row], emulation.DdimStreams[row] | 3, (ulong)(i % size));
+            Assert.True(Math.Abs(expected - noise[i]) <= 1e-6f * (1 + Math.Abs(expected)), $"row noise {i}: expected {expected}, got {noise[i]}");
+            Assert.True(noise[i] == noise[rows * size + i], $"row noise {i}: the two copies differ");
+        }
     }
 
     [Fact]

@@ -127,15 +127,40 @@ int main(int argc, char** argv)
         Write("image_small.bin", small);
     }
 
-    // DDIM step (with one value large enough to trigger the clip) and the variational mean.
+    // DDIM steps of 3 latents x 333 values, guided (UNet layout: unconditional copy, then latents) and not;
+    // the clip, the scale and the mel transpose; the per-row noise; the variational mean.
     {
-        const int count = 1000;
+        const int rows = 3, size = 333, count = rows * size;
         std::vector<float> x = Read<float>("ddim_x.bin", count), u = Read<float>("ddim_u.bin", count), c = Read<float>("ddim_c.bin", count);
-        std::vector<float> next(count);
-        int overflow = 0;
-        runner.Launch({4}, [&] { ddim_guided_step(x.data(), u.data(), c.data(), next.data(), &overflow, count, 2.5, 0.3, 0.45, 1.0, 42, 5); });
-        runner.Launch({4}, [&] { ddim_clip_if_overflow(next.data(), &overflow, count, 10.0f); });
-        Write("ddim_next.bin", next);
+        std::vector<double> k = Read<double>("ddim_coefficients.bin", 5);
+        std::vector<unsigned long long> seeds = Read<unsigned long long>("ddim_seeds.bin", rows), streams = Read<unsigned long long>("ddim_streams.bin", rows);
+        std::vector<float> sample(x), eps(u);
+        sample.insert(sample.end(), x.begin(), x.end());
+        eps.insert(eps.end(), c.begin(), c.end());
+        runner.Launch({4}, [&] { ddim_step_rows(sample.data(), eps.data(), rows, size, 2, 2.5, k[0], k[1], k[2], k[3], k[4], seeds.data(), streams.data(), 5); });
+        Write("ddim_guided.bin", sample);
+        std::vector<float> plain(x);
+        runner.Launch({4}, [&] { ddim_step_rows(plain.data(), c.data(), rows, size, 1, 1.0, k[0], k[1], k[2], k[3], k[4], seeds.data(), streams.data(), 5); });
+        Write("ddim_plain.bin", plain);
+
+        std::vector<float> clipped(x);
+        std::vector<int> flags(rows, 0);
+        runner.Launch({4}, [&] { flag_jobs_over(clipped.data(), size, rows, 100.0f, flags.data()); });
+        runner.Launch({4}, [&] { clip_flagged_jobs(clipped.data(), size, rows, flags.data(), 10.0f); });
+        Write("clip_values.bin", clipped);
+        Write("clip_flags.bin", flags);
+
+        std::vector<float> divided(count);
+        runner.Launch({4}, [&] { divide_values(u.data(), divided.data(), count, 0.18215); });
+        Write("divide.bin", divided);
+        std::vector<float> transposed(2 * 5 * 7);
+        runner.Launch({1}, [&] { transpose_last_two(c.data(), transposed.data(), 2, 5, 7); });
+        Write("transpose.bin", transposed);
+
+        std::vector<float> noise(2 * count);
+        runner.Launch({4}, [&] { philox_normal_rows(noise.data(), rows, size, 2, seeds.data(), streams.data(), 3); });
+        Write("philox_rows.bin", noise);
+
         const int elements = 3 * 77;
         std::vector<float> mu = Read<float>("variational_mu.bin", elements), log_var = Read<float>("variational_log_var.bin", elements), mean(elements);
         runner.Launch({1}, [&] { variational_mean(mu.data(), log_var.data(), mean.data(), elements, 8, 42, 9); });

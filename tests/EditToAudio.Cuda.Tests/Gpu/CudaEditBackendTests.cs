@@ -15,7 +15,7 @@ public class CudaEditBackendTests(GpuFixture gpu)
         {
             Assert.Skip("A CUDA device is present; this checks the refusal on machines without one.");
         }
-        var error = Assert.Throws<NotSupportedException>(() => CudaEditBackend.Open());
+        var error = Assert.Throws<NotSupportedException>(() => CudaBackends.Open());
         Assert.Contains("libcuda.so.1", error.Message, StringComparison.Ordinal);
     }
 
@@ -32,7 +32,8 @@ public class CudaEditBackendTests(GpuFixture gpu)
             pairs.Add(new EditPair(Tokens(random), Tokens(random), Mask(random, 120 + p, 160, empty: p == 1), Mask(random, 90, 70 + p, full: p == 3)));
         }
         var parameters = new EditParameters { MaskAlignment = MaskAlignment.Crop, K = 8, Alpha = 0.05, Beta = 3 };
-        using CudaEditBackend backend = CudaEditBackend.Open(precision: precision);
+        using CudaBackends cuda = CudaBackends.Open(precision: precision);
+        CudaEditBackend backend = cuda.Edit;
 
         IReadOnlyList<EditResult> onGpu = backend.Edit(pairs, parameters, TestContext.Current.CancellationToken);
         IReadOnlyList<EditResult> onCpu = new CpuEditBackend().Edit(pairs, parameters, TestContext.Current.CancellationToken);

@@ -1,6 +1,9 @@
+using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Models;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
@@ -65,28 +68,50 @@ public class RandomKernelTests(GpuFixture gpu)
     }
 
     [Theory]
-    [InlineData(1.0, 1.0)]
-    [InlineData(0.0, 1.0)]
-    [InlineData(1.0, 400.0)]
-    public void Ddim_step_matches_the_reference(double eta, double latentScale)
+    [InlineData(1.0, true, 3, 8 * 256 * 16 + 3)]
+    [InlineData(0.0, true, 1, 8 * 256 * 16)]
+    [InlineData(1.0, false, 5, 1001)]
+    public void Ddim_step_matches_the_reference(double eta, bool guided, int rows, int size)
     {
         EngineKernels kernels = gpu.Kernels;
-        const int count = 8 * 256 * 16 + 3;
+        var schedule = DdimSchedule.Create(BetaSchedule.AudioLdm, 200, eta);
+        const ulong step = 150;
+        int index = schedule.Count - 1 - (int)step;
         var random = new Random(11);
-        float[] Draw(double scale) => [.. Enumerable.Range(0, count).Select(_ => (float)(TestData.Gaussian(random) * scale))];
-        float[] x = Draw(latentScale), uncond = Draw(1), cond = Draw(1);
-        using DeviceBuffer<float> xBuffer = gpu.Context.Upload<float>(x);
-        using DeviceBuffer<float> uncondBuffer = gpu.Context.Upload<float>(uncond);
-        using DeviceBuffer<float> condBuffer = gpu.Context.Upload<float>(cond);
-        using DeviceBuffer<float> next = gpu.Context.Allocate<float>(count);
-        using DeviceBuffer<int> overflow = gpu.Context.Allocate<int>(1);
-        var step = new DdimStepParameters(AlphaT: 0.3, AlphaPrevious: 0.45, Eta: eta, Guidance: 2.5, Seed: 42, Stream: 5);
+        float[] Draw() => [.. Enumerable.Range(0, rows * size).Select(_ => (float)TestData.Gaussian(random))];
+        float[] x = Draw(), uncond = Draw(), cond = Draw();
+        ulong[] seeds = [.. Enumerable.Range(0, rows).Select(r => 40UL + (ulong)r / 2)];
+        ulong[] streams = [.. Enumerable.Range(0, rows).Select(r => NoiseStream.Id(NoiseStage.DiffusionStep, r, 0))];
+        using DeviceBuffer<float> sample = gpu.Context.Upload<float>(guided ? [.. x, .. x] : x);
+        using DeviceBuffer<float> eps = gpu.Context.Upload<float>(guided ? [.. uncond, .. cond] : cond);
+        using DeviceBuffer<ulong> seedBuffer = gpu.Context.Upload<ulong>(seeds);
+        using DeviceBuffer<ulong> streamBuffer = gpu.Context.Upload<ulong>(streams);
 
-        kernels.DdimStep(xBuffer, uncondBuffer, condBuffer, next, overflow, count, step);
+        kernels.DdimStep(sample, eps, rows, size, guided, guided ? 2.5 : 1.0, schedule.Coefficients(index), seedBuffer, streamBuffer, step);
 
-        double[] expected = Float64Reference.DdimStep(x, uncond, cond, 2.5, 0.3, 0.45, eta, 42, 5);
-        TestData.AssertClose(expected, next.ToArray(gpu.Context.Stream), 1e-5, 1e-6, $"DDIM step (eta={eta}, scale={latentScale})");
-        if (latentScale > 100)
-            Assert.All(next.ToArray(gpu.Context.Stream), v => Assert.InRange(v, -10f, 10f));
+        double[] expected = Float64Reference.DdimStepRows(x, guided ? uncond : null, cond, rows, 2.5, schedule.Alphas[index], schedule.AlphasPrevious[index], eta, seeds, streams, step);
+        float[] actual = sample.ToArray(gpu.Context.Stream);
+        TestData.AssertClose(expected, actual.AsSpan(actual.Length - rows * size), 1e-5, 1e-6, $"DDIM step (eta={eta}, guided={guided}), latents");
+        if (guided)
+            TestData.AssertClose(expected, actual.AsSpan(0, rows * size), 1e-5, 1e-6, $"DDIM step (eta={eta}), unconditional copy");
+    }
+
+    [Fact]
+    public void Row_noise_fills_every_copy_with_each_rows_stream()
+    {
+        EngineKernels kernels = gpu.Kernels;
+        const int rows = 4, size = 1000;
+        ulong[] seeds = [1, 1, 2, 3];
+        ulong[] streams = [.. Enumerable.Range(0, rows).Select(r => NoiseStream.Id(NoiseStage.DiffusionInitial, r, 0))];
+        using DeviceBuffer<ulong> seedBuffer = gpu.Context.Upload<ulong>(seeds);
+        using DeviceBuffer<ulong> streamBuffer = gpu.Context.Upload<ulong>(streams);
+        using DeviceBuffer<float> output = gpu.Context.Allocate<float>(2 * rows * size);
+
+        kernels.PhiloxNormalRows(output, rows, size, 2, seedBuffer, streamBuffer, 0);
+
+        float[] actual = output.ToArray(gpu.Context.Stream);
+        double[] expected = [.. Enumerable.Range(0, rows * size).Select(i => (double)Float64Reference.Normal(seeds[i / size], streams[i / size], (ulong)(i % size)))];
+        TestData.AssertClose(expected, actual.AsSpan(0, rows * size), 1e-6, 1e-6, "row noise, first copy");
+        TestData.AssertClose(expected, actual.AsSpan(rows * size), 1e-6, 1e-6, "row noise, second copy");
     }
 }

@@ -202,25 +202,43 @@ internal static class Float64Reference
         return result;
     }
 
-    public static double[] DdimStep(float[] x, float[] epsUncond, float[] epsCond, double guidance, double alphaT, double alphaPrev, double eta,
-        ulong seed, ulong stream)
+    /// <summary>
+    /// One DDIM step of <paramref name="rows"/> latents from the schedule's ᾱ values alone (σ and every
+    /// square root derived here): eps = u + g·(c − u) with the difference in float, as the samplers take
+    /// it; <paramref name="epsUncond"/> null means no guidance. Row r's noise is Philox (seeds[r], streams[r] | step).
+    /// </summary>
+    public static double[] DdimStepRows(float[] latents, float[]? epsUncond, float[] epsCond, int rows, double guidance,
+        double alphaT, double alphaPrev, double eta, ulong[] seeds, ulong[] streams, ulong step)
     {
+        int size = latents.Length / rows;
         double sigma = eta * Math.Sqrt((1 - alphaPrev) / (1 - alphaT)) * Math.Sqrt(1 - alphaT / alphaPrev);
-        var next = new double[x.Length];
-        bool overflow = false;
-        for (int i = 0; i < x.Length; i++)
+        var next = new double[latents.Length];
+        for (int i = 0; i < latents.Length; i++)
         {
-            double eps = epsUncond[i] + guidance * (epsCond[i] - (double)epsUncond[i]);
-            double x0 = (x[i] - Math.Sqrt(1 - alphaT) * eps) / Math.Sqrt(alphaT);
-            next[i] = Math.Sqrt(alphaPrev) * x0 + Math.Sqrt(1 - alphaPrev - sigma * sigma) * eps + sigma * Normal(seed, stream, (ulong)i);
-            overflow |= Math.Abs(next[i]) > 100;
-        }
-        if (overflow)
-        {
-            for (int i = 0; i < next.Length; i++)
-                next[i] = Math.Clamp(next[i], -10, 10);
+            int row = i / size;
+            double eps = epsUncond is null ? epsCond[i] : epsUncond[i] + guidance * (epsCond[i] - epsUncond[i]);
+            double x0 = (latents[i] - Math.Sqrt(1 - alphaT) * eps) / Math.Sqrt(alphaT);
+            next[i] = Math.Sqrt(alphaPrev) * x0 + Math.Sqrt(Math.Max(1 - alphaPrev - sigma * sigma, 0)) * eps
+                + (sigma > 0 ? sigma * Normal(seeds[row], streams[row] | step, (ulong)(i % size)) : 0);
         }
         return next;
+    }
+
+    /// <summary>The sampler's clip job by job: a job with any |value| &gt; 100 is clipped to ±10. Returns the flags.</summary>
+    public static bool[] ClipJobs(double[] values, int jobs)
+    {
+        int size = values.Length / jobs;
+        var flags = new bool[jobs];
+        for (int job = 0; job < jobs; job++)
+        {
+            Span<double> block = values.AsSpan(job * size, size);
+            foreach (double v in block)
+                flags[job] |= Math.Abs(v) > 100;
+            if (flags[job])
+                foreach (ref double v in block)
+                    v = Math.Clamp(v, -10, 10);
+        }
+        return flags;
     }
 
     // ---- PIL resampling (8-bit fixed point), crop, normalize ----

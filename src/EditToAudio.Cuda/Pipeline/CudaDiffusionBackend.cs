@@ -1,0 +1,267 @@
+using EditToAudio.Audio;
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Kernels;
+using EditToAudio.Cuda.Onnx;
+using EditToAudio.Models;
+using EditToAudio.Networks;
+using EditToAudio.Numerics;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Cuda.Pipeline;
+
+/// <summary>
+/// The sampler on the GPU: the latents stay in device memory from the first draw to the waveform.
+/// Each step is one bound UNet run (ONNX Runtime's CUDA provider on the engine's stream, reading and
+/// writing the engine's buffers) and one <c>ddim_step_rows</c> launch for every candidate of every
+/// job; then the clip, the scale, VAE decoder → transpose → vocoder → CLAP audio encoder, all bound
+/// the same way. The host receives the CLAP embeddings and clip flags, and reads back only the
+/// waveforms it keeps. Draws are the CPU sampler's (Philox by seed, candidate and step), so the two
+/// backends agree up to float rounding. Thread-safe: calls run one after another on the stream.
+/// </summary>
+public sealed class CudaDiffusionBackend : IDiffusionBackend
+{
+    private readonly EngineKernels kernels;
+    private readonly DeviceTensors tensors;
+    private readonly Lock gate = new();
+
+    /// <summary>Runs on <paramref name="kernels"/>' context and stream; <paramref name="tensors"/> wraps that context's buffers.</summary>
+    public CudaDiffusionBackend(EngineKernels kernels, DeviceTensors tensors)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Context != kernels.Library.Context)
+            throw new ArgumentException("the tensors and the kernels must share one context", nameof(tensors));
+        this.kernels = kernels;
+        this.tensors = tensors;
+    }
+
+    /// <inheritdoc/>
+    public string Name => "cuda";
+
+    private CudaContext Context => kernels.Library.Context;
+
+    /// <summary>Throws unless <paramref name="networks"/> run on the CUDA provider, on this context's device and stream.</summary>
+    public void RequireSharedStream(NetworkSet networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        NetworkOptions options = networks.Options;
+        if (options.Provider != ExecutionProvider.Cuda || options.DeviceId != Context.Device.Ordinal || options.ComputeStream != Context.Stream.NativeHandle)
+        {
+            throw new InvalidOperationException(
+                $"The CUDA sampler binds the networks to device memory, so they must run on ONNX Runtime's CUDA provider on device {Context.Device.Ordinal} " +
+                $"and on the engine's stream (NetworkOptions.ComputeStream); these run on {options.Provider} device {options.DeviceId}, stream 0x{options.ComputeStream:x}.");
+        }
+    }
+
+    /// <inheritdoc/>
+    public DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        job.Validate();
+        RequireSharedStream(networks);
+        lock (gate)
+        {
+            using ContextScope scope = Context.Bind();
+            var work = new SamplerBuffers(Context, job);
+            try
+            {
+                Sample(networks.Get(NetworkKind.UNet), job, work, progress, cancellationToken);
+                return Decode(networks, job, work, cancellationToken);
+            }
+            finally
+            {
+                work.Dispose();
+            }
+        }
+    }
+
+    private void Sample(ModelSession unet, DiffusionJob job, SamplerBuffers work, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        LatentShape shape = job.Shape;
+        int rows = job.Rows, batch = work.Batch;
+        kernels.PhiloxNormalRows(work.Sample, rows, shape.Size, work.Halves, work.Seeds, work.InitialStreams, 0);
+        using OrtValue sample = tensors.Wrap(work.Sample, 0, batch, shape.Channels, shape.Frames, shape.Bins);
+        using OrtValue epsilon = tensors.Wrap(work.Epsilon, 0, batch, shape.Channels, shape.Frames, shape.Bins);
+        using OrtValue conditioning = tensors.Wrap(work.Conditioning, 0, batch, job.Unconditional.Length);
+        string output = unet.Contract.Outputs[0].Name;
+        DdimSchedule schedule = job.Schedule;
+        for (int i = 0; i < schedule.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using OrtValue timestep = tensors.Wrap(work.Timesteps, (long)i * batch, batch);
+            unet.RunBound(binding =>
+            {
+                binding.BindInput("sample", sample);
+                binding.BindInput("timestep", timestep);
+                binding.BindInput("y", conditioning);
+                binding.BindOutput(output, epsilon);
+            }, cancellationToken);
+            kernels.DdimStep(work.Sample, work.Epsilon, rows, shape.Size, work.Halves == 2, job.Guidance,
+                schedule.Coefficients(schedule.Count - 1 - i), work.Seeds, work.StepStreams, (ulong)i);
+            progress?.Report(i + 1);
+        }
+        kernels.ClipJobsOver(work.Sample, work.LatentOffset, (long)job.Candidates * shape.Size, job.Jobs, DdimSampler.ClipTrigger, DdimSampler.ClipRange, work.Clipped);
+    }
+
+    private DeviceCandidates Decode(NetworkSet networks, DiffusionJob job, SamplerBuffers work, CancellationToken cancellationToken)
+    {
+        ModelSetConstants constants = networks.Models.Constants;
+        LatentShape shape = job.Shape;
+        int rows = job.Rows;
+        int melFrames = shape.Frames * AudioGenerator.MelFramesPerLatentFrame;
+        const int melBins = AudioGenerator.MelBins;
+        int samples = checked(melFrames * constants.HopLength);
+        long melValues = (long)rows * melFrames * melBins;
+
+        using DeviceBuffer<float> latents = Context.Allocate<float>((long)rows * shape.Size);
+        using DeviceBuffer<float> mel = Context.Allocate<float>(melValues);
+        using DeviceBuffer<float> melByBin = Context.Allocate<float>(melValues);
+        DeviceBuffer<float> waves = Context.Allocate<float>((long)rows * samples);
+        try
+        {
+            kernels.Divide(work.Sample, work.LatentOffset, latents, (long)rows * shape.Size, constants.VaeScaleFactor);
+            Bound(networks.Get(NetworkKind.VaeDecoder), ("latent", tensors.Wrap(latents, 0, rows, shape.Channels, shape.Frames, shape.Bins)),
+                tensors.Wrap(mel, 0, rows, 1, melFrames, melBins), cancellationToken);
+            kernels.TransposeLastTwo(mel, melByBin, rows, melFrames, melBins);
+            Bound(networks.Get(NetworkKind.Vocoder), ("mel", tensors.Wrap(melByBin, 0, rows, melBins, melFrames)),
+                tensors.Wrap(waves, 0, rows, samples), cancellationToken);
+
+            float[] embeddings = [];
+            if (networks.Models.Has(NetworkKind.ClapAudio))
+            {
+                int width = job.Unconditional.Length;
+                using DeviceBuffer<float> clap = Context.Allocate<float>((long)rows * width);
+                Bound(networks.Get(NetworkKind.ClapAudio), ("wave", tensors.Wrap(waves, 0, rows, samples)), tensors.Wrap(clap, 0, rows, width), cancellationToken);
+                embeddings = clap.ToArray(Context.Stream);
+            }
+            bool[] clipped = [.. work.Clipped.ToArray(Context.Stream).Select(flag => flag != 0)];
+            return new DeviceCandidates(waves, rows, samples, clipped, embeddings);
+        }
+        catch
+        {
+            waves.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One bound run with one input and one output (both disposed here, before their buffers).</summary>
+    private static void Bound(ModelSession session, (string Name, OrtValue Value) input, OrtValue output, CancellationToken cancellationToken)
+    {
+        using OrtValue inputValue = input.Value;
+        using OrtValue outputValue = output;
+        session.RunBound(binding =>
+        {
+            binding.BindInput(input.Name, inputValue);
+            binding.BindOutput(session.Contract.Outputs[0].Name, outputValue);
+        }, cancellationToken);
+    }
+
+    /// <summary>The sampler's device memory for one call, laid out as the UNet's guided batch wants it.</summary>
+    private sealed class SamplerBuffers : IDisposable
+    {
+        private readonly List<IDisposable> owned = [];
+
+        public SamplerBuffers(CudaContext context, DiffusionJob job)
+        {
+            try
+            {
+                int rows = job.Rows, width = job.Unconditional.Length, size = job.Shape.Size;
+                // Guidance 1 needs only the conditional pass, as in the reference.
+                Halves = job.Guidance != 1.0 ? 2 : 1;
+                Batch = Halves * rows;
+                LatentOffset = (long)(Halves - 1) * rows * size;
+                Sample = Own(context.Allocate<float>((long)Batch * size));
+                Epsilon = Own(context.Allocate<float>((long)Batch * size));
+                Clipped = Own(context.Allocate<int>(job.Jobs));
+
+                // Unconditional rows first, then conditional, as the reference concatenates them.
+                var conditioning = new float[(long)Batch * width];
+                for (int b = 0; b < Batch; b++)
+                {
+                    int row = b - (Batch - rows);
+                    (row < 0 ? job.Unconditional.AsSpan() : job.Conditionings.AsSpan(row / job.Candidates * width, width)).CopyTo(conditioning.AsSpan(b * width, width));
+                }
+                Conditioning = Own(context.Upload<float>(conditioning));
+
+                // Every step's timesteps up front, noisiest first, so a step binds a slice instead of uploading.
+                DdimSchedule schedule = job.Schedule;
+                var timesteps = new long[(long)schedule.Count * Batch];
+                for (int i = 0; i < schedule.Count; i++)
+                    timesteps.AsSpan(i * Batch, Batch).Fill(schedule.Timesteps[schedule.Count - 1 - i]);
+                Timesteps = Own(context.Upload<long>(timesteps));
+
+                var seeds = new ulong[rows];
+                var initial = new ulong[rows];
+                var steps = new ulong[rows];
+                for (int r = 0; r < rows; r++)
+                {
+                    seeds[r] = job.Seeds[r / job.Candidates];
+                    initial[r] = NoiseStream.Id(NoiseStage.DiffusionInitial, r % job.Candidates, 0);
+                    steps[r] = NoiseStream.Id(NoiseStage.DiffusionStep, r % job.Candidates, 0);
+                }
+                Seeds = Own(context.Upload<ulong>(seeds));
+                InitialStreams = Own(context.Upload<ulong>(initial));
+                StepStreams = Own(context.Upload<ulong>(steps));
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public int Halves { get; }
+
+        public int Batch { get; }
+
+        /// <summary>Where the latents start in <see cref="Sample"/> (after the unconditional copy).</summary>
+        public long LatentOffset { get; }
+
+        public DeviceBuffer<float> Sample { get; } = null!;
+
+        public DeviceBuffer<float> Epsilon { get; } = null!;
+
+        public DeviceBuffer<float> Conditioning { get; } = null!;
+
+        public DeviceBuffer<long> Timesteps { get; } = null!;
+
+        public DeviceBuffer<ulong> Seeds { get; } = null!;
+
+        public DeviceBuffer<ulong> InitialStreams { get; } = null!;
+
+        public DeviceBuffer<ulong> StepStreams { get; } = null!;
+
+        public DeviceBuffer<int> Clipped { get; } = null!;
+
+        private DeviceBuffer<T> Own<T>(DeviceBuffer<T> buffer) where T : unmanaged
+        {
+            owned.Add(buffer);
+            return buffer;
+        }
+
+        public void Dispose()
+        {
+            foreach (IDisposable buffer in owned)
+                buffer.Dispose();
+            owned.Clear();
+        }
+    }
+
+    /// <summary>The decoded candidates in device memory; a waveform crosses to the host only when read.</summary>
+    private sealed class DeviceCandidates(DeviceBuffer<float> waves, int rows, int samples, bool[] clipped, float[] embeddings)
+        : DecodedCandidates(rows, samples, clipped, embeddings)
+    {
+        public override void ReadWave(int row, Span<float> destination)
+        {
+            CheckRead(row, destination.Length);
+            waves.CopyTo((long)row * Samples, destination, waves.Context.Stream);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                waves.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
