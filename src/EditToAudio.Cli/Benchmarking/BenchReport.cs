@@ -3,6 +3,13 @@ using System.Text.Json.Serialization;
 namespace EditToAudio.Cli.Benchmarking;
 
 /// <summary>One measured stage on one device.</summary>
+/// <remarks>
+/// The device fields are null, not zero, for measurements that ran no engine kernels (the CPU
+/// edit, the networks): there was nothing to measure.
+/// <see cref="PeakDeviceBufferMegabytes"/> is the most the engine's own device buffers held at once
+/// during the measured runs; <see cref="DeviceInUseMegabytes"/> is what the driver reported in use on
+/// the whole device right after them (workspaces, other libraries and processes included).
+/// </remarks>
 internal sealed record StageMeasurement(
     string Stage,
     string Device,
@@ -15,9 +22,10 @@ internal sealed record StageMeasurement(
     double LatencyP50Milliseconds,
     double LatencyP95Milliseconds,
     double PeakHostMegabytes,
-    double? PeakDeviceMegabytes,
     double HostDeviceCopiesPerItem,
-    IReadOnlyDictionary<string, double>? ShareOfTime = null);
+    IReadOnlyDictionary<string, double>? ShareOfTime = null,
+    double? PeakDeviceBufferMegabytes = null,
+    double? DeviceInUseMegabytes = null);
 
 /// <summary>What <c>bench</c> prints or writes with --json.</summary>
 internal sealed record BenchReport(string Machine, string Models, bool SyntheticModels, IReadOnlyList<StageMeasurement> Stages, IReadOnlyList<string> Notes);

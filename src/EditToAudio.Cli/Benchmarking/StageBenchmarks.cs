@@ -37,12 +37,13 @@ internal static class StageBenchmarks
             latencies.Add(Stopwatch.GetElapsedTime(batchStart).TotalMilliseconds);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("edit", "cpu", pairs.Count, "pairs", batch, workers, seconds, latencies, null, 0);
+        return Measurement("edit", "cpu", pairs.Count, "pairs", batch, workers, seconds, latencies, 0);
     }
 
     /// <summary>
     /// The batched GPU edit: each batch is uploaded, edited in a fixed number of launches and
-    /// downloaded (4 uploads and 3 downloads per batch), with the GPU time per kernel stage.
+    /// downloaded (4 uploads and 3 downloads per batch), with the GPU time per kernel stage, the peak
+    /// bytes the engine's device buffers held during the measured runs and the device memory in use after them.
     /// </summary>
     public static StageMeasurement EditCuda(SyntheticEditPairs pairs, int batch, CancellationToken cancellationToken)
     {
@@ -60,6 +61,8 @@ internal static class StageBenchmarks
             count, settings, cancellationToken: cancellationToken);
 
         Run(0, Math.Min(batch, pairs.Count)); // warm-up: kernel load, workspaces
+        // From the scratch buffers the warm-up left allocated, so the peak covers the measured runs only.
+        DeviceMemory.ResetPeak();
         var latencies = new List<double>();
         var stageTotals = new Dictionary<string, double>();
         long start = Stopwatch.GetTimestamp();
@@ -75,9 +78,17 @@ internal static class StageBenchmarks
             }
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long peakBufferBytes = DeviceMemory.PeakBytes;
+        // Read while the pipeline still holds its buffers and the libraries their workspaces.
+        DeviceMemoryInfo device = context.MemoryInfo();
         double gpuTotal = stageTotals.Values.Sum();
         var shares = stageTotals.ToDictionary(p => p.Key, p => gpuTotal > 0 ? p.Value / gpuTotal : 0);
-        return Measurement("edit", "cuda", pairs.Count, "pairs", batch, 1, seconds, latencies, null, 7.0 * batches / pairs.Count) with { ShareOfTime = shares };
+        return Measurement("edit", "cuda", pairs.Count, "pairs", batch, 1, seconds, latencies, 7.0 * batches / pairs.Count) with
+        {
+            ShareOfTime = shares,
+            PeakDeviceBufferMegabytes = peakBufferBytes / Megabyte,
+            DeviceInUseMegabytes = device.UsedBytes / Megabyte,
+        };
     }
 
     /// <summary>Segmentation, CLIP tokens, edit and mapping of the demo scene, <paramref name="workers"/> requests at a time.</summary>
@@ -94,7 +105,7 @@ internal static class StageBenchmarks
             latencies.Add(Stopwatch.GetElapsedTime(pairStart).TotalMilliseconds);
         }).ConfigureAwait(false);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("embed", engine.Provider.ToString().ToLowerInvariant(), pairs, "pairs", 1, workers, seconds, [.. latencies], null, 0);
+        return Measurement("embed", engine.Provider.ToString().ToLowerInvariant(), pairs, "pairs", 1, workers, seconds, [.. latencies], 0);
     }
 
     /// <summary>Whole runs (embedding and one clip) of the demo scene; latency per clip.</summary>
@@ -110,7 +121,7 @@ internal static class StageBenchmarks
             latencies.Add(result.Embedding.Timings.Seconds[PipelineStage.Audio] * 1000);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("audio", engine.Provider.ToString().ToLowerInvariant(), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, null, 0);
+        return Measurement("audio", engine.Provider.ToString().ToLowerInvariant(), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, 0);
     }
 
     private static EmbedRequest DemoRequest()
@@ -122,18 +133,19 @@ internal static class StageBenchmarks
     }
 
     private static StageMeasurement Measurement(string stage, string device, int items, string unit, int batch, int workers, double seconds,
-        IReadOnlyList<double> latencies, double? deviceMegabytes, double copiesPerItem)
+        IReadOnlyList<double> latencies, double copiesPerItem)
     {
         double[] sorted = [.. latencies.Order()];
         return new StageMeasurement(stage, device, items, unit, batch, workers, seconds, items / seconds,
-            Percentile(sorted, 0.50), Percentile(sorted, 0.95), PeakHostMegabytes(),
-            deviceMegabytes, copiesPerItem);
+            Percentile(sorted, 0.50), Percentile(sorted, 0.95), PeakHostMegabytes(), copiesPerItem);
     }
+
+    private const double Megabyte = 1048576.0;
 
     private static double PeakHostMegabytes()
     {
         using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64 / 1048576.0;
+        return process.PeakWorkingSet64 / Megabyte;
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

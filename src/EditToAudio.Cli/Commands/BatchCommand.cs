@@ -33,7 +33,7 @@ internal static class BatchCommand
         };
         var memory = new Option<double?>("--memory-gb")
         {
-            Description = "Memory the network batch sizes plan with, in GiB (default: what this process may still allocate; with --device cuda give the GPU memory the networks may use).",
+            Description = "Memory the network batch sizes plan with, in GiB (default: what this process may still allocate; with --device cuda, the GPU's free memory).",
         };
         memory.Validators.Add(result =>
         {
@@ -55,9 +55,12 @@ internal static class BatchCommand
         {
             ItemParameters defaults = Defaults(result, pipeline, audio);
             BatchManifest loaded = BatchManifest.Load(result.GetRequiredValue(manifest).FullName, defaults, result.GetValue(sweep));
+            EngineOptions engine = pipeline.Engine(result, stderr);
+            // Before the output folder exists, so that a missing GPU is an error with nothing written.
+            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), engine.Networks.Provider,
+                () => PlanningMemory.DeviceFreeBytes(engine.Networks.DeviceId));
             string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             int workerCount = result.GetValue(workers);
-            EngineOptions engine = pipeline.Engine(result, stderr);
             // Workers share the cores: each session gets its part of them instead of all.
             int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
             ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
@@ -72,7 +75,8 @@ internal static class BatchCommand
                 CacheFolder = result.GetValue(cache)?.FullName,
                 Shard = result.GetValue(shard),
                 Format = audio.Format(result),
-                MemoryBytes = result.GetValue(memory) is { } gib ? (long)(gib * (1L << 30)) : null,
+                MemoryBytes = planning.Bytes,
+                MemorySource = planning.Source,
             };
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
             BatchSummary summary = await new BatchRunner(networks, cuda?.Diffusion).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);

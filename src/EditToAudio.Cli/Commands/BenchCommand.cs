@@ -23,7 +23,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var stage = new Option<Stage>("--stage") { Description = "Edit (the edit math), Embed (SAM2, CLIP, edit, SSV2A), Audio (whole runs) or All.", DefaultValueFactory = _ => Stage.Edit };
-        var device = new Option<Device>("--device") { Description = "cpu, cuda (the edit stage then runs on both, so the ratio comes from one run) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
+        var device = new Option<Device>("--device") { Description = "cpu, cuda (the edit stage then runs on both, so the ratio comes from one run; the cuda row adds device memory) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
         var pairs = new Option<int?>("--pairs") { Description = "Pairs (clips for audio) to measure; default 1024 for edit, 16 for embed, 2 for audio." };
         pairs.Validators.Add(r =>
         {
@@ -94,19 +94,23 @@ internal static class BenchCommand
         return command;
     }
 
+    // One decimal: the engine's buffers for a small batch are a fraction of a megabyte.
+    private static string Megabytes(double? value) => value is { } megabytes ? megabytes.ToString("F1", CultureInfo.InvariantCulture) : "-";
+
     private static string Machine() => string.Create(CultureInfo.InvariantCulture,
         $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
 
-    private static void Print(TextWriter output, BenchReport report)
+    /// <summary>Writes the report as a Markdown table; device memory reads "-" where the stage ran no engine kernels.</summary>
+    internal static void Print(TextWriter output, BenchReport report)
     {
         output.WriteLine($"machine: {report.Machine}");
         output.WriteLine($"models: {report.Models}{(report.SyntheticModels ? " (synthetic)" : "")}");
-        output.WriteLine("| stage | device | items | batch | workers | items/s | p50 ms | p95 ms | peak host MB | copies/item |");
-        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| stage | device | items | batch | workers | items/s | p50 ms | p95 ms | peak host MB | peak device buffers MB | device in use MB | copies/item |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (StageMeasurement m in report.Stages)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {m.Stage} | {m.Device} | {m.Items} {m.Unit} | {m.Batch} | {m.Workers} | {m.ItemsPerSecond:F1} | {m.LatencyP50Milliseconds:F2} | {m.LatencyP95Milliseconds:F2} | {m.PeakHostMegabytes:F0} | {m.HostDeviceCopiesPerItem:F3} |"));
+                $"| {m.Stage} | {m.Device} | {m.Items} {m.Unit} | {m.Batch} | {m.Workers} | {m.ItemsPerSecond:F1} | {m.LatencyP50Milliseconds:F2} | {m.LatencyP95Milliseconds:F2} | {m.PeakHostMegabytes:F0} | {Megabytes(m.PeakDeviceBufferMegabytes)} | {Megabytes(m.DeviceInUseMegabytes)} | {m.HostDeviceCopiesPerItem:F3} |"));
             if (m.ShareOfTime is { Count: > 0 } shares)
             {
                 output.WriteLine("  share of GPU time: " + string.Join(", ", shares.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:P0}"))));

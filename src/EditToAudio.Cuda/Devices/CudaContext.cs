@@ -85,6 +85,19 @@ public sealed class CudaContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// The device's free and total memory now (<c>cuMemGetInfo</c>), counting every allocation on
+    /// the device: the engine's buffers, cuBLAS and cuSOLVER workspaces, ONNX Runtime's arena and other processes.
+    /// </summary>
+    public DeviceMemoryInfo MemoryInfo()
+    {
+        using (Bind())
+        {
+            CudaDriver.Check(CudaDriver.cuMemGetInfo_v2(out nuint free, out nuint total));
+            return new DeviceMemoryInfo(checked((long)free), checked((long)total));
+        }
+    }
+
     /// <summary>Creates an extra stream in this context.</summary>
     public CudaStream CreateStream()
     {

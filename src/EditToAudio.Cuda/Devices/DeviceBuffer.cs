@@ -3,17 +3,31 @@ using EditToAudio.Cuda.Native;
 
 namespace EditToAudio.Cuda.Devices;
 
-/// <summary>Process-wide bookkeeping of device allocations, so tests can assert that nothing leaks.</summary>
+/// <summary>
+/// Process-wide bookkeeping of the engine's device allocations (<see cref="DeviceBuffer{T}"/>): live
+/// buffers, so tests can assert that nothing leaks, and live and peak bytes, so a benchmark can say
+/// how much device memory the engine's own buffers held. Memory that other libraries (cuBLAS,
+/// cuSOLVER, ONNX Runtime) allocate is not counted; <see cref="CudaContext.MemoryInfo"/> sees all of it.
+/// </summary>
 public static class DeviceMemory
 {
-    private static long liveBuffers;
+    private static readonly DeviceMemoryLedger Ledger = new();
 
     /// <summary>Device buffers allocated and not yet freed, over the whole process.</summary>
-    public static long LiveBuffers => Interlocked.Read(ref liveBuffers);
+    public static long LiveBuffers => Ledger.LiveBuffers;
 
-    internal static void OnAllocated() => Interlocked.Increment(ref liveBuffers);
+    /// <summary>Bytes of the device buffers allocated and not yet freed, over the whole process.</summary>
+    public static long LiveBytes => Ledger.LiveBytes;
 
-    internal static void OnFreed() => Interlocked.Decrement(ref liveBuffers);
+    /// <summary>The most <see cref="LiveBytes"/> there have been since the process started or <see cref="ResetPeak"/>.</summary>
+    public static long PeakBytes => Ledger.PeakBytes;
+
+    /// <summary>Starts a new peak from the bytes live now (for measuring one stretch of work).</summary>
+    public static void ResetPeak() => Ledger.ResetPeak();
+
+    internal static void OnAllocated(long bytes) => Ledger.Allocated(bytes);
+
+    internal static void OnFreed(long bytes) => Ledger.Freed(bytes);
 }
 
 /// <summary>A typed block of device memory owned by this object.</summary>
@@ -30,8 +44,16 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         // cuMemAlloc refuses zero bytes; one element keeps empty buffers valid.
         long bytes = Math.Max(length, 1) * Unsafe.SizeOf<T>();
         CudaDriver.Check(CudaDriver.cuMemAlloc_v2(out ulong pointer, (nuint)bytes));
-        DeviceMemory.OnAllocated();
-        memory = new DeviceMemoryHandle(context.Handle, (IntPtr)pointer);
+        try
+        {
+            // The handle counts the bytes in DeviceMemory now and again when it frees them, so both sides sit in one place.
+            memory = new DeviceMemoryHandle(context.Handle, (IntPtr)pointer, bytes);
+        }
+        catch
+        {
+            CudaDriver.cuMemFree_v2(pointer);
+            throw;
+        }
     }
 
     /// <summary>The owning context.</summary>

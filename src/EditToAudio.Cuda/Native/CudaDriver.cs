@@ -47,6 +47,7 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Library)] internal static partial CuResult cuCtxPopCurrent_v2(out IntPtr context);
     [LibraryImport(Library)] internal static partial CuResult cuMemAlloc_v2(out ulong pointer, nuint bytes);
     [LibraryImport(Library)] internal static partial CuResult cuMemFree_v2(ulong pointer);
+    [LibraryImport(Library)] internal static partial CuResult cuMemGetInfo_v2(out nuint free, out nuint total);
     [LibraryImport(Library)] internal static partial CuResult cuMemcpyHtoDAsync_v2(ulong destination, void* source, nuint bytes, IntPtr stream);
     [LibraryImport(Library)] internal static partial CuResult cuMemcpyDtoHAsync_v2(void* destination, ulong source, nuint bytes, IntPtr stream);
     [LibraryImport(Library)] internal static partial CuResult cuMemsetD8Async(ulong destination, byte value, nuint count, IntPtr stream);

@@ -63,12 +63,24 @@ internal abstract class ContextBoundHandle : SafeHandle
     }
 }
 
-/// <summary>Device memory from <c>cuMemAlloc</c>; counted in <see cref="Devices.DeviceMemory.LiveBuffers"/>.</summary>
-internal sealed class DeviceMemoryHandle(PrimaryContextHandle context, IntPtr value) : ContextBoundHandle(context, value)
+/// <summary>
+/// Device memory from <c>cuMemAlloc</c>; counted in <see cref="Devices.DeviceMemory"/> from creation
+/// until it is freed.
+/// </summary>
+internal sealed class DeviceMemoryHandle : ContextBoundHandle
 {
+    private readonly long bytes;
+
+    internal DeviceMemoryHandle(PrimaryContextHandle context, IntPtr value, long bytes) : base(context, value)
+    {
+        this.bytes = bytes;
+        Devices.DeviceMemory.OnAllocated(bytes);
+    }
+
+    // The only place the bytes leave the count; it runs once, whether from Dispose or the finalizer.
     protected override bool Destroy(IntPtr value)
     {
-        Devices.DeviceMemory.OnFreed();
+        Devices.DeviceMemory.OnFreed(bytes);
         return CudaDriver.cuMemFree_v2((ulong)value) == CuResult.Success;
     }
 }

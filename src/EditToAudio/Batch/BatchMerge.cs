@@ -213,6 +213,7 @@ public static partial class BatchMerge
             FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             Shard = ShardSpec.All.ToString(),
             Provider = string.Join(",", summaries.Select(s => s.Provider).Distinct()),
+            MemorySource = summaries.Any(s => s.MemorySource is not null) ? string.Join(",", summaries.Select(s => s.MemorySource).OfType<string>().Distinct()) : null,
             Items = items.Count,
             Ok = items.Count(r => r.Status == ItemStatus.Ok),
             Failed = items.Count(r => r.Status == ItemStatus.Failed),

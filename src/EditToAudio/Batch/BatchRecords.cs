@@ -16,6 +16,19 @@ public static class ItemStatus
     public const string Skipped = "skipped";
 }
 
+/// <summary>Where the memory that sizes the network batches came from (<c>memory_source</c> in <c>batch.json</c>).</summary>
+public static class PlanningMemorySource
+{
+    /// <summary>What the process may still allocate on the host (<see cref="BatchSizing.AvailableBytes"/>).</summary>
+    public const string Host = "host";
+
+    /// <summary>The GPU's free memory, read from the driver before the batch.</summary>
+    public const string Device = "device";
+
+    /// <summary>Given by the caller (<c>--memory-gb</c>).</summary>
+    public const string Option = "option";
+}
+
 /// <summary>One line of <c>results.jsonl</c>.</summary>
 public sealed record BatchItemResult
 {
@@ -131,6 +144,12 @@ public sealed record BatchSummary
 
     /// <summary>Batch sizes chosen from memory: CLIP images per call, SSV2A rows per call, items per in-memory chunk.</summary>
     public required IReadOnlyDictionary<string, int> BatchSizes { get; init; }
+
+    /// <summary>
+    /// Where the memory the batch sizes were planned with came from (<see cref="PlanningMemorySource"/>);
+    /// null in records written before it was recorded.
+    /// </summary>
+    public string? MemorySource { get; init; }
 
     /// <summary>Worker threads.</summary>
     public required int Workers { get; init; }

@@ -43,6 +43,12 @@ public sealed record BatchOptions
     /// memory they may use, which host memory does not bound.
     /// </summary>
     public long? MemoryBytes { get; init; }
+
+    /// <summary>
+    /// Where <see cref="MemoryBytes"/> came from (<see cref="PlanningMemorySource"/>), recorded in
+    /// <c>batch.json</c>; without <see cref="MemoryBytes"/> the record says host.
+    /// </summary>
+    public string MemorySource { get; init; } = PlanningMemorySource.Option;
 }
 
 /// <summary>Progress of a batch.</summary>
@@ -652,6 +658,7 @@ public sealed partial class BatchRunner
                     NetworkCalls = callsAfter.ToDictionary(c => NetworkContracts.For(c.Key).Key, c => c.Value - callsBefore.GetValueOrDefault(c.Key)),
                     Work = _work with { },
                     BatchSizes = new Dictionary<string, int>(_batchSizes),
+                    MemorySource = _options.MemoryBytes is null ? PlanningMemorySource.Host : _options.MemorySource,
                     Workers = _options.Workers,
                     Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
                     Cache = _cache?.Folder,

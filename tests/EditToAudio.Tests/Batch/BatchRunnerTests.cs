@@ -173,6 +173,8 @@ public sealed class BatchRunnerTests : IDisposable
         // The record on disk says the same, and every setting has its own complete run folder.
         using JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("out/batch.json")));
         Assert.Equal(4, record.RootElement.GetProperty("network_calls").GetProperty("sam2_encoder").GetInt32());
+        // No memory given: planned from host memory, measured as each call is sized.
+        Assert.Equal("host", record.RootElement.GetProperty("memory_source").GetString());
         string[] folders = [.. Directory.GetDirectories(_scenes.Folder.File("out/a")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
         Assert.Equal(settings, folders.Length);
         Assert.Contains("k10_a0.05_b1.5_m0.2-0.5-0.3", folders);
@@ -189,9 +191,13 @@ public sealed class BatchRunnerTests : IDisposable
     {
         BatchManifest manifest = _scenes.Manifest(_scenes.Line("a", "a"), _scenes.Line("b", "b", ", \"seed\": 9"));
         BatchSummary small = await _scenes.RunAsync(manifest, "small", memoryBytes: 1L << 20);
-        BatchSummary large = await _scenes.RunAsync(manifest, "large", memoryBytes: 64L << 30);
+        BatchSummary large = await _scenes.RunAsync(manifest, "large", memoryBytes: 64L << 30, memorySource: PlanningMemorySource.Device);
 
         Assert.Equal((1, 1, 1), (small.BatchSizes["clip_images_per_call"], small.BatchSizes["mapping_rows_per_call"], small.BatchSizes["clips_per_audio_call"]));
+        // The record says where the planning memory came from.
+        Assert.Equal((PlanningMemorySource.Option, PlanningMemorySource.Device), (small.MemorySource, large.MemorySource));
+        using (JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("large/batch.json"))))
+            Assert.Equal("device", record.RootElement.GetProperty("memory_source").GetString());
         Assert.Equal((4L, 2L, 2L), (BatchScenes.Calls(small, NetworkKind.ClipTokens), BatchScenes.Calls(small, NetworkKind.Ssv2aManifold), BatchScenes.Calls(small, NetworkKind.Vocoder)));
         Assert.Equal((BatchRunner.MaxClipBatch, BatchRunner.MaxAudioBatch), (large.BatchSizes["clip_images_per_call"], large.BatchSizes["clips_per_audio_call"]));
         Assert.Equal((1L, 1L, 1L), (BatchScenes.Calls(large, NetworkKind.ClipTokens), BatchScenes.Calls(large, NetworkKind.Ssv2aManifold), BatchScenes.Calls(large, NetworkKind.Vocoder)));
@@ -259,6 +265,7 @@ public sealed class BatchRunnerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_scenes.Folder.File("out"), _scenes.Results("out")[0].Outputs[0])));
         using JsonDocument total = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("out/batch.json")));
         Assert.Equal(6, total.RootElement.GetProperty("ok").GetInt32());
+        Assert.Equal("host", total.RootElement.GetProperty("memory_source").GetString());
 
         // The same shard twice (an id in two results files) and a missing shard are refused.
         Directory.CreateDirectory(_scenes.Folder.File("copy"));

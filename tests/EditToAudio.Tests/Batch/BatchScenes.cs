@@ -55,7 +55,8 @@ internal sealed class BatchScenes : IDisposable
 
     public BatchManifest Manifest(params string[] lines) => BatchManifest.Load(WriteManifest(lines), Fast);
 
-    public Task<BatchSummary> RunAsync(BatchManifest manifest, string output, bool embedOnly = false, string? cache = null, ShardSpec? shard = null, long? memoryBytes = null) =>
+    public Task<BatchSummary> RunAsync(BatchManifest manifest, string output, bool embedOnly = false, string? cache = null, ShardSpec? shard = null, long? memoryBytes = null,
+        string memorySource = PlanningMemorySource.Option) =>
         new BatchRunner(Networks).RunAsync(manifest, new BatchOptions
         {
             OutputFolder = Folder.File(output),
@@ -64,6 +65,7 @@ internal sealed class BatchScenes : IDisposable
             Shard = shard ?? ShardSpec.All,
             Workers = 2,
             MemoryBytes = memoryBytes,
+            MemorySource = memorySource,
         }, cancellationToken: TestContext.Current.CancellationToken);
 
     public BatchItemResult[] Results(string output, ShardSpec? shard = null) =>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EditToAudio.Cli.Benchmarking;
+using EditToAudio.Cli.Commands;
 using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Cli;
@@ -20,6 +22,47 @@ public class BenchCommandTests
         JsonElement stage = report.RootElement.GetProperty("stages")[0];
         Assert.True(stage.GetProperty("items_per_second").GetDouble() > 0);
         Assert.True(stage.GetProperty("latency_p95_milliseconds").GetDouble() >= stage.GetProperty("latency_p50_milliseconds").GetDouble());
+        Assert.True(stage.GetProperty("peak_host_megabytes").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Cpu_measurements_have_no_device_memory()
+    {
+        using var folder = new TemporaryFolder();
+        var run = await CliRunner.RunAsync("bench", "--stage", "edit", "--pairs", "4", "--batch", "4", "--workers", "1", "--json", folder.File("bench.json"));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        // Null (nothing measured), not zero (measured and empty), in the JSON; a dash in the table.
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(folder.File("bench.json")));
+        JsonElement stage = report.RootElement.GetProperty("stages")[0];
+        Assert.Equal(JsonValueKind.Null, stage.GetProperty("peak_device_buffer_megabytes").ValueKind);
+        Assert.Equal(JsonValueKind.Null, stage.GetProperty("device_in_use_megabytes").ValueKind);
+        Assert.Matches(@"\| edit \| cpu \| 4 pairs \|[^\n]*\| - \| - \| 0\.000 \|", run.Output);
+    }
+
+    [Fact]
+    public void Cuda_measurements_show_device_memory_next_to_host_memory()
+    {
+        var cpu = new StageMeasurement("edit", "cpu", 8, "pairs", 4, 1, 0.5, 16, 1.25, 2.5, 310, 0);
+        var cuda = new StageMeasurement("edit", "cuda", 8, "pairs", 4, 1, 0.1, 80, 0.25, 0.5, 420, 0.875,
+            new Dictionary<string, double> { ["Gram"] = 1.0 }, PeakDeviceBufferMegabytes: 12.5, DeviceInUseMegabytes: 1536.4);
+        var report = new BenchReport("test machine", "none", false, [cpu, cuda], []);
+
+        using var output = new StringWriter();
+        BenchCommand.Print(output, report);
+        using JsonDocument json = JsonDocument.Parse(JsonSerializer.Serialize(report, BenchJson.Default.BenchReport));
+
+        string[] lines = output.ToString().Split('\n');
+        Assert.Contains("| peak host MB | peak device buffers MB | device in use MB | copies/item |", lines[2], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("| edit | cpu | 8 pairs | 4 | 1 | 16.0 | 1.25 | 2.50 | 310 | - | - | 0.000 |", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("| edit | cuda | 8 pairs | 4 | 1 | 80.0 | 0.25 | 0.50 | 420 | 12.5 | 1536.4 | 0.875 |", StringComparison.Ordinal));
+        JsonElement cpuStage = json.RootElement.GetProperty("stages")[0];
+        JsonElement cudaStage = json.RootElement.GetProperty("stages")[1];
+        Assert.Equal(JsonValueKind.Null, cpuStage.GetProperty("peak_device_buffer_megabytes").ValueKind);
+        Assert.Equal(JsonValueKind.Null, cpuStage.GetProperty("device_in_use_megabytes").ValueKind);
+        Assert.Equal(12.5, cudaStage.GetProperty("peak_device_buffer_megabytes").GetDouble());
+        Assert.Equal(1536.4, cudaStage.GetProperty("device_in_use_megabytes").GetDouble());
+        Assert.Equal(420, cudaStage.GetProperty("peak_host_megabytes").GetDouble());
     }
 
     [Fact]
