@@ -44,19 +44,22 @@ extern "C" __global__ void philox_normal_rows(float* __restrict__ out, int rows,
     }
 }
 
-// Mean over `samples` draws of mu + eps * exp(0.5 * log_var) for a [rows, dim] pair of tensors.
-// Draw s of element e uses normal number s * rows * dim + e of (seed, stream), i.e. the draws are
-// laid out as an [samples, rows, dim] tensor.
-extern "C" __global__ void variational_mean(const float* __restrict__ mu, const float* __restrict__ log_var,
-                                            float* __restrict__ out, long long elements, int samples,
-                                            unsigned long long seed, unsigned long long stream)
+// Mean over `samples` draws of mu + eps * exp(0.5 * log_var) for [rows, width] tensors, row by row: draw s of
+// element (row, d) is normal number s * width + d of (seeds[row], streams[row]), so each row draws what it
+// would alone, whatever the batch. The noise is averaged first, in float64, as the CPU mapper does.
+extern "C" __global__ void variational_mean_rows(const float* __restrict__ mu, const float* __restrict__ log_var,
+                                                 float* __restrict__ out, int rows, int width, int samples,
+                                                 const unsigned long long* __restrict__ seeds,
+                                                 const unsigned long long* __restrict__ streams)
 {
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < elements; e += (long long)gridDim.x * blockDim.x)
+    const long long count = (long long)rows * width;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += (long long)gridDim.x * blockDim.x)
     {
-        const double sigma = exp(0.5 * (double)log_var[e]);
+        const int row = (int)(e / width);
+        const int d = (int)(e - (long long)row * width);
         double noise_sum = 0.0;
         for (int s = 0; s < samples; ++s)
-            noise_sum += (double)e2a_philox_normal(seed, stream, (unsigned long long)s * (unsigned long long)elements + (unsigned long long)e);
-        out[e] = (float)((double)mu[e] + sigma * noise_sum / samples);
+            noise_sum += (double)e2a_philox_normal(seeds[row], streams[row], (unsigned long long)s * (unsigned long long)width + (unsigned long long)d);
+        out[e] = (float)((double)mu[e] + exp(0.5 * (double)log_var[e]) * (noise_sum / samples));
     }
 }

@@ -47,8 +47,9 @@ internal sealed class PipelineOptions
     };
 
     /// <summary>
-    /// Opens the engine; on CUDA the edit math and the sampler run on the GPU too, through the
-    /// engine's own kernels, with ONNX Runtime on the same device and stream.
+    /// Opens the engine; on CUDA the glue (CLIP preprocessing, the edit, the mapping's and the
+    /// sampler's arithmetic) runs as the engine's kernels, with ONNX Runtime bound to their device
+    /// buffers on the same stream.
     /// </summary>
     public OpenedEngine OpenEngine(ParseResult result, TextWriter error)
     {
@@ -59,7 +60,7 @@ internal sealed class PipelineOptions
             EngineOptions opened = cuda is null ? options : options with
             {
                 Networks = cuda.NetworkOptions(options.Networks.IntraOpThreads),
-                EditBackend = cuda.Edit,
+                EmbeddingBackend = cuda.Embedding,
                 DiffusionBackend = cuda.Diffusion,
             };
             return new OpenedEngine(EditToAudioEngine.Open(opened), cuda);

@@ -176,17 +176,24 @@ public sealed class EngineKernels
             new KernelArguments().AddBuffer(output).AddInt64(count).AddUInt64(seed).AddUInt64(stream).AddUInt64(firstIndex));
     }
 
-    /// <summary>Mean over <paramref name="samples"/> draws of <c>μ + ε·exp(½·log σ²)</c>, elementwise over <paramref name="elements"/> values.</summary>
-    public void VariationalMean(DeviceBuffer<float> mu, DeviceBuffer<float> logVariance, DeviceBuffer<float> output, long elements, int samples,
-        ulong seed, ulong stream)
+    /// <summary>
+    /// Mean over <paramref name="samples"/> draws of <c>μ + ε·exp(½·log σ²)</c> for <c>[rows, width]</c> tensors, row r drawing
+    /// normals <c>s·width + d</c> of (<paramref name="seeds"/>[r], <paramref name="streams"/>[r]): the SSV2A mapper's sampling.
+    /// </summary>
+    public void VariationalMean(DeviceBuffer<float> mu, DeviceBuffer<float> logVariance, DeviceBuffer<float> output, int rows, int width, int samples,
+        DeviceBuffer<ulong> seeds, DeviceBuffer<ulong> streams)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(elements);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        long elements = (long)rows * width;
         RequireLength(mu, elements);
         RequireLength(logVariance, elements);
         RequireLength(output, elements);
-        Library.Function("random.cu", "variational_mean").Launch((Blocks(elements), 1), BlockSize, 0, Stream, new KernelArguments()
-            .AddBuffer(mu).AddBuffer(logVariance).AddBuffer(output).AddInt64(elements).AddInt32(samples).AddUInt64(seed).AddUInt64(stream));
+        RequireLength(seeds, rows);
+        RequireLength(streams, rows);
+        Library.Function("random.cu", "variational_mean_rows").Launch((Blocks(elements), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(mu).AddBuffer(logVariance).AddBuffer(output).AddInt32(rows).AddInt32(width).AddInt32(samples).AddBuffer(seeds).AddBuffer(streams));
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace EditToAudio.Cuda.Pipeline;
 
 /// <summary>
 /// The engine's CUDA side on one device: the primary context and its stream, the kernels (NVRTC,
-/// disk cache), the batched edit and the sampler, and the network options that put ONNX Runtime's
+/// disk cache), the embedding stages, the batched edit and the sampler, and the network options that put ONNX Runtime's
 /// CUDA provider on the same device and stream, so device tensors pass between the networks and
 /// the kernels without copies or extra synchronization.
 /// </summary>
@@ -25,14 +25,18 @@ public sealed class CudaBackends : IDisposable
         var kernels = new EngineKernels(library);
         tensors = new DeviceTensors(context);
         Edit = new CudaEditBackend(kernels, precision);
+        Embedding = new CudaEmbeddingBackend(kernels, tensors, Edit);
         Diffusion = new CudaDiffusionBackend(kernels, tensors);
     }
 
     /// <summary>The device in use.</summary>
     public CudaDeviceInfo Device => context.Device;
 
-    /// <summary>The edit math of batches of pairs.</summary>
+    /// <summary>The edit math of batches of pairs with host tokens.</summary>
     public CudaEditBackend Edit { get; }
+
+    /// <summary>CLIP's tokens, the edit and the mapping on device memory.</summary>
+    public CudaEmbeddingBackend Embedding { get; }
 
     /// <summary>The sampler and the decoding networks on device memory.</summary>
     public CudaDiffusionBackend Diffusion { get; }

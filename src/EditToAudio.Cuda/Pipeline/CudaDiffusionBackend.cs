@@ -40,25 +40,12 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
 
     private CudaContext Context => kernels.Library.Context;
 
-    /// <summary>Throws unless <paramref name="networks"/> run on the CUDA provider, on this context's device and stream.</summary>
-    public void RequireSharedStream(NetworkSet networks)
-    {
-        ArgumentNullException.ThrowIfNull(networks);
-        NetworkOptions options = networks.Options;
-        if (options.Provider != ExecutionProvider.Cuda || options.DeviceId != Context.Device.Ordinal || options.ComputeStream != Context.Stream.NativeHandle)
-        {
-            throw new InvalidOperationException(
-                $"The CUDA sampler binds the networks to device memory, so they must run on ONNX Runtime's CUDA provider on device {Context.Device.Ordinal} " +
-                $"and on the engine's stream (NetworkOptions.ComputeStream); these run on {options.Provider} device {options.DeviceId}, stream 0x{options.ComputeStream:x}.");
-        }
-    }
-
     /// <inheritdoc/>
     public DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Validate();
-        RequireSharedStream(networks);
+        tensors.RequireSharedStream(networks, "The CUDA sampler");
         lock (gate)
         {
             using ContextScope scope = Context.Bind();

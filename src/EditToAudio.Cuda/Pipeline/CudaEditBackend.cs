@@ -1,3 +1,4 @@
+using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Editing;
 
@@ -57,21 +58,11 @@ public sealed class CudaEditBackend : IEditBackend, IDisposable
             removeWeights[p] = PatchWeights.FromMask(pair.RemoveMask, parameters.MaskAlignment);
             addWeights[p] = PatchWeights.FromMask(pair.AddMask, parameters.MaskAlignment);
         }
-        var settings = new GpuEditSettings
-        {
-            TopK = parameters.K,
-            SuppressFactor = parameters.Alpha,
-            BoostFactor = parameters.Beta,
-            SuppressWeight = parameters.Mix.Suppressed,
-            BoostWeight = parameters.Mix.Boosted,
-            BackgroundWeight = parameters.Mix.Background,
-            Precision = _precision,
-        };
         HostEditResult result;
         lock (_gate)
         {
             result = _pipeline.Run(original, edited, removeWeights.SelectMany(w => w).ToArray(), addWeights.SelectMany(w => w).ToArray(),
-                pairs.Count, settings, cancellationToken: cancellationToken);
+                pairs.Count, Settings(parameters), cancellationToken: cancellationToken);
         }
 
         var results = new EditResult[pairs.Count];
@@ -85,6 +76,51 @@ public sealed class CudaEditBackend : IEditBackend, IDisposable
 
         static float[] Row(float[] rows, int index) => rows.AsSpan(index * EngineKernels.Width, EngineKernels.Width).ToArray();
     }
+
+    /// <summary>
+    /// Edits one pair whose L2-normalized tokens (<c>[257, 768]</c> each) are already on the device. Returns
+    /// the device result, which the caller disposes (its embedding can feed the next stage where it is),
+    /// and its host copy with the CPU's warnings.
+    /// </summary>
+    internal (GpuEditResult Device, EditResult Result) EditOnDevice(DeviceBuffer<float> original, DeviceBuffer<float> edited,
+        BinaryMask removeMask, BinaryMask addMask, EditParameters parameters, CancellationToken cancellationToken)
+    {
+        parameters.Validate();
+        float[] removeWeights = PatchWeights.FromMask(removeMask, parameters.MaskAlignment);
+        float[] addWeights = PatchWeights.FromMask(addMask, parameters.MaskAlignment);
+        CudaContext context = original.Context;
+        using DeviceBuffer<float> remove = context.Upload<float>(removeWeights);
+        using DeviceBuffer<float> add = context.Upload<float>(addWeights);
+        GpuEditResult device;
+        lock (_gate)
+        {
+            device = _pipeline.Run(original, edited, remove, add, 1, Settings(parameters) with { NormalizeTokens = false }, cancellationToken: cancellationToken);
+        }
+        try
+        {
+            CudaStream stream = context.Stream;
+            float[] edits = device.Edits.ToArray(stream);
+            EditResult result = EmbeddingEditor.FromParts(device.Embeddings.ToArray(stream), edits[..EngineKernels.Width], edits[EngineKernels.Width..],
+                device.Background.ToArray(stream), removeWeights, addWeights, parameters.Mix);
+            return (device, result);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    private GpuEditSettings Settings(EditParameters parameters) => new()
+    {
+        TopK = parameters.K,
+        SuppressFactor = parameters.Alpha,
+        BoostFactor = parameters.Beta,
+        SuppressWeight = parameters.Mix.Suppressed,
+        BoostWeight = parameters.Mix.Boosted,
+        BackgroundWeight = parameters.Mix.Background,
+        Precision = _precision,
+    };
 
     /// <summary>Frees the cuBLAS and cuSOLVER handles and the scratch buffers.</summary>
     public void Dispose() => _pipeline.Dispose();

@@ -206,22 +206,28 @@ public static class GpuSelfTest
 
     private static GpuParityResult Variational(EngineKernels kernels)
     {
+        // Three rows of SSV2A's manifold width, each with its own (seed, stream) as the mapper keys them.
         CudaContext context = kernels.Library.Context;
-        const int elements = 3 * 768, samples = 64;
+        const int rows = 3, width = 768, samples = 64;
         var random = new Random(4);
-        float[] mu = [.. Enumerable.Range(0, elements).Select(_ => (float)(random.NextDouble() * 2 - 1))];
-        float[] logVariance = [.. Enumerable.Range(0, elements).Select(_ => (float)(random.NextDouble() * 4 - 3))];
+        float[] mu = [.. Enumerable.Range(0, rows * width).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        float[] logVariance = [.. Enumerable.Range(0, rows * width).Select(_ => (float)(random.NextDouble() * 4 - 3))];
+        ulong[] seeds = [42, 42, 7];
+        ulong[] streams = [.. Enumerable.Range(0, rows).Select(r => NoiseStream.Id(NoiseStage.Ssv2aManifold, 0, r))];
         using DeviceBuffer<float> muBuffer = context.Upload<float>(mu);
         using DeviceBuffer<float> logVarianceBuffer = context.Upload<float>(logVariance);
-        using DeviceBuffer<float> output = context.Allocate<float>(elements);
-        kernels.VariationalMean(muBuffer, logVarianceBuffer, output, elements, samples, 42, 1);
+        using DeviceBuffer<ulong> seedBuffer = context.Upload<ulong>(seeds);
+        using DeviceBuffer<ulong> streamBuffer = context.Upload<ulong>(streams);
+        using DeviceBuffer<float> output = context.Allocate<float>(rows * width);
+        kernels.VariationalMean(muBuffer, logVarianceBuffer, output, rows, width, samples, seedBuffer, streamBuffer);
         float[] actual = output.ToArray(context.Stream);
         double worst = 0;
-        for (int e = 0; e < elements; e++)
+        for (int e = 0; e < rows * width; e++)
         {
+            int row = e / width;
             double sigma = Math.Exp(0.5 * logVariance[e]), sum = 0;
             for (int s = 0; s < samples; s++)
-                sum += mu[e] + SelfTestReferences.Normal(42, 1, (ulong)(s * elements + e)) * sigma;
+                sum += mu[e] + SelfTestReferences.Normal(seeds[row], streams[row], (ulong)(s * width + e % width)) * sigma;
             worst = Math.Max(worst, Math.Abs(sum / samples - actual[e]));
         }
         return new GpuParityResult("variational mean", worst <= 1e-5, "max abs error", worst, 1e-5);

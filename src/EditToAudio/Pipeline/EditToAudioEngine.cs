@@ -15,8 +15,17 @@ public sealed record EngineOptions
     /// <summary>ONNX Runtime options: provider (CPU by default, CUDA on request, never a silent fallback), device and threads.</summary>
     public NetworkOptions Networks { get; init; } = new();
 
-    /// <summary>Where the edit math runs; the CPU when null. The engine uses it but does not own it.</summary>
+    /// <summary>
+    /// Where the edit math runs when the embedding stages keep their tensors on the host; the CPU when
+    /// null. Not used with <see cref="EmbeddingBackend"/>. The engine uses it but does not own it.
+    /// </summary>
     public IEditBackend? EditBackend { get; init; }
+
+    /// <summary>
+    /// Where CLIP's tokens, the edit and the mapping run with their tensors (on the host with
+    /// <see cref="EditBackend"/> when null). The engine uses it but does not own it.
+    /// </summary>
+    public IEmbeddingBackend? EmbeddingBackend { get; init; }
 
     /// <summary>Where the sampler's arithmetic runs; the CPU when null. The engine uses it but does not own it.</summary>
     public IDiffusionBackend? DiffusionBackend { get; init; }
@@ -37,17 +46,17 @@ public sealed class EditToAudioEngine : IDisposable
     private readonly ClipTokenEncoder _clip;
     private readonly Ssv2aMapper _mapper;
     private readonly AudioGenerator _audio;
-    private readonly IEditBackend _edit;
+    private readonly IEmbeddingBackend _embedding;
 
-    private EditToAudioEngine(ModelSet models, NetworkOptions options, IEditBackend? edit, IDiffusionBackend? diffusion)
+    private EditToAudioEngine(ModelSet models, EngineOptions options)
     {
         Models = models;
-        _edit = edit ?? new CpuEditBackend(maxDegreeOfParallelism: 1);
-        _networks = new NetworkSet(models, options);
+        _embedding = options.EmbeddingBackend ?? new HostEmbeddingBackend(options.EditBackend);
+        _networks = new NetworkSet(models, options.Networks);
         _segmenter = new Segmenter(_networks);
         _clip = new ClipTokenEncoder(_networks);
         _mapper = new Ssv2aMapper(_networks);
-        _audio = new AudioGenerator(_networks, diffusion);
+        _audio = new AudioGenerator(_networks, options.DiffusionBackend);
     }
 
     /// <summary>The model set in use.</summary>
@@ -57,7 +66,7 @@ public sealed class EditToAudioEngine : IDisposable
     public ExecutionProvider Provider => _networks.Provider;
 
     /// <summary>Where the edit math runs ("cpu" or "cuda").</summary>
-    public string EditBackend => _edit.Name;
+    public string EditBackend => _embedding.EditName;
 
     /// <summary>Where the sampler's arithmetic runs ("cpu" or "cuda").</summary>
     public string DiffusionBackend => _audio.Backend;
@@ -67,7 +76,11 @@ public sealed class EditToAudioEngine : IDisposable
     public static EditToAudioEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options.Networks, options.EditBackend, options.DiffusionBackend);
+        if (options.EmbeddingBackend is not null && options.EditBackend is not null)
+        {
+            throw new ArgumentException("EditBackend applies to host-side embedding only; with an EmbeddingBackend, that backend decides where the edit runs.", nameof(options));
+        }
+        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options);
     }
 
     /// <summary>Loads the model set in <paramref name="folder"/>, or the bundled synthetic set when it is null.</summary>
@@ -155,29 +168,14 @@ public sealed class EditToAudioEngine : IDisposable
         });
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
 
-        progress?.Report(new PipelineProgress(PipelineStage.ClipTokens, 0, 1));
-        float[] tokens = timings.Measure(PipelineStage.ClipTokens, () =>
+        EmbeddingStages stages = _embedding.Embed(_networks,
+            new EmbeddingInput(request.Original, request.Edited, remove, add, request.Edit, request.Seed, request.VarSamples), progress, cancellationToken);
+        foreach ((PipelineStage stage, double seconds) in stages.Seconds)
         {
-            var pixels = new float[2 * ClipTokenEncoder.PixelsPerImage];
-            ClipPreprocessor.ToPixelValues(request.Original, pixels.AsSpan(0, ClipTokenEncoder.PixelsPerImage));
-            ClipPreprocessor.ToPixelValues(request.Edited, pixels.AsSpan(ClipTokenEncoder.PixelsPerImage));
-            return _clip.Encode(pixels, 2, cancellationToken);
-        });
-        int perImage = _clip.Tokens * _clip.Width;
-        float[] originalTokens = tokens[..perImage], editedTokens = tokens[perImage..];
-        progress?.Report(new PipelineProgress(PipelineStage.ClipTokens, 1, 1));
-
-        var pair = new EditPair(
-            new ImageTokens(originalTokens, _clip.Width), new ImageTokens(editedTokens, _clip.Width),
-            new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width));
-        EditResult edit = timings.Measure(PipelineStage.Edit, () => _edit.Edit([pair], request.Edit, cancellationToken)[0]);
-        warnings.AddRange(edit.Warnings);
-        progress?.Report(new PipelineProgress(PipelineStage.Edit, 1, 1));
-
-        cancellationToken.ThrowIfCancellationRequested();
-        float[] clap = timings.Measure(PipelineStage.Mapping, () => _mapper.Map(edit.Embedding, request.Seed, request.VarSamples, 0, cancellationToken));
-        progress?.Report(new PipelineProgress(PipelineStage.Mapping, 1, 1));
-        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings) { EditBackend = _edit.Name };
+            timings.Add(stage, seconds);
+        }
+        warnings.AddRange(stages.Edit.Warnings);
+        return new EmbedResult(remove, add, stages.OriginalTokens, stages.EditedTokens, stages.Edit, stages.Clap, Provider, timings, warnings) { EditBackend = _embedding.EditName };
     }
 
     /// <inheritdoc/>

@@ -231,6 +231,21 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
     }
 
     [Fact]
+    public void Image_kernel_code_gives_the_cpu_preprocessors_clip_input()
+    {
+        // The GPU embedding stages replace ClipPreprocessor with this kernel, so the two must agree value for value.
+        emulation.Require();
+        float[] clip = emulation.Output<float>("image_clip.bin");
+        const int perImage = 37 * 61 * 3;
+        for (int i = 0; i < 2; i++)
+        {
+            var image = new EditToAudio.Images.RgbImage(61, 37, emulation.Images[(i * perImage)..((i + 1) * perImage)], $"emulated image {i}");
+            float[] expected = EditToAudio.Images.ClipPreprocessor.ToPixelValues(image);
+            TestData.AssertClose([.. expected.Select(v => (double)v)], clip.AsSpan(i * expected.Length, expected.Length), 0, 0, $"CLIP input of image {i}");
+        }
+    }
+
+    [Fact]
     public void Image_kernel_code_reproduces_pil_arithmetic_exactly()
     {
         emulation.Require();
@@ -289,7 +304,7 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
     {
         emulation.Require();
         float[][] v = emulation.Variational;
-        TestData.AssertClose(Float64Reference.VariationalMean(v[0], v[1], 8, 42, 9), emulation.Output<float>("variational_mean.bin"), 1e-6, 1e-6, "variational mean");
+        TestData.AssertClose(Float64Reference.VariationalMean(v[0], v[1], 77, 8, [42, 42, 5], [9, 10, 9]), emulation.Output<float>("variational_mean.bin"), 1e-6, 1e-6, "variational mean");
     }
 
     [Fact]

@@ -163,7 +163,8 @@ int main(int argc, char** argv)
 
         const int elements = 3 * 77;
         std::vector<float> mu = Read<float>("variational_mu.bin", elements), log_var = Read<float>("variational_log_var.bin", elements), mean(elements);
-        runner.Launch({1}, [&] { variational_mean(mu.data(), log_var.data(), mean.data(), elements, 8, 42, 9); });
+        std::vector<unsigned long long> mapping_seeds = {42, 42, 5}, mapping_streams = {9, 10, 9};
+        runner.Launch({1}, [&] { variational_mean_rows(mu.data(), log_var.data(), mean.data(), 3, 77, 8, mapping_seeds.data(), mapping_streams.data()); });
         Write("variational_mean.bin", mean);
     }
 

@@ -24,7 +24,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
         ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
         long liveBefore = DeviceMemory.LiveBuffers;
         using CudaBackends cuda = CudaBackends.Open();
-        using NetworkSet onGpu = OpenOrSkip(models, cuda.NetworkOptions());
+        using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
         using var onCpu = new NetworkSet(models);
         var random = new Random(21);
         float[][] conditionings = [.. Enumerable.Range(0, jobs).Select(_ => Enumerable.Range(0, 512).Select(_ => (float)TestData.Gaussian(random)).ToArray())];
@@ -59,18 +59,5 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
         var error = Assert.Throws<InvalidOperationException>(() => cuda.Diffusion.Generate(onCpu, job, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("ComputeStream", error.Message, StringComparison.Ordinal);
-    }
-
-    private static NetworkSet OpenOrSkip(ModelSet models, NetworkOptions options)
-    {
-        try
-        {
-            return new NetworkSet(models, options);
-        }
-        catch (ExecutionProviderException e)
-        {
-            Assert.Skip("A GPU is present but ONNX Runtime's CUDA provider is not usable here: " + e.Message);
-            throw;
-        }
     }
 }

@@ -51,19 +51,23 @@ public class RandomKernelTests(GpuFixture gpu)
     [InlineData(1, 1, 1)]
     [InlineData(3, 768, 64)]
     [InlineData(5, 513, 7)]
-    public void Variational_mean_matches_the_reference(int rows, int dim, int samples)
+    public void Variational_mean_matches_the_reference(int rows, int width, int samples)
     {
         EngineKernels kernels = gpu.Kernels;
-        var random = new Random(rows * 1000 + dim);
-        float[] mu = [.. Enumerable.Range(0, rows * dim).Select(_ => (float)TestData.Gaussian(random))];
-        float[] logVariance = [.. Enumerable.Range(0, rows * dim).Select(_ => (float)(random.NextDouble() * 4 - 3))];
+        var random = new Random(rows * 1000 + width);
+        float[] mu = [.. Enumerable.Range(0, rows * width).Select(_ => (float)TestData.Gaussian(random))];
+        float[] logVariance = [.. Enumerable.Range(0, rows * width).Select(_ => (float)(random.NextDouble() * 4 - 3))];
+        ulong[] seeds = [.. Enumerable.Range(0, rows).Select(r => 42UL + (ulong)(r % 2))];
+        ulong[] streams = [.. Enumerable.Range(0, rows).Select(r => NoiseStream.Id(NoiseStage.Ssv2aManifold, 0, r))];
         using DeviceBuffer<float> muBuffer = gpu.Context.Upload<float>(mu);
         using DeviceBuffer<float> logVarianceBuffer = gpu.Context.Upload<float>(logVariance);
+        using DeviceBuffer<ulong> seedBuffer = gpu.Context.Upload<ulong>(seeds);
+        using DeviceBuffer<ulong> streamBuffer = gpu.Context.Upload<ulong>(streams);
         using DeviceBuffer<float> output = gpu.Context.Allocate<float>(mu.Length);
 
-        kernels.VariationalMean(muBuffer, logVarianceBuffer, output, mu.Length, samples, 42, 9);
+        kernels.VariationalMean(muBuffer, logVarianceBuffer, output, rows, width, samples, seedBuffer, streamBuffer);
 
-        double[] expected = Float64Reference.VariationalMean(mu, logVariance, samples, 42, 9);
+        double[] expected = Float64Reference.VariationalMean(mu, logVariance, width, samples, seeds, streams);
         TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 1e-6, 1e-6, "variational mean");
     }
 

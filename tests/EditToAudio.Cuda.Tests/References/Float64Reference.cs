@@ -188,15 +188,17 @@ internal static class Float64Reference
 
     // ---- Sampling ----
 
-    public static double[] VariationalMean(float[] mu, float[] logVariance, int samples, ulong seed, ulong stream)
+    /// <summary>Per element (r, d): the mean over s of μ + σ·z_s, z_s = normal s·width + d of (seeds[r], streams[r]).</summary>
+    public static double[] VariationalMean(float[] mu, float[] logVariance, int width, int samples, ulong[] seeds, ulong[] streams)
     {
         var result = new double[mu.Length];
         for (int e = 0; e < mu.Length; e++)
         {
+            int row = e / width, d = e % width;
             double sigma = Math.Exp(0.5 * logVariance[e]);
             double sum = 0;
             for (int s = 0; s < samples; s++)
-                sum += mu[e] + Normal(seed, stream, (ulong)s * (ulong)mu.Length + (ulong)e) * sigma;
+                sum += mu[e] + Normal(seeds[row], streams[row], (ulong)s * (ulong)width + (ulong)d) * sigma;
             result[e] = sum / samples;
         }
         return result;

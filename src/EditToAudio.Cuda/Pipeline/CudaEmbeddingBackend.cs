@@ -1,0 +1,137 @@
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Kernels;
+using EditToAudio.Cuda.Onnx;
+using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Models;
+using EditToAudio.Networks;
+using EditToAudio.Numerics;
+using EditToAudio.Pipeline;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Cuda.Pipeline;
+
+/// <summary>
+/// CLIP's tokens, the edit and the SSV2A mapping with their tensors in device memory: each decoded
+/// image goes up once as RGB bytes, CLIP's preprocessing (Pillow's bicubic resize, crop, normalize)
+/// runs as a kernel, CLIP runs bound to the engine's buffers on the engine's stream, the tokens are
+/// normalized in place and edited where they are (<see cref="GpuEditPipeline"/>), and the edited
+/// embedding goes through both SSV2A stages with the variational sampling as a kernel. The host
+/// receives what the run records and saves: the tokens, the edit's parts and the CLAP embedding.
+/// Thread-safe: calls run one after another on the stream.
+/// </summary>
+public sealed class CudaEmbeddingBackend : IEmbeddingBackend
+{
+    private readonly EngineKernels kernels;
+    private readonly DeviceTensors tensors;
+    private readonly CudaEditBackend edit;
+    private readonly Lock gate = new();
+
+    /// <summary>Runs on <paramref name="kernels"/>' context and stream, editing with <paramref name="edit"/> (not owned).</summary>
+    public CudaEmbeddingBackend(EngineKernels kernels, DeviceTensors tensors, CudaEditBackend edit)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(edit);
+        if (tensors.Context != kernels.Library.Context)
+            throw new ArgumentException("the tensors and the kernels must share one context", nameof(tensors));
+        this.kernels = kernels;
+        this.tensors = tensors;
+        this.edit = edit;
+    }
+
+    /// <inheritdoc/>
+    public string EditName => edit.Name;
+
+    private CudaContext Context => kernels.Library.Context;
+
+    /// <inheritdoc/>
+    public EmbeddingStages Embed(NetworkSet networks, EmbeddingInput input, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        tensors.RequireSharedStream(networks, "The CUDA embedding stages");
+        TokenLayout tokens = networks.Models.Constants.Tokens;
+        if (tokens.Tokens != EngineKernels.Tokens || tokens.Width != EngineKernels.Width)
+            throw new InvalidOperationException($"The CUDA embedding stages take CLIP ViT-L/14's {EngineKernels.Tokens}×{EngineKernels.Width} tokens; the model set declares {tokens.Tokens}×{tokens.Width}.");
+        var clock = new StageClock(progress);
+        lock (gate)
+        {
+            using ContextScope scope = Context.Bind();
+            CudaStream stream = Context.Stream;
+            using DeviceBuffer<float> original = Context.Allocate<float>(EngineKernels.Tokens * EngineKernels.Width);
+            using DeviceBuffer<float> edited = Context.Allocate<float>(EngineKernels.Tokens * EngineKernels.Width);
+            (float[] originalTokens, float[] editedTokens) = clock.Measure(PipelineStage.ClipTokens, () =>
+            {
+                ModelSession clip = networks.Get(NetworkKind.ClipTokens);
+                Encode(clip, input.Original, original, cancellationToken);
+                Encode(clip, input.Edited, edited, cancellationToken);
+                kernels.NormalizeRows(original, EngineKernels.Tokens, EngineKernels.Width);
+                kernels.NormalizeRows(edited, EngineKernels.Tokens, EngineKernels.Width);
+                return (original.ToArray(stream), edited.ToArray(stream));
+            });
+
+            (GpuEditResult device, EditResult result) = clock.Measure(PipelineStage.Edit, () => edit.EditOnDevice(original, edited,
+                new BinaryMask(input.Remove.Mask, input.Remove.Height, input.Remove.Width), new BinaryMask(input.Add.Mask, input.Add.Height, input.Add.Width),
+                input.Edit, cancellationToken));
+            using (device)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                float[] clap = clock.Measure(PipelineStage.Mapping, () => Map(networks, device.Embeddings, new MappingKey(input.Seed, 0), input.VarSamples, cancellationToken));
+                return new EmbeddingStages(originalTokens, editedTokens, result, clap, clock.Seconds);
+            }
+        }
+    }
+
+    /// <summary>RGB bytes up, CLIP's preprocessing as a kernel, CLIP bound with its tokens written into <paramref name="tokens"/>.</summary>
+    private void Encode(ModelSession clip, RgbImage image, DeviceBuffer<float> tokens, CancellationToken cancellationToken)
+    {
+        const int size = ClipGeometry.InputSize;
+        using DeviceBuffer<byte> pixels = Context.Upload<byte>(image.Pixels);
+        using DeviceBuffer<byte> columns = Context.Allocate<byte>((long)image.Height * size * 3);
+        using DeviceBuffer<float> values = Context.Allocate<float>(3 * size * size);
+        kernels.ResizeCropNormalize(pixels, 1, image.Height, image.Width, ImageGeometry.Clip(image.Width, image.Height), ResizeFilter.Bicubic,
+            ClipPreprocessor.Mean, ClipPreprocessor.Std, columns, values);
+        using OrtValue input = tensors.Wrap(values, 0, 1, 3, size, size);
+        using OrtValue output = tensors.Wrap(tokens, 0, 1, EngineKernels.Tokens, EngineKernels.Width);
+        clip.RunBound(binding =>
+        {
+            binding.BindInput("pixel_values", input);
+            binding.BindOutput(clip.Contract.Outputs[0].Name, output);
+        }, cancellationToken);
+    }
+
+    /// <summary>Both SSV2A stages on one device embedding [1, 768], drawing as <see cref="Ssv2aMapper"/> does; returns the unit CLAP embedding.</summary>
+    private float[] Map(NetworkSet networks, DeviceBuffer<float> embedding, MappingKey key, int varSamples, CancellationToken cancellationToken)
+    {
+        using DeviceBuffer<ulong> seeds = Context.Upload<ulong>([key.Seed]);
+        using DeviceBuffer<float> fold = Context.Allocate<float>(Ssv2aMapper.ClipWidth);
+        using DeviceBuffer<float> clap = Context.Allocate<float>(Ssv2aMapper.ClapWidth);
+        Sample(networks.Get(NetworkKind.Ssv2aManifold), "clip", embedding, Ssv2aMapper.ClipWidth, fold, Ssv2aMapper.ClipWidth,
+            NoiseStream.Id(NoiseStage.Ssv2aManifold, 0, key.Index), seeds, varSamples, cancellationToken);
+        Sample(networks.Get(NetworkKind.Ssv2aGenerator), "x", fold, Ssv2aMapper.ClipWidth, clap, Ssv2aMapper.ClapWidth,
+            NoiseStream.Id(NoiseStage.Ssv2aGenerator, 0, key.Index), seeds, varSamples, cancellationToken);
+        kernels.NormalizeRows(clap, 1, Ssv2aMapper.ClapWidth);
+        return clap.ToArray(Context.Stream);
+    }
+
+    /// <summary>One SSV2A stage: the network's (μ, log σ²) bound to device buffers, then the mean of the draws into <paramref name="output"/>.</summary>
+    private void Sample(ModelSession session, string inputName, DeviceBuffer<float> input, int inputWidth, DeviceBuffer<float> output, int outputWidth,
+        ulong stream, DeviceBuffer<ulong> seeds, int varSamples, CancellationToken cancellationToken)
+    {
+        using DeviceBuffer<float> mu = Context.Allocate<float>(outputWidth);
+        using DeviceBuffer<float> logVariance = Context.Allocate<float>(outputWidth);
+        using DeviceBuffer<ulong> streams = Context.Upload<ulong>([stream]);
+        using (OrtValue inputValue = tensors.Wrap(input, 0, 1, inputWidth))
+        using (OrtValue muValue = tensors.Wrap(mu, 0, 1, outputWidth))
+        using (OrtValue logVarianceValue = tensors.Wrap(logVariance, 0, 1, outputWidth))
+        {
+            session.RunBound(binding =>
+            {
+                binding.BindInput(inputName, inputValue);
+                binding.BindOutput(session.Contract.Outputs[0].Name, muValue);
+                binding.BindOutput(session.Contract.Outputs[1].Name, logVarianceValue);
+            }, cancellationToken);
+        }
+        kernels.VariationalMean(mu, logVariance, output, 1, outputWidth, varSamples, seeds, streams);
+    }
+}

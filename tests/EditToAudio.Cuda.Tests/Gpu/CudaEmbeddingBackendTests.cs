@@ -1,0 +1,93 @@
+using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Models;
+using EditToAudio.Networks;
+using EditToAudio.Pipeline;
+
+namespace EditToAudio.Cuda.Tests.Gpu;
+
+/// <summary>
+/// The embedding stages on device memory against the host ones on the synthetic model set: tokens,
+/// edit parts, warnings and CLAP embedding. Needs a GPU and ONNX Runtime's CUDA provider; skipped
+/// with the reason where either is missing.
+/// </summary>
+[Collection("GPU")]
+public class CudaEmbeddingBackendTests(GpuFixture gpu)
+{
+    [Theory]
+    [InlineData(97, 61, 0.3, 0.2)]    // landscape original, small masks
+    [InlineData(61, 140, 0.0, 1.0)]   // empty removed-object mask, added object covering the whole image
+    public void Stages_match_the_host_backend(int width, int height, double removeShare, double addShare)
+    {
+        _ = gpu.Kernels; // skips, with the reason, where there is no GPU
+        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        long liveBefore = DeviceMemory.LiveBuffers;
+        using CudaBackends cuda = CudaBackends.Open();
+        using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
+        using var onCpu = new NetworkSet(models);
+        var random = new Random(width * 1000 + height);
+        var input = new EmbeddingInput(Image(random, width, height), Image(random, height + 13, width), Mask(width, height, removeShare), Mask(height + 13, width, addShare),
+            new EditParameters { K = 6, Alpha = 0.1, Beta = 2.5 }, Seed: 42, VarSamples: 16);
+
+        EmbeddingStages device = cuda.Embedding.Embed(onGpu, input, cancellationToken: TestContext.Current.CancellationToken);
+        EmbeddingStages host = new HostEmbeddingBackend().Embed(onCpu, input, cancellationToken: TestContext.Current.CancellationToken);
+
+        TestData.AssertClose([.. host.OriginalTokens.Select(v => (double)v)], device.OriginalTokens, 1e-5, 1e-4, "original tokens");
+        TestData.AssertClose([.. host.EditedTokens.Select(v => (double)v)], device.EditedTokens, 1e-5, 1e-4, "edited tokens");
+        foreach ((string part, float[] expected, float[] actual) in new[]
+        {
+            ("E", host.Edit.Embedding, device.Edit.Embedding), ("E_sup", host.Edit.Suppressed, device.Edit.Suppressed),
+            ("E_boost", host.Edit.Boosted, device.Edit.Boosted), ("E_bg", host.Edit.Background, device.Edit.Background),
+            ("CLAP", host.Clap, device.Clap),
+        })
+        {
+            if (expected.All(v => v == 0f))
+            {
+                Assert.True(actual.All(v => v == 0f), $"{part}: expected the zero vector");
+                continue;
+            }
+            double cosine = TestData.Cosine([.. expected.Select(v => (double)v)], [.. actual.Select(v => (double)v)]);
+            Assert.True(cosine >= 0.99999, $"{part}: cosine {cosine:G9}");
+        }
+        Assert.Equal(host.Edit.Warnings, device.Edit.Warnings);
+        Assert.Equal("cuda", cuda.Embedding.EditName);
+        Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
+    }
+
+    private static RgbImage Image(Random random, int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        random.NextBytes(pixels);
+        return new RgbImage(width, height, pixels, $"random {width}x{height}");
+    }
+
+    /// <summary>A centred rectangle covering about <paramref name="share"/> of the image.</summary>
+    private static SegmentationResult Mask(int width, int height, double share)
+    {
+        var mask = new byte[width * height];
+        int w = (int)Math.Round(width * Math.Sqrt(share)), h = (int)Math.Round(height * Math.Sqrt(share));
+        for (int y = (height - h) / 2; y < (height - h) / 2 + h; y++)
+            mask.AsSpan(y * width + (width - w) / 2, w).Fill(1);
+        return new SegmentationResult(mask, width, height, [], 0, 1f, 1.0);
+    }
+}
+
+/// <summary>Networks on ONNX Runtime's CUDA provider, or a skip saying why they cannot be opened here.</summary>
+internal static class GpuNetworks
+{
+    public static NetworkSet OpenOrSkip(ModelSet models, NetworkOptions options)
+    {
+        try
+        {
+            return new NetworkSet(models, options);
+        }
+        catch (ExecutionProviderException e)
+        {
+            Assert.Skip("A GPU is present but ONNX Runtime's CUDA provider is not usable here: " + e.Message);
+            throw;
+        }
+    }
+}
