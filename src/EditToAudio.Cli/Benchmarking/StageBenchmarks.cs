@@ -105,7 +105,7 @@ internal static class StageBenchmarks
             latencies.Add(Stopwatch.GetElapsedTime(pairStart).TotalMilliseconds);
         }).ConfigureAwait(false);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("embed", engine.Provider.ToString().ToLowerInvariant(), pairs, "pairs", 1, workers, seconds, [.. latencies], 0);
+        return Measurement("embed", DeviceLabel(engine, engine.EditBackend), pairs, "pairs", 1, workers, seconds, [.. latencies], 0);
     }
 
     /// <summary>Whole runs (embedding and one clip) of the demo scene; latency per clip.</summary>
@@ -121,7 +121,7 @@ internal static class StageBenchmarks
             latencies.Add(result.Embedding.Timings.Seconds[PipelineStage.Audio] * 1000);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("audio", engine.Provider.ToString().ToLowerInvariant(), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, 0);
+        return Measurement("audio", DeviceLabel(engine, engine.DiffusionBackend), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, 0);
     }
 
     private static EmbedRequest DemoRequest()
@@ -131,6 +131,10 @@ internal static class StageBenchmarks
             new RgbImage(scene.Width, scene.Height, scene.OriginalRgb, "demo original"), new RgbImage(scene.Width, scene.Height, scene.EditedRgb, "demo edited"),
             new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y));
     }
+
+    /// <summary>"cpu"; or, with the networks on CUDA, whether the stage's tensors went through the host or stayed on the device.</summary>
+    private static string DeviceLabel(EditToAudioEngine engine, string backend) =>
+        engine.Provider == ExecutionProvider.Cpu ? "cpu" : backend == "cuda" ? "cuda (device tensors)" : "cuda (host tensors)";
 
     private static StageMeasurement Measurement(string stage, string device, int items, string unit, int batch, int workers, double seconds,
         IReadOnlyList<double> latencies, double copiesPerItem)

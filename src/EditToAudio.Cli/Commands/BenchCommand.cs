@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using EditToAudio.Cli.Benchmarking;
 using EditToAudio.IO;
+using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
@@ -71,16 +72,37 @@ internal static class BenchCommand
                     ModelFolder = result.GetValue(models)?.FullName,
                     Networks = new NetworkOptions(cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu, IntraOpThreads: intraOpThreads),
                 };
+                // On CUDA both ways of running the networks on the GPU are measured in this run: tensors through the host,
+                // and tensors kept in device memory with the glue in the engine's kernels.
                 using EditToAudioEngine engine = EditToAudioEngine.Open(options);
+                using CudaBackends? backends = PipelineOptions.OpenCuda(options.Networks);
+                using EditToAudioEngine? resident = backends is null ? null : EditToAudioEngine.Open(options with
+                {
+                    Networks = backends.NetworkOptions(intraOpThreads),
+                    EmbeddingBackend = backends.Embedding,
+                    DiffusionBackend = backends.Diffusion,
+                });
                 modelName = engine.Models.Name;
                 synthetic = engine.Models.IsSynthetic;
-                if (chosen is Stage.Embed or Stage.All)
+                foreach (EditToAudioEngine measured in resident is null ? [engine] : new[] { engine, resident })
                 {
-                    measurements.Add(await StageBenchmarks.EmbedAsync(engine, count ?? 16, result.GetValue(workers), cancellationToken).ConfigureAwait(false));
+                    if (chosen is Stage.Embed or Stage.All)
+                    {
+                        measurements.Add(await StageBenchmarks.EmbedAsync(measured, count ?? 16, result.GetValue(workers), cancellationToken).ConfigureAwait(false));
+                    }
+                    if (chosen is Stage.Audio or Stage.All)
+                    {
+                        measurements.Add(await StageBenchmarks.AudioAsync(measured, count ?? 2, result.GetValue(steps), cancellationToken).ConfigureAwait(false));
+                    }
                 }
-                if (chosen is Stage.Audio or Stage.All)
+                if (resident is not null)
                 {
-                    measurements.Add(await StageBenchmarks.AudioAsync(engine, count ?? 2, result.GetValue(steps), cancellationToken).ConfigureAwait(false));
+                    foreach (IGrouping<string, StageMeasurement> pair in measurements.Where(m => m.Stage != "edit").GroupBy(m => m.Stage))
+                    {
+                        StageMeasurement host = pair.First(), device = pair.Last();
+                        notes.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"{pair.Key}: {device.Device} / {host.Device} throughput = {device.ItemsPerSecond / host.ItemsPerSecond:F2}x in this run"));
+                    }
                 }
             }
             var report = new BenchReport(Machine(), modelName, synthetic, measurements, notes);

@@ -67,7 +67,7 @@ public sealed record GpuSelfTestReport(bool Supported, string Reason, CudaDevice
 /// Runs each GPU kernel against a float64 host reference and benchmarks the batched edit. Library
 /// code: it reports through the returned object and <see cref="IProgress{T}"/>, never the console.
 /// </summary>
-public static class GpuSelfTest
+public static partial class GpuSelfTest
 {
     /// <summary>Runs the self-test; a machine without a GPU or NVRTC yields an unsupported report, not an exception.</summary>
     public static GpuSelfTestReport Run(GpuSelfTestOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
@@ -106,6 +106,10 @@ public static class GpuSelfTest
         Check("l2 normalize", () => Normalize(kernels));
         Check("variational mean", () => Variational(kernels));
         Check("ddim step", () => Ddim(kernels));
+        Check("row noise", () => RowNoise(kernels));
+        Check("sampler clip", () => SamplerClip(kernels));
+        Check("latent scale", () => LatentScale(kernels));
+        Check("mel transpose", () => MelTranspose(kernels));
         Check("image preprocess", () => Image(kernels));
         Check("batched edit fp32", () => Edit(kernels, EigenPrecision.SinglePrecision));
         Check("batched edit fp64", () => Edit(kernels, EigenPrecision.DoublePrecision));
