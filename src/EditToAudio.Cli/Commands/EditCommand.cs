@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EditToAudio.Editing;
+using EditToAudio.Networks;
+using EditToAudio.Cuda.Pipeline;
 using EditToAudio.IO;
 
 namespace EditToAudio.Cli.Commands;
@@ -21,10 +23,11 @@ internal static class EditCommand
         var parts = new Option<DirectoryInfo?>("--parts") { Description = "Also write E_sup, E_boost, E_bg and both patch-weight grids as .npy into this folder." };
         var threads = new Option<int>("--threads") { Description = "Pairs edited in parallel (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on standard output." };
+        var device = new Option<Device>("--device") { Description = "cpu, cuda (the batched edit on the engine's kernels; 768-wide tokens; an error when CUDA cannot be used) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
 
         var command = new Command("edit", "Suppress the removed object, boost the added one and mix in the background, on .npy tokens and masks.")
         {
-            originalTokens, editedTokens, removeMask, addMask, output, parts, threads, json,
+            originalTokens, editedTokens, removeMask, addMask, output, parts, threads, json, device,
         };
         options.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, (stdout, stderr) => Task.FromResult(Run(
@@ -32,14 +35,15 @@ internal static class EditCommand
                 result.GetRequiredValue(originalTokens).FullName, result.GetRequiredValue(editedTokens).FullName,
                 result.GetRequiredValue(removeMask).FullName, result.GetRequiredValue(addMask).FullName,
                 result.GetRequiredValue(output).FullName, result.GetValue(parts)?.FullName,
-                options.Read(result), result.GetValue(threads), result.GetValue(json)),
+                options.Read(result), result.GetValue(threads), result.GetValue(json),
+                PipelineOptions.ResolveDevice(result.GetValue(device), stderr) == ExecutionProvider.Cuda),
             stdout, stderr, cancellationToken))));
         return command;
     }
 
     private sealed record EditRequest(
         string OriginalTokens, string EditedTokens, string RemoveMask, string AddMask,
-        string Output, string? Parts, EditParameters Parameters, int Threads, bool Json);
+        string Output, string? Parts, EditParameters Parameters, int Threads, bool Json, bool Cuda);
 
     private static int Run(EditRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -55,7 +59,21 @@ internal static class EditCommand
         {
             pairs[i] = new EditPair(original.Images[i], edited.Images[i], remove.Masks[i], add.Masks[i]);
         }
-        EditResult[] results = EmbeddingEditor.EditBatch(pairs, request.Parameters, request.Threads, progress: null, cancellationToken);
+        IReadOnlyList<EditResult> results;
+        string backend;
+        if (request.Cuda)
+        {
+            // One batch through the GPU's fixed number of launches; the arrays were checked before the device is opened.
+            using CudaBackends cuda = CudaBackends.Open();
+            results = cuda.Edit.Edit(pairs, request.Parameters, cancellationToken);
+            backend = cuda.Edit.Name;
+        }
+        else
+        {
+            var cpu = new CpuEditBackend(request.Threads);
+            results = cpu.Edit(pairs, request.Parameters, cancellationToken);
+            backend = cpu.Name;
+        }
         double seconds = clock.Elapsed.TotalSeconds;
 
         // Everything is computed before the first file is written, so a bad pair leaves no output;
@@ -95,7 +113,7 @@ internal static class EditCommand
         }
         if (request.Json)
         {
-            var summary = new EditSummary(count, seconds, count / Math.Max(seconds, 1e-9), request.Threads, request.Output, request.Parts,
+            var summary = new EditSummary(count, seconds, count / Math.Max(seconds, 1e-9), backend, request.Threads, request.Output, request.Parts,
                 request.Parameters.K, request.Parameters.Alpha, request.Parameters.Beta,
                 [request.Parameters.Mix.Suppressed, request.Parameters.Mix.Boosted, request.Parameters.Mix.Background],
                 request.Parameters.MaskAlignment.ToString().ToLowerInvariant(), warnings);
@@ -129,15 +147,15 @@ internal static class EditCommand
         return sizes[0].Count;
     }
 
-    private static void WriteStacked(string path, EditResult[] results, Func<EditResult, float[]> select, bool batched, params int[] itemShape)
+    private static void WriteStacked(string path, IReadOnlyList<EditResult> results, Func<EditResult, float[]> select, bool batched, params int[] itemShape)
     {
         int itemLength = itemShape.Aggregate(1, (a, b) => a * b);
-        var data = new float[results.Length * itemLength];
-        for (int i = 0; i < results.Length; i++)
+        var data = new float[results.Count * itemLength];
+        for (int i = 0; i < results.Count; i++)
         {
             select(results[i]).CopyTo(data, i * itemLength);
         }
-        int[] shape = batched ? [results.Length, .. itemShape] : itemShape;
+        int[] shape = batched ? [results.Count, .. itemShape] : itemShape;
         Npy.Write(path, data, shape);
     }
 }
@@ -147,5 +165,5 @@ internal sealed record PairWarning(int Pair, string Message);
 
 /// <summary>The <c>edit --json</c> summary.</summary>
 internal sealed record EditSummary(
-    int Pairs, double Seconds, double PairsPerSecond, int Threads, string Output, string? Parts,
+    int Pairs, double Seconds, double PairsPerSecond, string EditBackend, int Threads, string Output, string? Parts,
     int K, double Alpha, double Beta, double[] Mix, string MaskAlign, PairWarning[] Warnings);

@@ -80,6 +80,22 @@ public class EditCommandTests
         Assert.Equal(count, summary.RootElement.GetProperty("pairs").GetInt32());
         Assert.True(summary.RootElement.GetProperty("pairs_per_second").GetDouble() > 0);
         Assert.Equal(2, summary.RootElement.GetProperty("threads").GetInt32());
+        Assert.Equal("cpu", summary.RootElement.GetProperty("edit_backend").GetString());
+    }
+
+    [Fact]
+    public async Task Cuda_without_a_gpu_says_why_and_writes_nothing()
+    {
+        if (EditToAudio.Cuda.Devices.CudaSupport.Detect().IsSupported)
+        {
+            Assert.Skip("A CUDA device is present; this checks the message on machines without one.");
+        }
+        using var folder = new TemporaryFolder();
+        var run = await CliRunner.RunAsync(Arguments(Sample("original_tokens.npy"), Sample("edited_tokens.npy"), Sample("remove_mask.npy"), Sample("add_mask.npy"), folder.File("E.npy"), "--device", "cuda"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("The CUDA backend is not available", run.Error, StringComparison.Ordinal);
+        Assert.Empty(folder.Files());
     }
 
     [Fact]
