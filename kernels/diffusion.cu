@@ -49,12 +49,16 @@ extern "C" __global__ void flag_jobs_over(const float* __restrict__ x, long long
 }
 
 // Clips every value of a flagged job to [-limit, limit]: the sampler's whole-batch clip, job by job.
+// Compares instead of fminf/fmaxf so that a NaN stays NaN, as Math.Clamp leaves it on the CPU.
 extern "C" __global__ void clip_flagged_jobs(float* __restrict__ x, long long job_size, int jobs, const int* __restrict__ flags, float limit)
 {
     const long long count = job_size * jobs;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
         if (flags[i / job_size] != 0)
-            x[i] = fminf(fmaxf(x[i], -limit), limit);
+        {
+            const float v = x[i];
+            x[i] = v < -limit ? -limit : (v > limit ? limit : v);
+        }
 }
 
 // out = in / divisor, rounded once from float64 (the latents over the VAE's scale factor).

@@ -22,6 +22,12 @@ public sealed record NetworkOptions(ExecutionProvider Provider = ExecutionProvid
     /// synchronizing; 0 lets ONNX Runtime use a stream of its own.
     /// </summary>
     public nint ComputeStream { get; init; }
+
+    /// <summary>
+    /// Whether the CUDA provider may run float32 MatMul and convolutions in TF32 (its default, true):
+    /// faster on Ampere and later, but only about 3 significant digits, so CPU parity checks turn it off.
+    /// </summary>
+    public bool AllowTf32 { get; init; } = true;
 }
 
 /// <summary>The requested execution provider cannot be used. The message carries ONNX Runtime's reason.</summary>

@@ -17,6 +17,7 @@ public class DiffusionKernelTests(GpuFixture gpu)
         values[3] = 500;                        // before the offset: must neither flag nor be clipped
         values[offset + jobSize + 9] = -101;    // job 1 trips the clip
         values[offset + 2 * jobSize] = 100;     // job 2 sits exactly at the trigger, which does not fire
+        values[offset + jobSize + 10] = float.NaN; // a clipped NaN stays NaN, as Math.Clamp leaves it
         using DeviceBuffer<float> buffer = gpu.Context.Upload<float>(values);
         using DeviceBuffer<int> flags = gpu.Context.Allocate<int>(jobs);
 
@@ -28,6 +29,8 @@ public class DiffusionKernelTests(GpuFixture gpu)
         Assert.Equal([0, 1, 0], flags.ToArray(gpu.Context.Stream));
         float[] actual = buffer.ToArray(gpu.Context.Stream);
         Assert.Equal(500f, actual[3]);
+        Assert.True(float.IsNaN(actual[offset + jobSize + 10]), "a NaN in a clipped job must stay NaN");
+        (expected[jobSize + 10], actual[offset + jobSize + 10]) = (0, 0);
         TestData.AssertClose(expected, actual.AsSpan(offset), 0, 0, "clipped latents");
     }
 

@@ -29,6 +29,8 @@ public class BackendSeamTests
         Assert.Equal("0", options["device_id"]);
         Assert.Equal("1", options["has_user_compute_stream"]);
         Assert.Equal("139716164221072", options["user_compute_stream"]);
+        Assert.False(options.ContainsKey("use_tf32"));
+        Assert.Equal("0", NetworkSet.CudaProviderOptions(shared with { AllowTf32 = false })["use_tf32"]);
     }
 
     [Fact]
