@@ -103,24 +103,30 @@ public sealed class CudaEmbeddingBackend : IEmbeddingBackend
     /// <summary>Both SSV2A stages on one device embedding [1, 768], drawing as <see cref="Ssv2aMapper"/> does; returns the unit CLAP embedding.</summary>
     private float[] Map(NetworkSet networks, DeviceBuffer<float> embedding, MappingKey key, int varSamples, CancellationToken cancellationToken)
     {
+        // Every buffer lives until the final copy has waited for the stream, so none is freed under a queued kernel.
         using DeviceBuffer<ulong> seeds = Context.Upload<ulong>([key.Seed]);
+        using DeviceBuffer<ulong> manifoldStream = Context.Upload<ulong>([NoiseStream.Id(NoiseStage.Ssv2aManifold, 0, key.Index)]);
+        using DeviceBuffer<ulong> generatorStream = Context.Upload<ulong>([NoiseStream.Id(NoiseStage.Ssv2aGenerator, 0, key.Index)]);
+        using DeviceBuffer<float> mu = Context.Allocate<float>(Ssv2aMapper.ClipWidth);
+        using DeviceBuffer<float> logVariance = Context.Allocate<float>(Ssv2aMapper.ClipWidth);
         using DeviceBuffer<float> fold = Context.Allocate<float>(Ssv2aMapper.ClipWidth);
         using DeviceBuffer<float> clap = Context.Allocate<float>(Ssv2aMapper.ClapWidth);
         Sample(networks.Get(NetworkKind.Ssv2aManifold), "clip", embedding, Ssv2aMapper.ClipWidth, fold, Ssv2aMapper.ClipWidth,
-            NoiseStream.Id(NoiseStage.Ssv2aManifold, 0, key.Index), seeds, varSamples, cancellationToken);
+            seeds, manifoldStream, mu, logVariance, varSamples, cancellationToken);
         Sample(networks.Get(NetworkKind.Ssv2aGenerator), "x", fold, Ssv2aMapper.ClipWidth, clap, Ssv2aMapper.ClapWidth,
-            NoiseStream.Id(NoiseStage.Ssv2aGenerator, 0, key.Index), seeds, varSamples, cancellationToken);
+            seeds, generatorStream, mu, logVariance, varSamples, cancellationToken);
         kernels.NormalizeRows(clap, 1, Ssv2aMapper.ClapWidth);
         return clap.ToArray(Context.Stream);
     }
 
-    /// <summary>One SSV2A stage: the network's (μ, log σ²) bound to device buffers, then the mean of the draws into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// One SSV2A stage: the network's (μ, log σ²) bound to <paramref name="mu"/> and <paramref name="logVariance"/>, then the mean
+    /// of the draws from (<paramref name="seeds"/>[0], <paramref name="stream"/>[0]) into <paramref name="output"/>.
+    /// </summary>
     private void Sample(ModelSession session, string inputName, DeviceBuffer<float> input, int inputWidth, DeviceBuffer<float> output, int outputWidth,
-        ulong stream, DeviceBuffer<ulong> seeds, int varSamples, CancellationToken cancellationToken)
+        DeviceBuffer<ulong> seeds, DeviceBuffer<ulong> stream, DeviceBuffer<float> mu, DeviceBuffer<float> logVariance,
+        int varSamples, CancellationToken cancellationToken)
     {
-        using DeviceBuffer<float> mu = Context.Allocate<float>(outputWidth);
-        using DeviceBuffer<float> logVariance = Context.Allocate<float>(outputWidth);
-        using DeviceBuffer<ulong> streams = Context.Upload<ulong>([stream]);
         using (OrtValue inputValue = tensors.Wrap(input, 0, 1, inputWidth))
         using (OrtValue muValue = tensors.Wrap(mu, 0, 1, outputWidth))
         using (OrtValue logVarianceValue = tensors.Wrap(logVariance, 0, 1, outputWidth))
@@ -132,6 +138,6 @@ public sealed class CudaEmbeddingBackend : IEmbeddingBackend
                 binding.BindOutput(session.Contract.Outputs[1].Name, logVarianceValue);
             }, cancellationToken);
         }
-        kernels.VariationalMean(mu, logVariance, output, 1, outputWidth, varSamples, seeds, streams);
+        kernels.VariationalMean(mu, logVariance, output, 1, outputWidth, varSamples, seeds, stream);
     }
 }

@@ -24,10 +24,11 @@ public sealed record NetworkOptions(ExecutionProvider Provider = ExecutionProvid
     public nint ComputeStream { get; init; }
 
     /// <summary>
-    /// Whether the CUDA provider may run float32 MatMul and convolutions in TF32 (its default, true):
-    /// faster on Ampere and later, but only about 3 significant digits, so CPU parity checks turn it off.
+    /// Whether the CUDA provider may run float32 MatMul and convolutions in TF32 (ONNX Runtime's own
+    /// default): faster on Ampere and later, but only about 3 significant digits. Off by default,
+    /// so the GPU computes what the CPU computes to float32 rounding, as reproducible research needs.
     /// </summary>
-    public bool AllowTf32 { get; init; } = true;
+    public bool AllowTf32 { get; init; }
 }
 
 /// <summary>The requested execution provider cannot be used. The message carries ONNX Runtime's reason.</summary>

@@ -101,7 +101,7 @@ public sealed class NetworkSet : IDisposable
         return sessionOptions;
     }
 
-    /// <summary>The CUDA provider's options for <paramref name="options"/>: the device, the engine's stream when one is given, and TF32 when refused.</summary>
+    /// <summary>The CUDA provider's options for <paramref name="options"/>: the device, the engine's stream when one is given, and whether TF32 is allowed.</summary>
     public static Dictionary<string, string> CudaProviderOptions(NetworkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -112,10 +112,7 @@ public sealed class NetworkSet : IDisposable
             values["has_user_compute_stream"] = "1";
             values["user_compute_stream"] = ((nuint)options.ComputeStream).ToString(CultureInfo.InvariantCulture);
         }
-        if (!options.AllowTf32)
-        {
-            values["use_tf32"] = "0";
-        }
+        values["use_tf32"] = options.AllowTf32 ? "1" : "0";
         return values;
     }
 

@@ -25,7 +25,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
         long liveBefore = DeviceMemory.LiveBuffers;
         using CudaBackends cuda = CudaBackends.Open();
         // TF32 (the CUDA provider's default) would leave only ~3 digits to compare with the CPU.
-        using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions() with { AllowTf32 = false });
+        using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
         using var onCpu = new NetworkSet(models);
         var random = new Random(21);
         float[][] conditionings = [.. Enumerable.Range(0, jobs).Select(_ => Enumerable.Range(0, 512).Select(_ => (float)TestData.Gaussian(random)).ToArray())];

@@ -34,7 +34,7 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
         using (CudaBackends cuda = CudaBackends.Open())
         {
             // TF32 (the CUDA provider's default) would leave only ~3 digits to compare with the CPU.
-            using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions() with { AllowTf32 = false });
+            using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
             using var onCpu = new NetworkSet(models);
             device = cuda.Embedding.Embed(onGpu, input, cancellationToken: TestContext.Current.CancellationToken);
             host = new HostEmbeddingBackend().Embed(onCpu, input, cancellationToken: TestContext.Current.CancellationToken);

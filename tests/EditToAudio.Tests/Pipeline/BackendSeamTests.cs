@@ -21,7 +21,7 @@ public class BackendSeamTests
     [Fact]
     public void The_cuda_provider_gets_the_engines_stream_as_a_decimal_address()
     {
-        Assert.Equal(new Dictionary<string, string> { ["device_id"] = "1" }, NetworkSet.CudaProviderOptions(new NetworkOptions(ExecutionProvider.Cuda, DeviceId: 1)));
+        Assert.Equal(new Dictionary<string, string> { ["device_id"] = "1", ["use_tf32"] = "0" }, NetworkSet.CudaProviderOptions(new NetworkOptions(ExecutionProvider.Cuda, DeviceId: 1)));
 
         var shared = new NetworkOptions(ExecutionProvider.Cuda) { ComputeStream = unchecked((nint)0x7f12_3456_7890) };
         Dictionary<string, string> options = NetworkSet.CudaProviderOptions(shared);
@@ -29,8 +29,8 @@ public class BackendSeamTests
         Assert.Equal("0", options["device_id"]);
         Assert.Equal("1", options["has_user_compute_stream"]);
         Assert.Equal("139716164221072", options["user_compute_stream"]);
-        Assert.False(options.ContainsKey("use_tf32"));
-        Assert.Equal("0", NetworkSet.CudaProviderOptions(shared with { AllowTf32 = false })["use_tf32"]);
+        Assert.Equal("0", options["use_tf32"]);
+        Assert.Equal("1", NetworkSet.CudaProviderOptions(shared with { AllowTf32 = true })["use_tf32"]);
     }
 
     [Fact]
