@@ -4,7 +4,6 @@ using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Onnx;
 using EditToAudio.Models;
 using EditToAudio.Networks;
-using EditToAudio.Numerics;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EditToAudio.Cuda.Pipeline;
@@ -143,52 +142,28 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
         }, cancellationToken);
     }
 
-    /// <summary>The sampler's device memory for one call, laid out as the UNet's guided batch wants it.</summary>
+    /// <summary>The sampler's device memory for one call: <see cref="SamplerLayout"/>'s arrays and the UNet's input and output.</summary>
     private sealed class SamplerBuffers : IDisposable
     {
         private readonly List<IDisposable> owned = [];
 
         public SamplerBuffers(CudaContext context, DiffusionJob job)
         {
+            var layout = new SamplerLayout(job);
+            Halves = layout.Halves;
+            Batch = layout.Batch;
+            LatentOffset = layout.LatentOffset;
             try
             {
-                int rows = job.Rows, width = job.Unconditional.Length, size = job.Shape.Size;
-                // Guidance 1 needs only the conditional pass, as in the reference.
-                Halves = job.Guidance != 1.0 ? 2 : 1;
-                Batch = Halves * rows;
-                LatentOffset = (long)(Halves - 1) * rows * size;
-                Sample = Own(context.Allocate<float>((long)Batch * size));
-                Epsilon = Own(context.Allocate<float>((long)Batch * size));
+                long values = (long)Batch * job.Shape.Size;
+                Sample = Own(context.Allocate<float>(values));
+                Epsilon = Own(context.Allocate<float>(values));
                 Clipped = Own(context.Allocate<int>(job.Jobs));
-
-                // Unconditional rows first, then conditional, as the reference concatenates them.
-                var conditioning = new float[(long)Batch * width];
-                for (int b = 0; b < Batch; b++)
-                {
-                    int row = b - (Batch - rows);
-                    (row < 0 ? job.Unconditional.AsSpan() : job.Conditionings.AsSpan(row / job.Candidates * width, width)).CopyTo(conditioning.AsSpan(b * width, width));
-                }
-                Conditioning = Own(context.Upload<float>(conditioning));
-
-                // Every step's timesteps up front, noisiest first, so a step binds a slice instead of uploading.
-                DdimSchedule schedule = job.Schedule;
-                var timesteps = new long[(long)schedule.Count * Batch];
-                for (int i = 0; i < schedule.Count; i++)
-                    timesteps.AsSpan(i * Batch, Batch).Fill(schedule.Timesteps[schedule.Count - 1 - i]);
-                Timesteps = Own(context.Upload<long>(timesteps));
-
-                var seeds = new ulong[rows];
-                var initial = new ulong[rows];
-                var steps = new ulong[rows];
-                for (int r = 0; r < rows; r++)
-                {
-                    seeds[r] = job.Seeds[r / job.Candidates];
-                    initial[r] = NoiseStream.Id(NoiseStage.DiffusionInitial, r % job.Candidates, 0);
-                    steps[r] = NoiseStream.Id(NoiseStage.DiffusionStep, r % job.Candidates, 0);
-                }
-                Seeds = Own(context.Upload<ulong>(seeds));
-                InitialStreams = Own(context.Upload<ulong>(initial));
-                StepStreams = Own(context.Upload<ulong>(steps));
+                Conditioning = Own(context.Upload<float>(layout.Conditioning));
+                Timesteps = Own(context.Upload<long>(layout.Timesteps));
+                Seeds = Own(context.Upload<ulong>(layout.Seeds));
+                InitialStreams = Own(context.Upload<ulong>(layout.InitialStreams));
+                StepStreams = Own(context.Upload<ulong>(layout.StepStreams));
             }
             catch
             {
@@ -201,7 +176,6 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
 
         public int Batch { get; }
 
-        /// <summary>Where the latents start in <see cref="Sample"/> (after the unconditional copy).</summary>
         public long LatentOffset { get; }
 
         public DeviceBuffer<float> Sample { get; } = null!;

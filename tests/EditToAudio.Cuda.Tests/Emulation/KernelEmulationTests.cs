@@ -151,6 +151,9 @@ public sealed class KernelEmulation : IDisposable
         Array.Clear(Normalize, 0, 100);
         Save("normalize.bin", Normalize);
 
+        SaveSampler("sampler_guided_", GuidedSampler);
+        SaveSampler("sampler_plain_", PlainSampler);
+
         Original = NormalizedTokens(TestData.RandomTokens(random, Pairs));
         Edited = NormalizedTokens(TestData.RandomTokens(random, Pairs));
         Remove = TestData.RandomMask(random, Pairs, 0.25);
@@ -175,6 +178,43 @@ public sealed class KernelEmulation : IDisposable
                 tokens[row * 768 + c] = (float)unit[c];
         }
         return tokens;
+    }
+
+    /// <summary>
+    /// Two jobs of two candidates each, 12 steps, guided; the second job's conditioning is large enough
+    /// that its latents pass 100 and the sampler's clip fires for it alone.
+    /// </summary>
+    public DiffusionJob GuidedSampler { get; } = SamplerJob(2.5, secondScale: 4000);
+
+    /// <summary>One pass (guidance 1), no clip.</summary>
+    public DiffusionJob PlainSampler { get; } = SamplerJob(1.0, secondScale: 1);
+
+    public const double SamplerScaleFactor = 0.18215;
+
+    private static DiffusionJob SamplerJob(double guidance, double secondScale)
+    {
+        const int width = 16;
+        var random = new Random(77);
+        float[] Row(double scale) => [.. Enumerable.Range(0, width).Select(_ => (float)(TestData.Gaussian(random) * scale))];
+        return new DiffusionJob(DdimSchedule.Create(BetaSchedule.AudioLdm, 12, 1.0), new LatentShape(2, 8, 5), [.. Row(1), .. Row(secondScale)], [42UL, 9UL], Row(1), 2, guidance);
+    }
+
+    private void SaveSampler(string prefix, DiffusionJob job)
+    {
+        var layout = new EditToAudio.Cuda.Pipeline.SamplerLayout(job);
+        DdimSchedule schedule = job.Schedule;
+        Save<int>(prefix + "meta.bin", [job.Rows, job.Shape.Size, layout.Halves, layout.Batch, schedule.Count, job.Jobs, job.Unconditional.Length]);
+        Save<double>(prefix + "scalars.bin", [job.Guidance, SamplerScaleFactor, layout.LatentOffset]);
+        Save(prefix + "coefficients.bin", [.. Enumerable.Range(0, schedule.Count).SelectMany(i =>
+        {
+            DdimStepCoefficients c = schedule.Coefficients(schedule.Count - 1 - i);
+            return new[] { c.SqrtAlpha, c.SqrtOneMinusAlpha, c.SqrtAlphaPrevious, c.Direction, c.Sigma };
+        })]);
+        Save(prefix + "conditioning.bin", layout.Conditioning);
+        Save(prefix + "timesteps.bin", layout.Timesteps);
+        Save(prefix + "seeds.bin", layout.Seeds);
+        Save(prefix + "initial.bin", layout.InitialStreams);
+        Save(prefix + "steps.bin", layout.StepStreams);
     }
 
     private void Save<T>(string name, T[] values) where T : unmanaged =>
@@ -297,6 +337,37 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
                     Assert.True(emulation.Ddim[2][(b * rows + r) * columns + c] == transposed[(b * columns + c) * rows + r], $"transpose: batch {b}, row {r}, column {c}");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_gpu_samplers_launch_sequence_reproduces_the_cpu_sampler(bool guided)
+    {
+        // SamplerLayout's arrays + the kernels in the order CudaDiffusionBackend launches them, against
+        // DdimSampler with the same analytic epsilon: layout, noise keys, step order and clip together.
+        emulation.Require();
+        DiffusionJob job = guided ? emulation.GuidedSampler : emulation.PlainSampler;
+        (float[] latents, bool[] clipped) = DdimSampler.SampleMany(new AnalyticEpsilon(job.Unconditional.Length), job.Schedule, job.Shape, job.Conditionings,
+            job.Seeds, job.Unconditional, job.Candidates, job.Guidance, cancellationToken: TestContext.Current.CancellationToken);
+        string prefix = guided ? "sampler_guided_" : "sampler_plain_";
+
+        Assert.Equal(guided ? [false, true] : [false, false], clipped);
+        Assert.Equal([.. clipped.Select(c => c ? 1 : 0)], emulation.Output<int>(prefix + "flags.bin"));
+        TestData.AssertClose([.. latents.Select(v => v / KernelEmulation.SamplerScaleFactor)], emulation.Output<float>(prefix + "latents.bin"), 1e-5, 1e-5,
+            $"{(guided ? "guided" : "unguided")} sampler latents / scale factor");
+    }
+
+    /// <summary>The harness's stand-in for the UNet: ε = 0.3·x + 0.05·y[j mod width] + 1e-4·t.</summary>
+    private sealed class AnalyticEpsilon(int width) : IEpsilonPredictor
+    {
+        public void Predict(int batch, LatentShape shape, ReadOnlySpan<float> latents, ReadOnlySpan<long> timesteps, ReadOnlySpan<float> conditioning, Span<float> epsilon)
+        {
+            int size = shape.Size;
+            for (int b = 0; b < batch; b++)
+                for (int j = 0; j < size; j++)
+                    epsilon[b * size + j] = (float)(0.3 * latents[b * size + j] + 0.05 * conditioning[b * width + j % width] + 1e-4 * timesteps[b]);
+        }
     }
 
     [Fact]

@@ -87,6 +87,45 @@ static std::vector<double> Eigenvectors(int n, std::vector<double> a)
     return sorted;
 }
 
+// The GPU sampler's launch sequence for one prefix: the initial draw into every half of the UNet's
+// input, then per step an analytic epsilon over the whole batch (the test's stand-in for the UNet:
+// 0.3 x + 0.05 y[j mod width] + 1e-4 t, in float64, rounded once) and ddim_step_rows, then the
+// per-job clip and the division by the VAE scale factor. The layout arrays come from the engine's
+// SamplerLayout, written by the test.
+static void RunSampler(BlockRunner& runner, const std::string& prefix)
+{
+    auto name = [&](const char* what) { return prefix + what; };
+    std::vector<int> meta = Read<int>(name("meta.bin").c_str(), 7);
+    const int rows = meta[0], size = meta[1], halves = meta[2], batch = meta[3], steps = meta[4], jobs = meta[5], width = meta[6];
+    std::vector<double> scalars = Read<double>(name("scalars.bin").c_str(), 3);  // guidance, scale factor, latent offset
+    std::vector<double> k = Read<double>(name("coefficients.bin").c_str(), (size_t)steps * 5);
+    std::vector<float> conditioning = Read<float>(name("conditioning.bin").c_str(), (size_t)batch * width);
+    std::vector<long long> timesteps = Read<long long>(name("timesteps.bin").c_str(), (size_t)steps * batch);
+    std::vector<unsigned long long> seeds = Read<unsigned long long>(name("seeds.bin").c_str(), rows);
+    std::vector<unsigned long long> initial = Read<unsigned long long>(name("initial.bin").c_str(), rows);
+    std::vector<unsigned long long> step_streams = Read<unsigned long long>(name("steps.bin").c_str(), rows);
+    const long long offset = (long long)scalars[2];
+
+    std::vector<float> sample((size_t)batch * size), eps((size_t)batch * size);
+    runner.Launch({4}, [&] { philox_normal_rows(sample.data(), rows, size, halves, seeds.data(), initial.data(), 0); });
+    for (int i = 0; i < steps; ++i)
+    {
+        for (int b = 0; b < batch; ++b)
+            for (int j = 0; j < size; ++j)
+                eps[(size_t)b * size + j] = (float)(0.3 * sample[(size_t)b * size + j] + 0.05 * conditioning[(size_t)b * width + j % width] + 1e-4 * (double)timesteps[(size_t)i * batch + b]);
+        const double* c = &k[(size_t)i * 5];
+        runner.Launch({4}, [&] { ddim_step_rows(sample.data(), eps.data(), rows, size, halves, scalars[0], c[0], c[1], c[2], c[3], c[4], seeds.data(), step_streams.data(), (unsigned long long)i); });
+    }
+    std::vector<int> flags(jobs, 0);
+    const long long job_size = (long long)rows / jobs * size;
+    runner.Launch({4}, [&] { flag_jobs_over(sample.data() + offset, job_size, jobs, 100.0f, flags.data()); });
+    runner.Launch({4}, [&] { clip_flagged_jobs(sample.data() + offset, job_size, jobs, flags.data(), 10.0f); });
+    std::vector<float> latents((size_t)rows * size);
+    runner.Launch({4}, [&] { divide_values(sample.data() + offset, latents.data(), (long long)rows * size, scalars[1]); });
+    Write(name("latents.bin").c_str(), latents);
+    Write(name("flags.bin").c_str(), flags);
+}
+
 int main(int argc, char** argv)
 {
     if (argc != 2)
@@ -167,6 +206,9 @@ int main(int argc, char** argv)
         runner.Launch({1}, [&] { variational_mean_rows(mu.data(), log_var.data(), mean.data(), 3, 77, 8, mapping_seeds.data(), mapping_streams.data()); });
         Write("variational_mean.bin", mean);
     }
+
+    RunSampler(runner, "sampler_guided_");
+    RunSampler(runner, "sampler_plain_");
 
     // Selected-patch counts of 20 pairs (40 items) from one block of 32 threads: the grid-stride loop must cover them all.
     {
