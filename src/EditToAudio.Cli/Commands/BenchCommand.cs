@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using EditToAudio.Cli.Benchmarking;
-using EditToAudio.IO;
 using EditToAudio.Cuda.Pipeline;
+using EditToAudio.IO;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 

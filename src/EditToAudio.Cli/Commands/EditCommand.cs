@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using EditToAudio.Editing;
-using EditToAudio.Networks;
 using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Editing;
 using EditToAudio.IO;
+using EditToAudio.Networks;
 
 namespace EditToAudio.Cli.Commands;
 

@@ -1,12 +1,12 @@
-using EditToAudio.Numerics;
-using EditToAudio.Models;
-using EditToAudio.Audio;
 using System.Diagnostics;
+using EditToAudio.Audio;
 using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Native;
 using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Models;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Cuda.SelfTest;
 

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Collections.Concurrent;
+using System.Globalization;
 using EditToAudio.Models;
 using Microsoft.ML.OnnxRuntime;
 

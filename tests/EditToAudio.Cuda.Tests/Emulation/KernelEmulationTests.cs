@@ -1,11 +1,11 @@
-using EditToAudio.Numerics;
-using EditToAudio.Models;
-using EditToAudio.Audio;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using EditToAudio.Audio;
 using EditToAudio.Cuda.Compilation;
-using EditToAudio.Editing;
 using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Editing;
+using EditToAudio.Models;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Cuda.Tests.Emulation;
 
