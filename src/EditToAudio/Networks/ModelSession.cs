@@ -32,9 +32,6 @@ public sealed class ModelSession : IDisposable
     /// <summary>Runs started through <see cref="Run"/> or <see cref="RunBound"/> since the session was opened (thread-safe).</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    /// <summary>The underlying session, for I/O binding and device memory.</summary>
-    public InferenceSession Session => _session;
-
     /// <summary>Opens <paramref name="path"/> with <paramref name="sessionOptions"/> and checks it against <paramref name="contract"/>.</summary>
     /// <exception cref="ModelSetException">When the file does not load or breaks its contract (every problem listed).</exception>
     public static ModelSession Open(NetworkContract contract, string path, SessionOptions sessionOptions, ExecutionProvider provider)
