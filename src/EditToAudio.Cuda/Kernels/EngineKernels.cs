@@ -224,8 +224,10 @@ public sealed class EngineKernels
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowSize, 0);
-        if (!(coefficients.SqrtAlpha > 0) || !double.IsFinite(guidance))
-            throw new ArgumentOutOfRangeException(nameof(coefficients), $"a DDIM step needs sqrt(alpha) > 0 and a finite guidance, got {coefficients.SqrtAlpha} and {guidance}");
+        if (!(coefficients.SqrtAlpha > 0))
+            throw new ArgumentOutOfRangeException(nameof(coefficients), coefficients.SqrtAlpha, "a DDIM step needs sqrt(alpha) > 0");
+        if (!double.IsFinite(guidance))
+            throw new ArgumentOutOfRangeException(nameof(guidance), guidance, "the guidance scale must be finite");
         int halves = guided ? 2 : 1;
         RequireLength(sample, halves * rows * rowSize);
         RequireLength(epsilon, halves * rows * rowSize);
