@@ -13,14 +13,15 @@ namespace EditToAudio.Cuda.Onnx;
 /// </summary>
 public sealed class DeviceTensors : IDisposable
 {
-    private readonly OrtMemoryInfo memory;
+    // Created on the first Wrap: the GPU edit alone opens the CUDA backends without ever loading ONNX Runtime's native library.
+    private readonly Lazy<OrtMemoryInfo> memory;
 
     /// <summary>Describes memory of <paramref name="context"/>'s device as ONNX Runtime's CUDA device memory.</summary>
     public DeviceTensors(CudaContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
-        memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, context.Device.Ordinal, OrtMemType.Default);
+        memory = new(() => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, context.Device.Ordinal, OrtMemType.Default));
     }
 
     /// <summary>The context whose buffers are wrapped.</summary>
@@ -44,7 +45,7 @@ public sealed class DeviceTensors : IDisposable
         if (offset + count > buffer.Length)
             throw new ArgumentException($"a [{string.Join(",", shape)}] tensor at element {offset} needs {offset + count} elements; the buffer holds {buffer.Length}", nameof(shape));
         int size = Unsafe.SizeOf<T>();
-        return OrtValue.CreateTensorValueWithData(memory, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
+        return OrtValue.CreateTensorValueWithData(memory.Value, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
     }
 
     /// <summary>
@@ -74,5 +75,9 @@ public sealed class DeviceTensors : IDisposable
         : throw new NotSupportedException($"no ONNX tensor type is mapped for {typeof(T).Name}");
 
     /// <inheritdoc/>
-    public void Dispose() => memory.Dispose();
+    public void Dispose()
+    {
+        if (memory.IsValueCreated)
+            memory.Value.Dispose();
+    }
 }
