@@ -24,7 +24,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
         ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
         long liveBefore = DeviceMemory.LiveBuffers;
         using CudaBackends cuda = CudaBackends.Open();
-        // TF32 (the CUDA provider's default) would leave only ~3 digits to compare with the CPU.
+        // The engine's options keep TF32 off; ONNX Runtime's default (TF32 on) would leave only ~3 digits to compare with the CPU.
         using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
         using var onCpu = new NetworkSet(models);
         var random = new Random(21);

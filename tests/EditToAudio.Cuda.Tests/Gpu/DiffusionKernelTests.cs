@@ -63,10 +63,11 @@ public class DiffusionKernelTests(GpuFixture gpu)
 
         kernels.TransposeLastTwo(input, output, batches, rows, columns);
 
-        float[] actual = output.ToArray(gpu.Context.Stream);
+        var expected = new double[values.Length];
         for (int b = 0; b < batches; b++)
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
-                    Assert.True(values[(b * rows + r) * columns + c] == actual[(b * columns + c) * rows + r], $"batch {b}, row {r}, column {c}");
+                    expected[(b * columns + c) * rows + r] = values[(b * rows + r) * columns + c];
+        TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 0, 0, $"[{batches}, {rows}, {columns}] transposed");
     }
 }
