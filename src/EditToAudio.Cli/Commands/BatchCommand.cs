@@ -56,16 +56,17 @@ internal static class BatchCommand
             ItemParameters defaults = Defaults(result, pipeline, audio);
             BatchManifest loaded = BatchManifest.Load(result.GetRequiredValue(manifest).FullName, defaults, result.GetValue(sweep));
             EngineOptions engine = pipeline.Engine(result, stderr);
-            // Before the output folder exists, so that a missing GPU is an error with nothing written.
+            // Both before the output folder exists, so that a missing GPU is an error with nothing written,
+            // and the free memory is read before any network or kernel takes its share.
             PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), engine.Networks.Provider,
                 () => PlanningMemory.DeviceFreeBytes(engine.Networks.DeviceId));
+            // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
+            using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
             string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             int workerCount = result.GetValue(workers);
             // Workers share the cores: each session gets its part of them instead of all.
             int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
             ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
-            // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
-            using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
             using var networks = new NetworkSet(models, cuda?.NetworkOptions(intraOpThreads) ?? engine.Networks with { IntraOpThreads = intraOpThreads });
             var options = new BatchOptions
             {

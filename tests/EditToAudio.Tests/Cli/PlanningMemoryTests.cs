@@ -41,8 +41,10 @@ public class PlanningMemoryTests
         Assert.Equal(new PlanningMemory(null, PlanningMemorySource.Host), chosen);
     }
 
-    [Fact]
-    public async Task Batch_on_cuda_without_a_gpu_is_a_clear_error_before_anything_is_written()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Batch_on_cuda_without_a_gpu_is_a_clear_error_before_anything_is_written(bool memoryGiven)
     {
         if (CudaSupport.Detect().IsSupported)
         {
@@ -51,7 +53,8 @@ public class PlanningMemoryTests
         using var folder = new TemporaryFolder();
         File.WriteAllText(folder.File("m.jsonl"), """{"id": "a", "original": "o.png", "edited": "e.png", "remove_point": [1, 2], "add_point": [3, 4]}""" + "\n");
 
-        var run = await CliRunner.RunAsync("batch", folder.File("m.jsonl"), "--out", folder.File("out"), "--device", "cuda", "--quiet");
+        string[] arguments = ["batch", folder.File("m.jsonl"), "--out", folder.File("out"), "--device", "cuda", "--quiet"];
+        var run = await CliRunner.RunAsync(memoryGiven ? [.. arguments, "--memory-gb", "2"] : arguments);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("The CUDA backend is not available", run.Error, StringComparison.Ordinal);
