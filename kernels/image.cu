@@ -141,3 +141,59 @@ extern "C" __global__ void resize_vertical_normalize(const unsigned char* __rest
     }
 }
 
+
+// torchvision's Resize on a float tensor (bilinear, antialiased: SAM2's preprocessing), horizontal pass:
+// each output column x of every input row is the weighted sum of counts[x] bytes from column starts[x],
+// each byte / 255 first (ToTensor), into middle [height, out_width, 3]. The taps and weights come from
+// the host (AntialiasedBilinearResampler.ComputeAxis), and every product and sum is rounded on its own,
+// in the CPU's order, so the two agree bit for bit.
+extern "C" __global__ void resample_rows_unit(const unsigned char* __restrict__ image, int height, int width, int out_width,
+                                              const int* __restrict__ starts, const int* __restrict__ counts,
+                                              const float* __restrict__ weights, int kernel_size, float* __restrict__ middle)
+{
+    const long long count = (long long)height * out_width;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)gridDim.x * blockDim.x)
+    {
+        const long long y = i / out_width;
+        const int x = (int)(i - y * out_width);
+        const unsigned char* p = image + (y * width + starts[x]) * 3;
+        const float* w = weights + (long long)x * kernel_size;
+        float red = 0.0f, green = 0.0f, blue = 0.0f;
+        for (int t = 0; t < counts[x]; ++t, p += 3)
+        {
+            red = __fadd_rn(red, __fmul_rn(__fdiv_rn((float)p[0], 255.0f), w[t]));
+            green = __fadd_rn(green, __fmul_rn(__fdiv_rn((float)p[1], 255.0f), w[t]));
+            blue = __fadd_rn(blue, __fmul_rn(__fdiv_rn((float)p[2], 255.0f), w[t]));
+        }
+        middle[i * 3] = red;
+        middle[i * 3 + 1] = green;
+        middle[i * 3 + 2] = blue;
+    }
+}
+
+// The vertical pass of the same resize into planar [3, out_height, out_width], then (v - mean) / std per channel.
+extern "C" __global__ void resample_columns_normalize(const float* __restrict__ middle, int out_width, int out_height,
+                                                      const int* __restrict__ starts, const int* __restrict__ counts,
+                                                      const float* __restrict__ weights, int kernel_size,
+                                                      float mean_r, float mean_g, float mean_b, float std_r, float std_g, float std_b,
+                                                      float* __restrict__ planar)
+{
+    const long long plane = (long long)out_height * out_width;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < plane; i += (long long)gridDim.x * blockDim.x)
+    {
+        const int y = (int)(i / out_width);
+        const long long x = i - (long long)y * out_width;
+        const float* p = middle + ((long long)starts[y] * out_width + x) * 3;
+        const float* w = weights + (long long)y * kernel_size;
+        float red = 0.0f, green = 0.0f, blue = 0.0f;
+        for (int t = 0; t < counts[y]; ++t, p += (long long)out_width * 3)
+        {
+            red = __fadd_rn(red, __fmul_rn(p[0], w[t]));
+            green = __fadd_rn(green, __fmul_rn(p[1], w[t]));
+            blue = __fadd_rn(blue, __fmul_rn(p[2], w[t]));
+        }
+        planar[i] = __fdiv_rn(__fsub_rn(red, mean_r), std_r);
+        planar[plane + i] = __fdiv_rn(__fsub_rn(green, mean_g), std_g);
+        planar[2 * plane + i] = __fdiv_rn(__fsub_rn(blue, mean_b), std_b);
+    }
+}

@@ -312,6 +312,29 @@ public sealed class EngineKernels
             .AddSingle(mean[0]).AddSingle(mean[1]).AddSingle(mean[2]).AddSingle(std[0]).AddSingle(std[1]).AddSingle(std[2]).AddBuffer(pixels));
     }
 
+    /// <summary>
+    /// torchvision's antialiased bilinear resize of one RGB image (<c>[height, width, 3]</c> bytes, each / 255 first) to
+    /// planar <c>[3, outHeight, outWidth]</c>, then <c>(v − mean) / std</c> per channel: SAM2's preprocessing, equal to
+    /// the CPU's value for value. <paramref name="middle"/> is scratch of <c>height·outWidth·3</c> floats.
+    /// </summary>
+    public void ResampleAntialiased(DeviceBuffer<byte> image, ResampleAxes axes, ReadOnlySpan<float> mean, ReadOnlySpan<float> std,
+        DeviceBuffer<float> middle, DeviceBuffer<float> planar)
+    {
+        ArgumentNullException.ThrowIfNull(axes);
+        if (mean.Length != 3 || std.Length != 3)
+            throw new ArgumentException("mean and std need one value per RGB channel");
+        RequireLength(image, (long)axes.Height * axes.Width * 3);
+        RequireLength(middle, (long)axes.Height * axes.OutWidth * 3);
+        RequireLength(planar, 3L * axes.OutHeight * axes.OutWidth);
+        Library.Function("image.cu", "resample_rows_unit").Launch((Blocks((long)axes.Height * axes.OutWidth), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(image).AddInt32(axes.Height).AddInt32(axes.Width).AddInt32(axes.OutWidth)
+            .AddBuffer(axes.XStart).AddBuffer(axes.XCount).AddBuffer(axes.XWeights).AddInt32(axes.XKernelSize).AddBuffer(middle));
+        Library.Function("image.cu", "resample_columns_normalize").Launch((Blocks((long)axes.OutHeight * axes.OutWidth), 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(middle).AddInt32(axes.OutWidth).AddInt32(axes.OutHeight)
+            .AddBuffer(axes.YStart).AddBuffer(axes.YCount).AddBuffer(axes.YWeights).AddInt32(axes.YKernelSize)
+            .AddSingle(mean[0]).AddSingle(mean[1]).AddSingle(mean[2]).AddSingle(std[0]).AddSingle(std[1]).AddSingle(std[2]).AddBuffer(planar));
+    }
+
     private static int Blocks(long count) => (int)Math.Clamp((count + BlockSize - 1) / BlockSize, 1, MaxGrid);
 
     private static string PrecisionName<T>(string kernel) => typeof(T) == typeof(float) ? kernel + "_f32"

@@ -12,9 +12,12 @@ using Microsoft.ML.OnnxRuntime;
 namespace EditToAudio.Cuda.Pipeline;
 
 /// <summary>
-/// CLIP's tokens, the edit and the SSV2A mapping with their tensors in device memory: each decoded
-/// image goes up once as RGB bytes, CLIP's preprocessing (Pillow's bicubic resize, crop, normalize)
-/// runs as a kernel, CLIP runs bound to the engine's buffers on the engine's stream, the tokens are
+/// The embedding stages with their tensors in device memory. Segmentation: the decoded image goes up
+/// as RGB bytes, SAM2's preprocessing (torchvision's antialiased bilinear resize, normalize) runs as a
+/// kernel, the encoder writes its features into device buffers and the decoder reads them there; only
+/// the decoder's low-resolution logits and scores come back, for the host's mask choice and resize.
+/// Then CLIP's tokens, the edit and the SSV2A mapping: CLIP's preprocessing (Pillow's bicubic resize,
+/// crop, normalize) runs as a kernel, CLIP runs bound to the engine's buffers on the engine's stream, the tokens are
 /// normalized in place and edited where they are (<see cref="GpuEditPipeline"/>), and the edited
 /// embedding goes through both SSV2A stages with the variational sampling as a kernel. The host
 /// receives what the run records and saves: the tokens, the edit's parts and the CLAP embedding.
@@ -44,6 +47,76 @@ public sealed class CudaEmbeddingBackend : IEmbeddingBackend
     public string EditName => edit.Name;
 
     private CudaContext Context => kernels.Library.Context;
+
+    /// <inheritdoc/>
+    public SegmentationResult Segment(NetworkSet networks, RgbImage image, IReadOnlyList<PromptPoint> points, MaskSelection selection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        // The prompt is checked before any device work, with the host's messages.
+        (float[] coordinates, float[] labels) = Segmenter.PromptInputs(points, image.Width, image.Height);
+        tensors.RequireSharedStream(networks, "The CUDA embedding stages");
+        const int size = Sam2Preprocessor.InputSize;
+        lock (gate)
+        {
+            using ContextScope scope = Context.Bind();
+            using DeviceBuffer<byte> pixels = Context.Upload<byte>(image.Pixels);
+            using var axes = new ResampleAxes(Context, image.Width, image.Height, size, size);
+            using DeviceBuffer<float> middle = Context.Allocate<float>((long)image.Height * size * 3);
+            using DeviceBuffer<float> input = Context.Allocate<float>(Sam2Preprocessor.ValueCount);
+            kernels.ResampleAntialiased(pixels, axes, Sam2Preprocessor.Mean, Sam2Preprocessor.Std, middle, input);
+
+            // The encoder's features stay on the device for the decoder; only the decoder's small outputs come back.
+            ModelSession encoder = networks.Get(NetworkKind.Sam2Encoder);
+            long[][] featureShapes = [[1, 256, 64, 64], [1, 32, 256, 256], [1, 64, 128, 128]];
+            DeviceBuffer<float>[] features = [.. featureShapes.Select(shape => Context.Allocate<float>(shape.Aggregate(1L, (a, b) => a * b)))];
+            OrtValue[] featureValues = [];
+            try
+            {
+                featureValues = [.. features.Select((buffer, i) => tensors.Wrap(buffer, 0, featureShapes[i]))];
+                using (OrtValue inputValue = tensors.Wrap(input, 0, 1, 3, size, size))
+                {
+                    encoder.RunBound(binding =>
+                    {
+                        binding.BindInput("image", inputValue);
+                        for (int i = 0; i < featureValues.Length; i++)
+                            binding.BindOutput(encoder.Contract.Outputs[i].Name, featureValues[i]);
+                    }, cancellationToken);
+                }
+
+                ModelSession decoder = networks.Get(NetworkKind.Sam2Decoder);
+                using OrtValue pointCoords = OrtValue.CreateTensorValueFromMemory(coordinates, [1, points.Count, 2]);
+                using OrtValue pointLabels = OrtValue.CreateTensorValueFromMemory(labels, [1, points.Count]);
+                using OrtValue maskInput = OrtValue.CreateTensorValueFromMemory(new float[Segmenter.LowResSize * Segmenter.LowResSize], [1, 1, Segmenter.LowResSize, Segmenter.LowResSize]);
+                using OrtValue hasMaskInput = OrtValue.CreateTensorValueFromMemory(new float[1], [1]);
+                string masksName = decoder.Contract.Outputs[0].Name, iousName = decoder.Contract.Outputs[1].Name;
+                return decoder.RunBound(binding =>
+                {
+                    binding.BindInput("image_embed", featureValues[0]);
+                    binding.BindInput("high_res_feats_0", featureValues[1]);
+                    binding.BindInput("high_res_feats_1", featureValues[2]);
+                    binding.BindInput("point_coords", pointCoords);
+                    binding.BindInput("point_labels", pointLabels);
+                    binding.BindInput("mask_input", maskInput);
+                    binding.BindInput("has_mask_input", hasMaskInput);
+                    // The number of masks is the decoder's to choose, so ONNX Runtime allocates these two, in host memory.
+                    binding.BindOutputToDevice(masksName, OrtMemoryInfo.DefaultInstance);
+                    binding.BindOutputToDevice(iousName, OrtMemoryInfo.DefaultInstance);
+                }, binding =>
+                {
+                    string[] names = binding.GetOutputNames();
+                    using IDisposableReadOnlyCollection<OrtValue> outputs = binding.GetOutputValues();
+                    return Segmenter.FromDecoderOutputs(outputs[Array.IndexOf(names, masksName)], outputs[Array.IndexOf(names, iousName)], image.Width, image.Height, selection);
+                }, cancellationToken);
+            }
+            finally
+            {
+                foreach (OrtValue value in featureValues)
+                    value.Dispose();
+                foreach (DeviceBuffer<float> buffer in features)
+                    buffer.Dispose();
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public EmbeddingStages Embed(NetworkSet networks, EmbeddingInput input, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)

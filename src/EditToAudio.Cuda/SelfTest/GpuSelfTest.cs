@@ -111,6 +111,7 @@ public static partial class GpuSelfTest
         Check("latent scale", () => LatentScale(kernels));
         Check("mel transpose", () => MelTranspose(kernels));
         Check("image preprocess", () => Image(kernels));
+        Check("sam2 preprocess", () => Sam2Preprocess(kernels));
         Check("batched edit fp32", () => Edit(kernels, EigenPrecision.SinglePrecision));
         Check("batched edit fp64", () => Edit(kernels, EigenPrecision.DoublePrecision));
 

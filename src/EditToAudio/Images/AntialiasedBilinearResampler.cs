@@ -7,16 +7,23 @@ namespace EditToAudio.Images;
 /// from <c>trunc(center − support + 0.5)</c> to <c>trunc(center + support + 0.5)</c> clamped to
 /// the image, weights normalized to sum 1; separable, in floating point throughout.
 /// </summary>
-internal static class AntialiasedBilinearResampler
+public static class AntialiasedBilinearResampler
 {
-    /// <summary>Weights of one axis: for output sample i, <c>Count[i]</c> taps from input <c>Start[i]</c>.</summary>
-    internal sealed record Axis(int[] Start, int[] Count, float[] Weights, int KernelSize);
+    /// <summary>Weights of one axis: for output sample i, <c>Count[i]</c> taps from input <c>Start[i]</c>, weights at <c>i·KernelSize</c>.</summary>
+    /// <param name="Start">First input sample of each output sample.</param>
+    /// <param name="Count">Taps of each output sample.</param>
+    /// <param name="Weights">[outSize, KernelSize] normalized tap weights.</param>
+    /// <param name="KernelSize">Most taps of any output sample.</param>
+    public sealed record Axis(int[] Start, int[] Count, float[] Weights, int KernelSize);
 
     // torchvision's ToTensor: byte / 255 in float32.
     private static readonly float[] ByteToUnit = Enumerable.Range(0, 256).Select(v => v / 255f).ToArray();
 
-    internal static Axis ComputeAxis(int inSize, int outSize)
+    /// <summary>The taps and weights that resize an axis of <paramref name="inSize"/> samples to <paramref name="outSize"/>.</summary>
+    public static Axis ComputeAxis(int inSize, int outSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outSize, 1);
         double scale = (double)inSize / outSize;
         double support = scale >= 1.0 ? scale : 1.0;
         double inverseScale = scale >= 1.0 ? 1.0 / scale : 1.0;

@@ -76,9 +76,17 @@ public sealed class ModelSession : IDisposable
     /// Runs the network on the inputs and outputs <paramref name="bind"/> puts into an I/O binding, so
     /// tensors in device memory are read and written where they are, with no copy through the host.
     /// </summary>
-    public void RunBound(Action<OrtIoBinding> bind, CancellationToken cancellationToken = default)
+    public void RunBound(Action<OrtIoBinding> bind, CancellationToken cancellationToken = default) =>
+        RunBound(bind, _ => true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RunBound(Action{OrtIoBinding}, CancellationToken)"/>, then <paramref name="collect"/> reads the
+    /// binding's outputs (those bound to a device rather than to a value) before the binding is released.
+    /// </summary>
+    public T RunBound<T>(Action<OrtIoBinding> bind, Func<OrtIoBinding, T> collect, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bind);
+        ArgumentNullException.ThrowIfNull(collect);
         using OrtIoBinding binding = _session.CreateIoBinding();
         bind(binding);
         Execute(runOptions =>
@@ -86,6 +94,7 @@ public sealed class ModelSession : IDisposable
             _session.RunWithBinding(runOptions, binding);
             return true;
         }, cancellationToken);
+        return collect(binding);
     }
 
     private T Execute<T>(Func<RunOptions, T> run, CancellationToken cancellationToken)

@@ -123,15 +123,8 @@ public sealed class Segmenter
     public SegmentationResult Segment(Sam2ImageEmbedding embedding, IReadOnlyList<PromptPoint> points, MaskSelection selection = MaskSelection.SingleMask, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(embedding);
-        ValidatePoints(points, embedding.Width, embedding.Height);
+        (float[] coords, float[] labels) = PromptInputs(points, embedding.Width, embedding.Height);
         int count = points.Count;
-        var coords = new float[count * 2];
-        var labels = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            (coords[2 * i], coords[2 * i + 1]) = Sam2Preprocessor.ScalePoint(embedding.Width, embedding.Height, points[i].X, points[i].Y);
-            labels[i] = points[i].IsPositive ? 1f : 0f;
-        }
 
         var session = _networks.Get(NetworkKind.Sam2Decoder);
         using var imageEmbed = OrtTensors.Wrap(embedding.ImageEmbed, 1, 256, 64, 64);
@@ -151,20 +144,48 @@ public sealed class Segmenter
             ["mask_input"] = maskInput,
             ["has_mask_input"] = hasMaskInput,
         }, cancellationToken);
+        return FromDecoderOutputs(outputs[0], outputs[1], embedding.Width, embedding.Height, selection);
+    }
 
-        long[] maskShape = OrtTensors.Shape(outputs[0]);
+    /// <summary>
+    /// The decoder's prompt inputs for <paramref name="points"/> on a <paramref name="width"/>×<paramref name="height"/>
+    /// image: coordinates in SAM2's 1024 frame ([N, 2]) and labels (1 positive, 0 negative).
+    /// </summary>
+    /// <exception cref="ArgumentException">When there are no points, none is positive, or a point lies outside the image.</exception>
+    public static (float[] Coordinates, float[] Labels) PromptInputs(IReadOnlyList<PromptPoint> points, int width, int height)
+    {
+        ValidatePoints(points, width, height);
+        var coords = new float[points.Count * 2];
+        var labels = new float[points.Count];
+        for (int i = 0; i < points.Count; i++)
+        {
+            (coords[2 * i], coords[2 * i + 1]) = Sam2Preprocessor.ScalePoint(width, height, points[i].X, points[i].Y);
+            labels[i] = points[i].IsPositive ? 1f : 0f;
+        }
+        return (coords, labels);
+    }
+
+    /// <summary>
+    /// The mask from the decoder's outputs (<paramref name="masks"/> [1, M, 256, 256] logits,
+    /// <paramref name="ious"/> [1, M]): SAM2's choice among them, upsampled to the image and thresholded.
+    /// </summary>
+    public static SegmentationResult FromDecoderOutputs(Microsoft.ML.OnnxRuntime.OrtValue masks, Microsoft.ML.OnnxRuntime.OrtValue ious, int width, int height, MaskSelection selection)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        ArgumentNullException.ThrowIfNull(ious);
+        long[] maskShape = OrtTensors.Shape(masks);
         if (maskShape.Length != 4 || maskShape[0] != 1 || maskShape[2] != LowResSize || maskShape[3] != LowResSize)
         {
             throw new InvalidOperationException($"SAM2 decoder returned masks of shape [{string.Join(",", maskShape)}], expected [1,M,256,256].");
         }
-        int masks = (int)maskShape[1];
-        float[] logits = OrtTensors.Read(outputs[0], "SAM2 masks", 1, masks, LowResSize, LowResSize);
-        float[] ious = OrtTensors.Read(outputs[1], "SAM2 iou_predictions", 1, masks);
+        int count = (int)maskShape[1];
+        float[] logits = OrtTensors.Read(masks, "SAM2 masks", 1, count, LowResSize, LowResSize);
+        float[] scores = OrtTensors.Read(ious, "SAM2 iou_predictions", 1, count);
 
-        var (index, stability) = Choose(logits, ious, masks, selection);
+        var (index, stability) = Choose(logits, scores, count, selection);
         float[] chosen = logits.AsSpan(index * LowResSize * LowResSize, LowResSize * LowResSize).ToArray();
-        byte[] mask = UpsampleAndThreshold(chosen, LowResSize, LowResSize, embedding.Width, embedding.Height);
-        return new SegmentationResult(mask, embedding.Width, embedding.Height, chosen, index, ious[index], stability);
+        byte[] mask = UpsampleAndThreshold(chosen, LowResSize, LowResSize, width, height);
+        return new SegmentationResult(mask, width, height, chosen, index, scores[index], stability);
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using EditToAudio.Audio;
 using EditToAudio.Editing;
-using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 
@@ -42,7 +41,6 @@ public sealed class EditToAudioEngine : IDisposable
     internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
 
     private readonly NetworkSet _networks;
-    private readonly Segmenter _segmenter;
     private readonly ClipTokenEncoder _clip;
     private readonly Ssv2aMapper _mapper;
     private readonly AudioGenerator _audio;
@@ -53,7 +51,6 @@ public sealed class EditToAudioEngine : IDisposable
         Models = models;
         _embedding = options.EmbeddingBackend ?? new HostEmbeddingBackend(options.EditBackend);
         _networks = new NetworkSet(models, options.Networks);
-        _segmenter = new Segmenter(_networks);
         _clip = new ClipTokenEncoder(_networks);
         _mapper = new Ssv2aMapper(_networks);
         _audio = new AudioGenerator(_networks, options.DiffusionBackend);
@@ -159,11 +156,9 @@ public sealed class EditToAudioEngine : IDisposable
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
         (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>
         {
-            var removeMask = _segmenter.Segment(Sam2Preprocessor.ToInput(request.Original), request.Original.Width, request.Original.Height,
-                [request.RemovePoint], request.MaskSelection, cancellationToken);
+            var removeMask = _embedding.Segment(_networks, request.Original, [request.RemovePoint], request.MaskSelection, cancellationToken);
             progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 1, 2));
-            var addMask = _segmenter.Segment(Sam2Preprocessor.ToInput(request.Edited), request.Edited.Width, request.Edited.Height,
-                [request.AddPoint], request.MaskSelection, cancellationToken);
+            var addMask = _embedding.Segment(_networks, request.Edited, [request.AddPoint], request.MaskSelection, cancellationToken);
             return (removeMask, addMask);
         });
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));

@@ -24,14 +24,19 @@ public sealed record EmbeddingInput(RgbImage Original, RgbImage Edited, Segmenta
 public sealed record EmbeddingStages(float[] OriginalTokens, float[] EditedTokens, EditResult Edit, float[] Clap, IReadOnlyDictionary<PipelineStage, double> Seconds);
 
 /// <summary>
-/// Where CLIP's tokens, the edit and the SSV2A mapping run, and where their tensors live between
-/// them: host arrays (<see cref="HostEmbeddingBackend"/>), or the GPU's memory in <c>EditToAudio.Cuda</c>.
-/// Both give the same results within float tolerance. Implementations are thread-safe.
+/// Where the embedding stages (SAM2's masks, CLIP's tokens, the edit and the SSV2A mapping) run, and
+/// where their tensors live between the networks: host arrays (<see cref="HostEmbeddingBackend"/>),
+/// or the GPU's memory in <c>EditToAudio.Cuda</c>. Both give the same results within float
+/// tolerance. Implementations are thread-safe.
 /// </summary>
 public interface IEmbeddingBackend
 {
     /// <summary>Where the edit math runs ("cpu" or "cuda"), as run records name it.</summary>
     string EditName { get; }
+
+    /// <summary>SAM2's mask of the object <paramref name="points"/> mark on <paramref name="image"/> (encoder, then decoder).</summary>
+    /// <exception cref="ArgumentException">When there are no points, none is positive, or a point lies outside the image.</exception>
+    SegmentationResult Segment(NetworkSet networks, RgbImage image, IReadOnlyList<PromptPoint> points, MaskSelection selection, CancellationToken cancellationToken = default);
 
     /// <summary>Encodes both images, edits and maps the result to CLAP with the networks of <paramref name="networks"/>.</summary>
     /// <param name="networks">CLIP tokens, SSV2A manifold and generator.</param>
@@ -42,8 +47,8 @@ public interface IEmbeddingBackend
 }
 
 /// <summary>
-/// The stages with host tensors: CLIP preprocessing on the CPU, ONNX Runtime on whatever provider
-/// the set uses (inputs and outputs copied through host memory), the edit on <see cref="IEditBackend"/>.
+/// The stages with host tensors: SAM2 and CLIP preprocessing on the CPU, ONNX Runtime on whatever
+/// provider the set uses (inputs and outputs copied through host memory), the edit on <see cref="IEditBackend"/>.
 /// </summary>
 /// <param name="edit">Where the edit math runs; one CPU thread when null. Not owned.</param>
 public sealed class HostEmbeddingBackend(IEditBackend? edit = null) : IEmbeddingBackend
@@ -52,6 +57,14 @@ public sealed class HostEmbeddingBackend(IEditBackend? edit = null) : IEmbedding
 
     /// <inheritdoc/>
     public string EditName => _edit.Name;
+
+    /// <inheritdoc/>
+    public SegmentationResult Segment(NetworkSet networks, RgbImage image, IReadOnlyList<PromptPoint> points, MaskSelection selection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        ArgumentNullException.ThrowIfNull(image);
+        return new Segmenter(networks).Segment(Sam2Preprocessor.ToInput(image), image.Width, image.Height, points, selection, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public EmbeddingStages Embed(NetworkSet networks, EmbeddingInput input, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)

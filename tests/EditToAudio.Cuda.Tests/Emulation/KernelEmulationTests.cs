@@ -41,7 +41,7 @@ public sealed class KernelEmulation : IDisposable
         foreach (string name in new[] { "cuda_emulation.h", "kernel_harness.cpp" })
             File.Copy(Path.Combine(here, name), Path.Combine(Folder, name));
         WriteInputs();
-        (int compiled, string compileOutput) = Run(compiler, $"-std=c++20 -O2 -pthread -w -o harness kernel_harness.cpp");
+        (int compiled, string compileOutput) = Run(compiler, $"-std=c++20 -O2 -ffp-contract=off -pthread -w -o harness kernel_harness.cpp");
         if (compiled != 0)
         {
             Failure = "g++ could not build the emulated kernels:\n" + compileOutput;
@@ -151,6 +151,11 @@ public sealed class KernelEmulation : IDisposable
         Array.Clear(Normalize, 0, 100);
         Save("normalize.bin", Normalize);
 
+        // SAM2's 1024×1024 input from a small image (upscaling, two taps) and a larger one (downscaling, wide kernels).
+        Sam2Images = [new EditToAudio.Images.RgbImage(61, 37, Images[..(61 * 37 * 3)], "emulated 61x37"), RandomImage(random, 1500, 1100)];
+        SaveSam2("sam2_up_", Sam2Images[0]);
+        SaveSam2("sam2_down_", Sam2Images[1]);
+
         SaveSampler("sampler_guided_", GuidedSampler);
         SaveSampler("sampler_plain_", PlainSampler);
 
@@ -178,6 +183,30 @@ public sealed class KernelEmulation : IDisposable
                 tokens[row * 768 + c] = (float)unit[c];
         }
         return tokens;
+    }
+
+    public EditToAudio.Images.RgbImage[] Sam2Images { get; private set; } = [];
+
+    private static EditToAudio.Images.RgbImage RandomImage(Random random, int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        random.NextBytes(pixels);
+        return new EditToAudio.Images.RgbImage(width, height, pixels, $"random {width}x{height}");
+    }
+
+    private void SaveSam2(string prefix, EditToAudio.Images.RgbImage image)
+    {
+        const int size = EditToAudio.Images.Sam2Preprocessor.InputSize;
+        var x = EditToAudio.Images.AntialiasedBilinearResampler.ComputeAxis(image.Width, size);
+        var y = EditToAudio.Images.AntialiasedBilinearResampler.ComputeAxis(image.Height, size);
+        Save<int>(prefix + "meta.bin", [image.Width, image.Height, size, size, x.KernelSize, y.KernelSize]);
+        Save(prefix + "image.bin", image.Pixels);
+        Save(prefix + "x_start.bin", x.Start);
+        Save(prefix + "x_count.bin", x.Count);
+        Save(prefix + "x_weights.bin", x.Weights);
+        Save(prefix + "y_start.bin", y.Start);
+        Save(prefix + "y_count.bin", y.Count);
+        Save(prefix + "y_weights.bin", y.Weights);
     }
 
     /// <summary>
@@ -283,6 +312,17 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
             float[] expected = EditToAudio.Images.ClipPreprocessor.ToPixelValues(image);
             TestData.AssertClose([.. expected.Select(v => (double)v)], clip.AsSpan(i * expected.Length, expected.Length), 0, 0, $"CLIP input of image {i}");
         }
+    }
+
+    [Theory]
+    [InlineData("sam2_up_", 0)]
+    [InlineData("sam2_down_", 1)]
+    public void Sam2_resize_kernel_code_gives_the_cpu_preprocessors_input(string prefix, int image)
+    {
+        // The GPU segmentation replaces Sam2Preprocessor with these two kernels, so they must agree bit for bit.
+        emulation.Require();
+        float[] expected = EditToAudio.Images.Sam2Preprocessor.ToInput(emulation.Sam2Images[image]);
+        TestData.AssertClose([.. expected.Select(v => (double)v)], emulation.Output<float>(prefix + "planar.bin"), 0, 0, $"SAM2 input of {emulation.Sam2Images[image]}");
     }
 
     [Fact]

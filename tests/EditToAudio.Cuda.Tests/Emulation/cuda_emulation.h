@@ -41,6 +41,12 @@ struct Warp
 inline std::unique_ptr<std::barrier<>> block_barrier;
 inline std::vector<Warp> warps;
 
+// Round-to-nearest float intrinsics: plain operations here (the harness is built with -ffp-contract=off).
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
+
 inline void __syncthreads() { block_barrier->arrive_and_wait(); }
 
 inline double __shfl_down_sync(unsigned, double value, int offset)

@@ -126,6 +126,26 @@ static void RunSampler(BlockRunner& runner, const std::string& prefix)
     Write(name("flags.bin").c_str(), flags);
 }
 
+// SAM2's preprocessing for one prefix: the image, both axes' taps (from the engine's ComputeAxis), the two passes.
+static void RunSam2Resize(BlockRunner& runner, const std::string& prefix)
+{
+    auto name = [&](const char* what) { return prefix + what; };
+    std::vector<int> meta = Read<int>(name("meta.bin").c_str(), 6);  // width, height, out width, out height, x kernel, y kernel
+    const int width = meta[0], height = meta[1], out_width = meta[2], out_height = meta[3], x_kernel = meta[4], y_kernel = meta[5];
+    std::vector<unsigned char> image = Read<unsigned char>(name("image.bin").c_str(), (size_t)width * height * 3);
+    std::vector<int> x_start = Read<int>(name("x_start.bin").c_str(), out_width), x_count = Read<int>(name("x_count.bin").c_str(), out_width);
+    std::vector<float> x_weights = Read<float>(name("x_weights.bin").c_str(), (size_t)out_width * x_kernel);
+    std::vector<int> y_start = Read<int>(name("y_start.bin").c_str(), out_height), y_count = Read<int>(name("y_count.bin").c_str(), out_height);
+    std::vector<float> y_weights = Read<float>(name("y_weights.bin").c_str(), (size_t)out_height * y_kernel);
+    std::vector<float> middle((size_t)height * out_width * 3), planar((size_t)3 * out_height * out_width);
+    runner.Launch({64}, [&] { resample_rows_unit(image.data(), height, width, out_width, x_start.data(), x_count.data(), x_weights.data(), x_kernel, middle.data()); });
+    runner.Launch({64}, [&] {
+        resample_columns_normalize(middle.data(), out_width, out_height, y_start.data(), y_count.data(), y_weights.data(), y_kernel,
+                                   0.485f, 0.456f, 0.406f, 0.229f, 0.224f, 0.225f, planar.data());
+    });
+    Write(name("planar.bin").c_str(), planar);
+}
+
 int main(int argc, char** argv)
 {
     if (argc != 2)
@@ -207,6 +227,8 @@ int main(int argc, char** argv)
         Write("variational_mean.bin", mean);
     }
 
+    RunSam2Resize(runner, "sam2_up_");
+    RunSam2Resize(runner, "sam2_down_");
     RunSampler(runner, "sampler_guided_");
     RunSampler(runner, "sampler_plain_");
 

@@ -62,6 +62,48 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
     }
 
+    [Theory]
+    [InlineData(MaskSelection.SingleMask)]
+    [InlineData(MaskSelection.BestOfThree)]
+    public void Segmentation_matches_the_host_backend(MaskSelection selection)
+    {
+        _ = gpu.Kernels; // skips, with the reason, where there is no GPU
+        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        EditToAudio.Samples.DemoImages scene = EditToAudio.Samples.DemoScene.Create();
+        var image = new RgbImage(scene.Width, scene.Height, scene.OriginalRgb, "demo original");
+        PromptPoint[] points = [new(scene.RemovePoint.X, scene.RemovePoint.Y)];
+        long liveBefore = DeviceMemory.LiveBuffers;
+        SegmentationResult device, host;
+        using (CudaBackends cuda = CudaBackends.Open())
+        {
+            using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
+            using var onCpu = new NetworkSet(models);
+            device = cuda.Embedding.Segment(onGpu, image, points, selection, TestContext.Current.CancellationToken);
+            host = new HostEmbeddingBackend().Segment(onCpu, image, points, selection, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(host.MaskIndex, device.MaskIndex);
+        Assert.True(Math.Abs(host.PredictedIou - device.PredictedIou) <= 1e-4, $"IoU {device.PredictedIou} vs {host.PredictedIou}");
+        TestData.AssertClose([.. host.LowResLogits.Select(v => (double)v)], device.LowResLogits, 1e-4, 1e-4, "low-resolution logits");
+        int differing = host.Mask.Zip(device.Mask).Count(p => p.First != p.Second);
+        Assert.True(differing <= host.Mask.Length / 10_000, $"{differing} of {host.Mask.Length} mask pixels differ");
+        Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
+    }
+
+    [Fact]
+    public void A_point_outside_the_image_is_refused_before_any_device_work()
+    {
+        _ = gpu.Kernels;
+        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        using CudaBackends cuda = CudaBackends.Open();
+        using var onCpu = new NetworkSet(models);
+        var image = new RgbImage(40, 30, new byte[40 * 30 * 3], "black 40x30");
+
+        var error = Assert.Throws<ArgumentException>(() => cuda.Embedding.Segment(onCpu, image, [new PromptPoint(40, 3)], MaskSelection.SingleMask, TestContext.Current.CancellationToken));
+
+        Assert.Contains("outside the 40×30 image", error.Message, StringComparison.Ordinal);
+    }
+
     private static RgbImage Image(Random random, int width, int height)
     {
         var pixels = new byte[width * height * 3];

@@ -121,4 +121,26 @@ public class MaskAndImageKernelTests(GpuFixture gpu)
             TestData.AssertClose([.. expected.Select(v => (double)v)], actual.AsSpan(i * plane, plane), 1e-6, 1e-6, $"image {i}");
         }
     }
+
+    [Theory]
+    [InlineData(61, 37)]      // upscaling: two taps per axis
+    [InlineData(1024, 1024)]  // identity
+    [InlineData(2017, 1501)]  // downscaling: wide, uneven kernels
+    public void Sam2_resize_equals_the_cpu_preprocessor(int width, int height)
+    {
+        EngineKernels kernels = gpu.Kernels;
+        const int size = EditToAudio.Images.Sam2Preprocessor.InputSize;
+        var pixels = new byte[width * height * 3];
+        new Random(width + height).NextBytes(pixels);
+        var image = new EditToAudio.Images.RgbImage(width, height, pixels, $"random {width}x{height}");
+        using DeviceBuffer<byte> input = gpu.Context.Upload<byte>(pixels);
+        using var axes = new ResampleAxes(gpu.Context, width, height, size, size);
+        using DeviceBuffer<float> middle = gpu.Context.Allocate<float>((long)height * size * 3);
+        using DeviceBuffer<float> output = gpu.Context.Allocate<float>(EditToAudio.Images.Sam2Preprocessor.ValueCount);
+
+        kernels.ResampleAntialiased(input, axes, EditToAudio.Images.Sam2Preprocessor.Mean, EditToAudio.Images.Sam2Preprocessor.Std, middle, output);
+
+        float[] expected = EditToAudio.Images.Sam2Preprocessor.ToInput(image);
+        TestData.AssertClose([.. expected.Select(v => (double)v)], output.ToArray(gpu.Context.Stream), 0, 0, $"SAM2 input of {image}");
+    }
 }

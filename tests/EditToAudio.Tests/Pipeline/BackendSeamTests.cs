@@ -108,6 +108,7 @@ public class BackendSeamTests
         RunOutputs.WriteRun(folder.Path, request, result, new RunInputs("original.png", "edited.png", new string('0', 64), new string('1', 64)), engine.Models);
 
         Assert.Equal(1, embedding.Calls);
+        Assert.Equal(2, embedding.Segmentations);
         Assert.Equal("recording-edit", result.Embedding.EditBackend);
         Assert.Equal("recording", result.DiffusionBackend);
         Assert.Equal("recording", engine.DiffusionBackend);
@@ -178,7 +179,15 @@ public class BackendSeamTests
 
         public int Calls { get; private set; }
 
+        public int Segmentations { get; private set; }
+
         public string EditName => "recording-edit";
+
+        public SegmentationResult Segment(NetworkSet networks, RgbImage image, IReadOnlyList<PromptPoint> points, MaskSelection selection, CancellationToken cancellationToken = default)
+        {
+            Segmentations++;
+            return _host.Segment(networks, image, points, selection, cancellationToken);
+        }
 
         public EmbeddingStages Embed(NetworkSet networks, EmbeddingInput input, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
         {

@@ -1,12 +1,37 @@
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
+using EditToAudio.Images;
 using EditToAudio.Numerics;
 
 namespace EditToAudio.Cuda.SelfTest;
 
-/// <summary>The checks of the sampler's glue kernels (the DDIM step itself is checked beside the other kernels).</summary>
+/// <summary>The checks of the device-resident pipeline's glue kernels: SAM2's preprocessing and the sampler's (the DDIM step itself is checked beside the other kernels).</summary>
 public static partial class GpuSelfTest
 {
+    private static GpuParityResult Sam2Preprocess(EngineKernels kernels)
+    {
+        // A downscaled random image must give Sam2Preprocessor's input bit for bit.
+        CudaContext context = kernels.Library.Context;
+        const int width = 1333, height = 1077, size = Sam2Preprocessor.InputSize;
+        var pixels = new byte[width * height * 3];
+        new Random(14).NextBytes(pixels);
+        var image = new RgbImage(width, height, pixels, "self-test image");
+        using DeviceBuffer<byte> input = context.Upload<byte>(pixels);
+        using var axes = new ResampleAxes(context, width, height, size, size);
+        using DeviceBuffer<float> middle = context.Allocate<float>((long)height * size * 3);
+        using DeviceBuffer<float> output = context.Allocate<float>(Sam2Preprocessor.ValueCount);
+        kernels.ResampleAntialiased(input, axes, Sam2Preprocessor.Mean, Sam2Preprocessor.Std, middle, output);
+        float[] actual = output.ToArray(context.Stream);
+        float[] expected = Sam2Preprocessor.ToInput(image);
+        int mismatches = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (actual[i] != expected[i])
+                mismatches++;
+        }
+        return new GpuParityResult("sam2 preprocess", mismatches == 0, "mismatches", mismatches, 0);
+    }
+
     private static GpuParityResult RowNoise(EngineKernels kernels)
     {
         // Three candidates' initial latents written into both halves of a guided UNet input.
