@@ -67,19 +67,25 @@ public sealed class CudaEmbeddingBackend : IEmbeddingBackend
 
             // The encoder's features stay on the device for the decoder; only the decoder's small outputs come back.
             ModelSession encoder = networks.Get(NetworkKind.Sam2Encoder);
-            long[][] featureShapes = [[1, 256, 64, 64], [1, 32, 256, 256], [1, 64, 128, 128]];
-            DeviceBuffer<float>[] features = [.. featureShapes.Select(shape => Context.Allocate<float>(shape.Aggregate(1L, (a, b) => a * b)))];
-            OrtValue[] featureValues = [];
+            // Named as both the encoder's outputs and the decoder's inputs (NetworkContracts).
+            (string Name, long[] Shape)[] featureLayout = [("image_embed", [1, 256, 64, 64]), ("high_res_feats_0", [1, 32, 256, 256]), ("high_res_feats_1", [1, 64, 128, 128])];
+            // Filled one by one, so a failed allocation or wrap still frees what came before it.
+            var features = new List<DeviceBuffer<float>>(featureLayout.Length);
+            var featureValues = new List<OrtValue>(featureLayout.Length);
             try
             {
-                featureValues = [.. features.Select((buffer, i) => tensors.Wrap(buffer, 0, featureShapes[i]))];
+                foreach ((string _, long[] shape) in featureLayout)
+                {
+                    features.Add(Context.Allocate<float>(shape.Aggregate(1L, (a, b) => a * b)));
+                    featureValues.Add(tensors.Wrap(features[^1], 0, shape));
+                }
                 using (OrtValue inputValue = tensors.Wrap(input, 0, 1, 3, size, size))
                 {
                     encoder.RunBound(binding =>
                     {
                         binding.BindInput("image", inputValue);
-                        for (int i = 0; i < featureValues.Length; i++)
-                            binding.BindOutput(encoder.Contract.Outputs[i].Name, featureValues[i]);
+                        for (int i = 0; i < featureLayout.Length; i++)
+                            binding.BindOutput(featureLayout[i].Name, featureValues[i]);
                     }, cancellationToken);
                 }
 
@@ -91,9 +97,8 @@ public sealed class CudaEmbeddingBackend : IEmbeddingBackend
                 string masksName = decoder.Contract.Outputs[0].Name, iousName = decoder.Contract.Outputs[1].Name;
                 return decoder.RunBound(binding =>
                 {
-                    binding.BindInput("image_embed", featureValues[0]);
-                    binding.BindInput("high_res_feats_0", featureValues[1]);
-                    binding.BindInput("high_res_feats_1", featureValues[2]);
+                    for (int i = 0; i < featureLayout.Length; i++)
+                        binding.BindInput(featureLayout[i].Name, featureValues[i]);
                     binding.BindInput("point_coords", pointCoords);
                     binding.BindInput("point_labels", pointLabels);
                     binding.BindInput("mask_input", maskInput);
