@@ -21,7 +21,7 @@ internal static class EditCommand
         var output = new Option<FileInfo>("--out") { Description = "Output .npy: the edited embedding, [D] or [B, D] float32.", Required = true };
         var options = new EditOptions();
         var parts = new Option<DirectoryInfo?>("--parts") { Description = "Also write E_sup, E_boost, E_bg and both patch-weight grids as .npy into this folder." };
-        var threads = new Option<int>("--threads") { Description = "Pairs edited in parallel (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
+        var threads = new Option<int>("--threads") { Description = "Pairs edited in parallel on the CPU (default: all cores; the GPU edit takes the whole batch at once).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on standard output." };
         var device = new Option<Device>("--device") { Description = "cpu, cuda (the batched edit on the engine's kernels; 768-wide tokens; an error when CUDA cannot be used) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
 
@@ -113,7 +113,8 @@ internal static class EditCommand
         }
         if (request.Json)
         {
-            var summary = new EditSummary(count, seconds, count / Math.Max(seconds, 1e-9), backend, request.Threads, request.Output, request.Parts,
+            // CPU threads mean nothing for the GPU edit, so its summary leaves them out.
+            var summary = new EditSummary(count, seconds, count / Math.Max(seconds, 1e-9), backend, request.Cuda ? null : request.Threads, request.Output, request.Parts,
                 request.Parameters.K, request.Parameters.Alpha, request.Parameters.Beta,
                 [request.Parameters.Mix.Suppressed, request.Parameters.Mix.Boosted, request.Parameters.Mix.Background],
                 request.Parameters.MaskAlignment.ToString().ToLowerInvariant(), warnings);
@@ -165,5 +166,5 @@ internal sealed record PairWarning(int Pair, string Message);
 
 /// <summary>The <c>edit --json</c> summary.</summary>
 internal sealed record EditSummary(
-    int Pairs, double Seconds, double PairsPerSecond, string EditBackend, int Threads, string Output, string? Parts,
+    int Pairs, double Seconds, double PairsPerSecond, string EditBackend, int? Threads, string Output, string? Parts,
     int K, double Alpha, double Beta, double[] Mix, string MaskAlign, PairWarning[] Warnings);
