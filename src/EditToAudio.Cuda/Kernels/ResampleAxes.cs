@@ -9,7 +9,7 @@ namespace EditToAudio.Cuda.Kernels;
 /// </summary>
 public sealed class ResampleAxes : IDisposable
 {
-    private readonly List<IDisposable> owned = [];
+    private readonly OwnedResources owned = new();
 
     /// <summary>Computes the axes for <paramref name="width"/>×<paramref name="height"/> → <paramref name="outWidth"/>×<paramref name="outHeight"/> and uploads them.</summary>
     public ResampleAxes(CudaContext context, int width, int height, int outWidth, int outHeight)
@@ -20,12 +20,12 @@ public sealed class ResampleAxes : IDisposable
         (Width, Height, OutWidth, OutHeight, XKernelSize, YKernelSize) = (width, height, outWidth, outHeight, x.KernelSize, y.KernelSize);
         try
         {
-            XStart = Own(context.Upload<int>(x.Start));
-            XCount = Own(context.Upload<int>(x.Count));
-            XWeights = Own(context.Upload<float>(x.Weights));
-            YStart = Own(context.Upload<int>(y.Start));
-            YCount = Own(context.Upload<int>(y.Count));
-            YWeights = Own(context.Upload<float>(y.Weights));
+            XStart = owned.Own(context.Upload<int>(x.Start));
+            XCount = owned.Own(context.Upload<int>(x.Count));
+            XWeights = owned.Own(context.Upload<float>(x.Weights));
+            YStart = owned.Own(context.Upload<int>(y.Start));
+            YCount = owned.Own(context.Upload<int>(y.Count));
+            YWeights = owned.Own(context.Upload<float>(y.Weights));
         }
         catch
         {
@@ -62,17 +62,6 @@ public sealed class ResampleAxes : IDisposable
 
     internal DeviceBuffer<float> YWeights { get; } = null!;
 
-    private DeviceBuffer<T> Own<T>(DeviceBuffer<T> buffer) where T : unmanaged
-    {
-        owned.Add(buffer);
-        return buffer;
-    }
-
     /// <summary>Frees the tables.</summary>
-    public void Dispose()
-    {
-        foreach (IDisposable buffer in owned)
-            buffer.Dispose();
-        owned.Clear();
-    }
+    public void Dispose() => owned.Dispose();
 }

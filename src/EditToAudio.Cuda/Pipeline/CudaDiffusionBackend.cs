@@ -43,12 +43,12 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
     public DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        job.Validate();
+        SamplerLayout layout = job.Layout();
         tensors.RequireSharedStream(networks, "The CUDA sampler");
         lock (gate)
         {
             using ContextScope scope = Context.Bind();
-            var work = new SamplerBuffers(Context, job);
+            var work = new SamplerBuffers(Context, layout, job.Shape);
             try
             {
                 Sample(networks.Get(NetworkKind.UNet), job, work, progress, cancellationToken);
@@ -145,25 +145,25 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
     /// <summary>The sampler's device memory for one call: <see cref="SamplerLayout"/>'s arrays and the UNet's input and output.</summary>
     private sealed class SamplerBuffers : IDisposable
     {
-        private readonly List<IDisposable> owned = [];
+        private readonly OwnedResources owned = new();
 
-        public SamplerBuffers(CudaContext context, DiffusionJob job)
+        public SamplerBuffers(CudaContext context, SamplerLayout layout, LatentShape shape)
         {
-            var layout = new SamplerLayout(job);
             Halves = layout.Halves;
             Batch = layout.Batch;
-            LatentOffset = layout.LatentOffset;
+            // The latents follow the unconditional copy.
+            LatentOffset = (long)(Halves - 1) * layout.Rows * shape.Size;
             try
             {
-                long values = (long)Batch * job.Shape.Size;
-                Sample = Own(context.Allocate<float>(values));
-                Epsilon = Own(context.Allocate<float>(values));
-                Clipped = Own(context.Allocate<int>(job.Jobs));
-                Conditioning = Own(context.Upload<float>(layout.Conditioning));
-                Timesteps = Own(context.Upload<long>(layout.Timesteps));
-                Seeds = Own(context.Upload<ulong>(layout.Seeds));
-                InitialStreams = Own(context.Upload<ulong>(layout.InitialStreams));
-                StepStreams = Own(context.Upload<ulong>(layout.StepStreams));
+                long values = (long)Batch * shape.Size;
+                Sample = owned.Own(context.Allocate<float>(values));
+                Epsilon = owned.Own(context.Allocate<float>(values));
+                Clipped = owned.Own(context.Allocate<int>(layout.Jobs));
+                Conditioning = owned.Own(context.Upload<float>(layout.Conditioning));
+                Timesteps = owned.Own(context.Upload<long>(layout.Timesteps));
+                Seeds = owned.Own(context.Upload<ulong>(layout.Seeds));
+                InitialStreams = owned.Own(context.Upload<ulong>(layout.InitialStreams));
+                StepStreams = owned.Own(context.Upload<ulong>(layout.StepStreams));
             }
             catch
             {
@@ -194,18 +194,7 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
 
         public DeviceBuffer<int> Clipped { get; } = null!;
 
-        private DeviceBuffer<T> Own<T>(DeviceBuffer<T> buffer) where T : unmanaged
-        {
-            owned.Add(buffer);
-            return buffer;
-        }
-
-        public void Dispose()
-        {
-            foreach (IDisposable buffer in owned)
-                buffer.Dispose();
-            owned.Clear();
-        }
+        public void Dispose() => owned.Dispose();
     }
 
     /// <summary>The decoded candidates in device memory; a waveform crosses to the host only when read.</summary>

@@ -69,57 +69,47 @@ public sealed class CudaEmbeddingBackend : IEmbeddingBackend
             ModelSession encoder = networks.Get(NetworkKind.Sam2Encoder);
             // Named as both the encoder's outputs and the decoder's inputs (NetworkContracts).
             (string Name, long[] Shape)[] featureLayout = [("image_embed", [1, 256, 64, 64]), ("high_res_feats_0", [1, 32, 256, 256]), ("high_res_feats_1", [1, 64, 128, 128])];
-            // Filled one by one, so a failed allocation or wrap still frees what came before it.
-            var features = new List<DeviceBuffer<float>>(featureLayout.Length);
+            // Owned one by one, so a failed allocation or wrap still frees what came before it, and each tensor before its buffer.
+            using var owned = new OwnedResources();
             var featureValues = new List<OrtValue>(featureLayout.Length);
-            try
+            foreach ((string _, long[] shape) in featureLayout)
             {
-                foreach ((string _, long[] shape) in featureLayout)
+                DeviceBuffer<float> buffer = owned.Own(Context.Allocate<float>(shape.Aggregate(1L, (a, b) => a * b)));
+                featureValues.Add(owned.Own(tensors.Wrap(buffer, 0, shape)));
+            }
+            using (OrtValue inputValue = tensors.Wrap(input, 0, 1, 3, size, size))
+            {
+                encoder.RunBound(binding =>
                 {
-                    features.Add(Context.Allocate<float>(shape.Aggregate(1L, (a, b) => a * b)));
-                    featureValues.Add(tensors.Wrap(features[^1], 0, shape));
-                }
-                using (OrtValue inputValue = tensors.Wrap(input, 0, 1, 3, size, size))
-                {
-                    encoder.RunBound(binding =>
-                    {
-                        binding.BindInput("image", inputValue);
-                        for (int i = 0; i < featureLayout.Length; i++)
-                            binding.BindOutput(featureLayout[i].Name, featureValues[i]);
-                    }, cancellationToken);
-                }
-
-                ModelSession decoder = networks.Get(NetworkKind.Sam2Decoder);
-                using OrtValue pointCoords = OrtValue.CreateTensorValueFromMemory(coordinates, [1, points.Count, 2]);
-                using OrtValue pointLabels = OrtValue.CreateTensorValueFromMemory(labels, [1, points.Count]);
-                using OrtValue maskInput = OrtValue.CreateTensorValueFromMemory(new float[Segmenter.LowResSize * Segmenter.LowResSize], [1, 1, Segmenter.LowResSize, Segmenter.LowResSize]);
-                using OrtValue hasMaskInput = OrtValue.CreateTensorValueFromMemory(new float[1], [1]);
-                string masksName = decoder.Contract.Outputs[0].Name, iousName = decoder.Contract.Outputs[1].Name;
-                return decoder.RunBound(binding =>
-                {
+                    binding.BindInput("image", inputValue);
                     for (int i = 0; i < featureLayout.Length; i++)
-                        binding.BindInput(featureLayout[i].Name, featureValues[i]);
-                    binding.BindInput("point_coords", pointCoords);
-                    binding.BindInput("point_labels", pointLabels);
-                    binding.BindInput("mask_input", maskInput);
-                    binding.BindInput("has_mask_input", hasMaskInput);
-                    // The number of masks is the decoder's to choose, so ONNX Runtime allocates these two, in host memory.
-                    binding.BindOutputToDevice(masksName, OrtMemoryInfo.DefaultInstance);
-                    binding.BindOutputToDevice(iousName, OrtMemoryInfo.DefaultInstance);
-                }, binding =>
-                {
-                    string[] names = binding.GetOutputNames();
-                    using IDisposableReadOnlyCollection<OrtValue> outputs = binding.GetOutputValues();
-                    return Segmenter.FromDecoderOutputs(outputs[Array.IndexOf(names, masksName)], outputs[Array.IndexOf(names, iousName)], image.Width, image.Height, selection);
+                        binding.BindOutput(featureLayout[i].Name, featureValues[i]);
                 }, cancellationToken);
             }
-            finally
+
+            ModelSession decoder = networks.Get(NetworkKind.Sam2Decoder);
+            using OrtValue pointCoords = OrtValue.CreateTensorValueFromMemory(coordinates, [1, points.Count, 2]);
+            using OrtValue pointLabels = OrtValue.CreateTensorValueFromMemory(labels, [1, points.Count]);
+            using OrtValue maskInput = OrtValue.CreateTensorValueFromMemory(new float[Segmenter.LowResSize * Segmenter.LowResSize], [1, 1, Segmenter.LowResSize, Segmenter.LowResSize]);
+            using OrtValue hasMaskInput = OrtValue.CreateTensorValueFromMemory(new float[1], [1]);
+            string masksName = decoder.Contract.Outputs[0].Name, iousName = decoder.Contract.Outputs[1].Name;
+            return decoder.RunBound(binding =>
             {
-                foreach (OrtValue value in featureValues)
-                    value.Dispose();
-                foreach (DeviceBuffer<float> buffer in features)
-                    buffer.Dispose();
-            }
+                for (int i = 0; i < featureLayout.Length; i++)
+                    binding.BindInput(featureLayout[i].Name, featureValues[i]);
+                binding.BindInput("point_coords", pointCoords);
+                binding.BindInput("point_labels", pointLabels);
+                binding.BindInput("mask_input", maskInput);
+                binding.BindInput("has_mask_input", hasMaskInput);
+                // The number of masks is the decoder's to choose, so ONNX Runtime allocates these two, in host memory.
+                binding.BindOutputToDevice(masksName, OrtMemoryInfo.DefaultInstance);
+                binding.BindOutputToDevice(iousName, OrtMemoryInfo.DefaultInstance);
+            }, binding =>
+            {
+                string[] names = binding.GetOutputNames();
+                using IDisposableReadOnlyCollection<OrtValue> outputs = binding.GetOutputValues();
+                return Segmenter.FromDecoderOutputs(outputs[Array.IndexOf(names, masksName)], outputs[Array.IndexOf(names, iousName)], image.Width, image.Height, selection);
+            }, cancellationToken);
         }
     }
 

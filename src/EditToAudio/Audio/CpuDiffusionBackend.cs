@@ -25,7 +25,6 @@ public sealed class CpuDiffusionBackend : IDiffusionBackend
     {
         ArgumentNullException.ThrowIfNull(networks);
         ArgumentNullException.ThrowIfNull(job);
-        job.Validate();
         (float[] latents, bool[] clipped) = DdimSampler.SampleMany(
             new OnnxEpsilonPredictor(networks, cancellationToken), job.Schedule, job.Shape, job.Conditionings, job.Seeds, job.Unconditional,
             job.Candidates, job.Guidance, progress, cancellationToken);

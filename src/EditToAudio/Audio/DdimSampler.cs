@@ -108,39 +108,16 @@ public static class DdimSampler
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(schedule);
-        ArgumentNullException.ThrowIfNull(seeds);
-        new SamplerOptions { Guidance = guidance }.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 1);
-        int jobs = seeds.Count;
-        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1, nameof(seeds));
-        int width = unconditional.Length;
-        if (width == 0 || conditionings.Length != jobs * width)
-        {
-            throw new ArgumentException($"{jobs} conditioning embedding(s) of the unconditional embedding's length {width} need {jobs * width} values, got {conditionings.Length}.", nameof(conditionings));
-        }
-
-        int size = shape.Size;
-        int rows = jobs * candidates;
+        var layout = new SamplerLayout(schedule, conditionings, seeds, unconditional, candidates, guidance);
+        int jobs = layout.Jobs, rows = layout.Rows, batch = layout.Batch, size = shape.Size;
+        bool guided = layout.Halves == 2;
         var x = new float[rows * size];
         for (int r = 0; r < rows; r++)
         {
-            Philox4x32.FillNormal(seeds[r / candidates], NoiseStream.Id(NoiseStage.DiffusionInitial, r % candidates, 0), 0, x.AsSpan(r * size, size));
+            Philox4x32.FillNormal(layout.Seeds[r], layout.InitialStreams[r], 0, x.AsSpan(r * size, size));
         }
-
-        // Guidance 1 needs only the conditional pass, as in the reference.
-        bool guided = guidance != 1.0;
-        int batch = guided ? 2 * rows : rows;
         var input = new float[batch * size];
         var epsilon = new float[batch * size];
-        var timesteps = new long[batch];
-        var embeddings = new float[batch * width];
-        for (int b = 0; b < batch; b++)
-        {
-            // Unconditional rows first, then conditional, as the reference concatenates them.
-            int row = guided ? b - rows : b;
-            (row < 0 ? unconditional : conditionings.Slice(row / candidates * width, width)).CopyTo(embeddings.AsSpan(b * width, width));
-        }
         var noise = new float[size];
 
         for (int i = 0; i < schedule.Count; i++)
@@ -152,8 +129,7 @@ public static class DdimSampler
             {
                 x.CopyTo(input, rows * size);
             }
-            Array.Fill(timesteps, schedule.Timesteps[index]);
-            model.Predict(batch, shape, input, timesteps, embeddings, epsilon);
+            model.Predict(batch, shape, input, layout.TimestepsOf(i), layout.Conditioning, epsilon);
 
             (double sqrtAlpha, double sqrtOneMinusAlpha, double sqrtPrevious, double direction, double sigma) = schedule.Coefficients(index);
             for (int r = 0; r < rows; r++)
@@ -163,7 +139,7 @@ public static class DdimSampler
                 ReadOnlySpan<float> unconditionalEps = guided ? epsilon.AsSpan(r * size, size) : conditional;
                 if (sigma > 0)
                 {
-                    Philox4x32.FillNormal(seeds[r / candidates], NoiseStream.Id(NoiseStage.DiffusionStep, r % candidates, i), 0, noise);
+                    Philox4x32.FillNormal(layout.Seeds[r], layout.StepStreams[r] | (uint)i, 0, noise);
                 }
                 for (int j = 0; j < size; j++)
                 {

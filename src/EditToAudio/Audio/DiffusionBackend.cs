@@ -21,21 +21,8 @@ public sealed record DiffusionJob(DdimSchedule Schedule, LatentShape Shape, floa
     /// <summary>Latents sampled: jobs × candidates, job-major.</summary>
     public int Rows => Jobs * Candidates;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first inconsistency.</summary>
-    public void Validate()
-    {
-        ArgumentNullException.ThrowIfNull(Schedule);
-        ArgumentNullException.ThrowIfNull(Conditionings);
-        ArgumentNullException.ThrowIfNull(Seeds);
-        ArgumentNullException.ThrowIfNull(Unconditional);
-        new SamplerOptions { Guidance = Guidance }.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(Jobs, 1, nameof(Seeds));
-        if (Unconditional.Length == 0 || Conditionings.Length != (long)Jobs * Unconditional.Length)
-        {
-            throw new ArgumentException($"{Jobs} conditioning embedding(s) of the unconditional embedding's length {Unconditional.Length} need {(long)Jobs * Unconditional.Length} values, got {Conditionings.Length}.", nameof(Conditionings));
-        }
-    }
+    /// <summary>The call's batch layout; checks the job and throws an <see cref="ArgumentException"/> naming the first inconsistency.</summary>
+    public SamplerLayout Layout() => new(Schedule, Conditionings, Seeds, Unconditional, Candidates, Guidance);
 }
 
 /// <summary>

@@ -230,10 +230,10 @@ public sealed class KernelEmulation : IDisposable
 
     private void SaveSampler(string prefix, DiffusionJob job)
     {
-        var layout = new EditToAudio.Cuda.Pipeline.SamplerLayout(job);
+        SamplerLayout layout = job.Layout();
         DdimSchedule schedule = job.Schedule;
         Save<int>(prefix + "meta.bin", [job.Rows, job.Shape.Size, layout.Halves, layout.Batch, schedule.Count, job.Jobs, job.Unconditional.Length]);
-        Save<double>(prefix + "scalars.bin", [job.Guidance, SamplerScaleFactor, layout.LatentOffset]);
+        Save<double>(prefix + "scalars.bin", [job.Guidance, SamplerScaleFactor, (layout.Halves - 1) * layout.Rows * job.Shape.Size]);
         Save(prefix + "coefficients.bin", [.. Enumerable.Range(0, schedule.Count).SelectMany(i =>
         {
             DdimStepCoefficients c = schedule.Coefficients(schedule.Count - 1 - i);

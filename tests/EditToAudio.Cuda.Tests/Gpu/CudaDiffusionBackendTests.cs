@@ -21,7 +21,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
     public void Clips_match_the_cpu_sampler(double guidance, int jobs, int candidates)
     {
         _ = gpu.Kernels; // skips, with the reason, where there is no GPU
-        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        ModelSet models = GpuNetworks.SyntheticModels();
         long liveBefore = DeviceMemory.LiveBuffers;
         using CudaBackends cuda = CudaBackends.Open();
         // The engine's options keep TF32 off; ONNX Runtime's default (TF32 on) would leave only ~3 digits to compare with the CPU.
@@ -52,7 +52,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
     public void Networks_on_another_stream_are_refused()
     {
         _ = gpu.Kernels;
-        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        ModelSet models = GpuNetworks.SyntheticModels();
         using CudaBackends cuda = CudaBackends.Open();
         using var onCpu = new NetworkSet(models);
         var job = new DiffusionJob(DdimSchedule.Create(BetaSchedule.AudioLdm, 5, 1.0), new LatentShape(8, 32, 16), new float[512], [1UL], new float[512], 1, 2.5);

@@ -23,7 +23,7 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
     public void Stages_match_the_host_backend(int width, int height, double removeShare, double addShare)
     {
         _ = gpu.Kernels; // skips, with the reason, where there is no GPU
-        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        ModelSet models = GpuNetworks.SyntheticModels();
         long liveBefore = DeviceMemory.LiveBuffers;
         var random = new Random(width * 1000 + height);
         var input = new EmbeddingInput(Image(random, width, height), Image(random, height + 13, width), Mask(width, height, removeShare), Mask(height + 13, width, addShare),
@@ -68,7 +68,7 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
     public void Segmentation_matches_the_host_backend(MaskSelection selection)
     {
         _ = gpu.Kernels; // skips, with the reason, where there is no GPU
-        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        ModelSet models = GpuNetworks.SyntheticModels();
         EditToAudio.Samples.DemoImages scene = EditToAudio.Samples.DemoScene.Create();
         var image = new RgbImage(scene.Width, scene.Height, scene.OriginalRgb, "demo original");
         PromptPoint[] points = [new(scene.RemovePoint.X, scene.RemovePoint.Y)];
@@ -94,7 +94,7 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
     public void A_point_outside_the_image_is_refused_before_any_device_work()
     {
         _ = gpu.Kernels;
-        ModelSet models = ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+        ModelSet models = GpuNetworks.SyntheticModels();
         using CudaBackends cuda = CudaBackends.Open();
         using var onCpu = new NetworkSet(models);
         var image = new RgbImage(40, 30, new byte[40 * 30 * 3], "black 40x30");
@@ -125,6 +125,9 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
 /// <summary>Networks on ONNX Runtime's CUDA provider, or a skip saying why they cannot be opened here.</summary>
 internal static class GpuNetworks
 {
+    public static ModelSet SyntheticModels() =>
+        ModelSet.Load(ModelSet.FindSyntheticFolder() ?? throw new InvalidOperationException("the synthetic model set is missing"));
+
     public static NetworkSet OpenOrSkip(ModelSet models, NetworkOptions options)
     {
         try
