@@ -50,6 +50,28 @@ public static class DdimSampler
     /// <summary>The range latents are clipped to.</summary>
     public const float ClipRange = 10f;
 
+    /// <summary>
+    /// One latent's update in place; its own method so the JIT optimizes it fully after a few calls
+    /// instead of running it inside the long sampling method's first-tier code.
+    /// </summary>
+    private static void Step(Span<float> latent, ReadOnlySpan<float> conditional, ReadOnlySpan<float> unconditional, double? guidance,
+        DdimStepCoefficients c, ReadOnlySpan<float> noise)
+    {
+        double scale = guidance.GetValueOrDefault();
+        bool guided = guidance.HasValue, noisy = c.Sigma > 0;
+        for (int j = 0; j < latent.Length; j++)
+        {
+            double e = guided ? unconditional[j] + scale * (conditional[j] - unconditional[j]) : conditional[j];
+            double predictedX0 = (latent[j] - c.SqrtOneMinusAlpha * e) / c.SqrtAlpha;
+            double next = c.SqrtAlphaPrevious * predictedX0 + c.Direction * e;
+            if (noisy)
+            {
+                next += c.Sigma * noise[j];
+            }
+            latent[j] = (float)next;
+        }
+    }
+
     /// <summary>Samples <paramref name="candidates"/> latents for one conditioning embedding.</summary>
     /// <param name="model">The ε-predictor.</param>
     /// <param name="schedule">Timesteps and coefficients.</param>
@@ -131,27 +153,16 @@ public static class DdimSampler
             }
             model.Predict(batch, shape, input, layout.TimestepsOf(i), layout.Conditioning, epsilon);
 
-            (double sqrtAlpha, double sqrtOneMinusAlpha, double sqrtPrevious, double direction, double sigma) = schedule.Coefficients(index);
+            DdimStepCoefficients coefficients = schedule.Coefficients(index);
             for (int r = 0; r < rows; r++)
             {
-                Span<float> latent = x.AsSpan(r * size, size);
                 ReadOnlySpan<float> conditional = epsilon.AsSpan((guided ? rows + r : r) * size, size);
                 ReadOnlySpan<float> unconditionalEps = guided ? epsilon.AsSpan(r * size, size) : conditional;
-                if (sigma > 0)
+                if (coefficients.Sigma > 0)
                 {
                     Philox4x32.FillNormal(layout.Seeds[r], layout.StepStreams[r] | (uint)i, 0, noise);
                 }
-                for (int j = 0; j < size; j++)
-                {
-                    double e = guided ? unconditionalEps[j] + guidance * (conditional[j] - unconditionalEps[j]) : conditional[j];
-                    double predictedX0 = (latent[j] - sqrtOneMinusAlpha * e) / sqrtAlpha;
-                    double next = sqrtPrevious * predictedX0 + direction * e;
-                    if (sigma > 0)
-                    {
-                        next += sigma * noise[j];
-                    }
-                    latent[j] = (float)next;
-                }
+                Step(x.AsSpan(r * size, size), conditional, unconditionalEps, guided ? guidance : null, coefficients, noise);
             }
             progress?.Report(i + 1);
         }
