@@ -165,11 +165,20 @@ internal static class SyntheticNetworks
 
     /// <summary>
     /// CLAP audio encoder: the wave cut into hops, projected on the 64 partials of the vocoder,
-    /// mean power per partial · projection [64, 512].
+    /// mean power per partial · projection [64, 512]. With <paramref name="window"/> (a multiple of
+    /// the hop) the input takes exactly that many samples, as a real encoder exported for a fixed clip length does.
     /// </summary>
-    public static ModelProto ClapAudio(SyntheticWeights w)
+    public static ModelProto ClapAudio(SyntheticWeights w, int? window = null)
     {
         var contract = NetworkContracts.ClapAudio;
+        if (window is { } samples)
+        {
+            if (samples <= 0 || samples % SyntheticWeights.HopLength != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(window), samples, $"The window must be a positive multiple of the hop ({SyntheticWeights.HopLength}).");
+            }
+            contract = contract with { Inputs = [TensorContract.OfFloat("wave", "N," + samples.ToString(System.Globalization.CultureInfo.InvariantCulture))] };
+        }
         var g = new GraphBuilder("synthetic_clap_audio", contract);
         float[] table = HarmonicTable();
         var transposed = new float[table.Length];

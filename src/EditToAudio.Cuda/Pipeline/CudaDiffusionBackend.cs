@@ -116,8 +116,12 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
             if (networks.Models.Has(NetworkKind.ClapAudio))
             {
                 int width = job.Unconditional.Length;
+                ModelSession encoder = networks.Get(NetworkKind.ClapAudio);
+                ClapAudioWindow window = ClapAudioWindow.Of(encoder);
+                int windowLength = window.InputLength(samples);
+                using DeviceBuffer<float>? fitted = window.Passes(samples) ? null : FitWindows(window, waves, rows, samples);
                 using DeviceBuffer<float> clap = Context.Allocate<float>((long)rows * width);
-                Bound(networks.Get(NetworkKind.ClapAudio), ("wave", tensors.Wrap(waves, 0, rows, samples)), tensors.Wrap(clap, 0, rows, width), cancellationToken);
+                Bound(encoder, ("wave", tensors.Wrap(fitted ?? waves, 0, rows, windowLength)), tensors.Wrap(clap, 0, rows, width), cancellationToken);
                 embeddings = clap.ToArray(Context.Stream);
             }
             bool[] clipped = [.. work.Clipped.ToArray(Context.Stream).Select(flag => flag != 0)];
@@ -126,6 +130,30 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
         catch
         {
             waves.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Each waveform fitted to the CLAP encoder's window on the device, by the copies <see cref="ClapAudioWindow.Copies"/> plans.</summary>
+    private DeviceBuffer<float> FitWindows(ClapAudioWindow window, DeviceBuffer<float> waves, int rows, int samples)
+    {
+        int length = window.InputLength(samples);
+        DeviceBuffer<float> fitted = Context.Allocate<float>((long)rows * length);
+        try
+        {
+            fitted.Clear(Context.Stream);
+            for (int row = 0; row < rows; row++)
+            {
+                foreach (WindowCopy copy in window.Copies(samples))
+                {
+                    waves.CopyTo((long)row * samples + copy.Source, fitted, (long)row * length + copy.Destination, copy.Count, Context.Stream);
+                }
+            }
+            return fitted;
+        }
+        catch
+        {
+            fitted.Dispose();
             throw;
         }
     }

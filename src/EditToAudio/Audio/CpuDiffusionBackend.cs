@@ -70,10 +70,13 @@ public sealed class CpuDiffusionBackend : IDiffusionBackend
         return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * constants.HopLength);
     }
 
+    /// <summary>Every candidate fitted to the encoder's window (<see cref="ClapAudioWindow"/>), then the CLAP audio embeddings [N, width].</summary>
     private static float[] EmbedAudio(NetworkSet networks, float[] waves, int count, int length, int width, CancellationToken cancellationToken)
     {
-        using var input = OrtTensors.Wrap(waves, count, length);
-        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
+        ModelSession encoder = networks.Get(NetworkKind.ClapAudio);
+        ClapAudioWindow window = ClapAudioWindow.Of(encoder);
+        using var input = OrtTensors.Wrap(window.FitEach(waves, count, length), count, window.InputLength(length));
+        using var outputs = encoder.Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
         return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, width);
     }
 

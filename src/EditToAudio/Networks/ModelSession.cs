@@ -18,6 +18,7 @@ public sealed class ModelSession : IDisposable
         Path = path;
         _session = session;
         Provider = provider;
+        DeclaredInputs = [.. session.InputMetadata.Select(p => DeclaredTensor.From(p.Key, p.Value))];
     }
 
     /// <summary>The contract the network satisfies.</summary>
@@ -28,6 +29,9 @@ public sealed class ModelSession : IDisposable
 
     /// <summary>The provider the session was created with.</summary>
     public ExecutionProvider Provider { get; }
+
+    /// <summary>The inputs as the file declares them: a size the contract leaves symbolic may be fixed here.</summary>
+    public IReadOnlyList<DeclaredTensor> DeclaredInputs { get; }
 
     /// <summary>Runs started through <see cref="Run"/> or <see cref="RunBound"/> since the session was opened (thread-safe).</summary>
     public long Calls => Interlocked.Read(ref _calls);
