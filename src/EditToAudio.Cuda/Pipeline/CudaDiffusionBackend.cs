@@ -52,7 +52,7 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
             try
             {
                 Sample(networks.Get(NetworkKind.UNet), job, work, progress, cancellationToken);
-                return Decode(networks, job, work, cancellationToken);
+                return Decode(networks, job, work, progress, cancellationToken);
             }
             finally
             {
@@ -89,8 +89,9 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
         kernels.ClipJobsOver(work.Sample, work.LatentOffset, (long)job.Candidates * shape.Size, job.Jobs, DdimSampler.ClipTrigger, DdimSampler.ClipRange, work.Clipped);
     }
 
-    private DeviceCandidates Decode(NetworkSet networks, DiffusionJob job, SamplerBuffers work, CancellationToken cancellationToken)
+    private DeviceCandidates Decode(NetworkSet networks, DiffusionJob job, SamplerBuffers work, IProgress<int>? progress, CancellationToken cancellationToken)
     {
+        int steps = job.Schedule.Count;
         ModelSetConstants constants = networks.Models.Constants;
         LatentShape shape = job.Shape;
         int rows = job.Rows;
@@ -108,9 +109,11 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
             kernels.Divide(work.Sample, work.LatentOffset, latents, (long)rows * shape.Size, constants.VaeScaleFactor);
             Bound(networks.Get(NetworkKind.VaeDecoder), ("latent", tensors.Wrap(latents, 0, rows, shape.Channels, shape.Frames, shape.Bins)),
                 tensors.Wrap(mel, 0, rows, 1, melFrames, melBins), cancellationToken);
+            progress?.Report(steps + 1);
             kernels.TransposeLastTwo(mel, melByBin, rows, melFrames, melBins);
             Bound(networks.Get(NetworkKind.Vocoder), ("mel", tensors.Wrap(melByBin, 0, rows, melBins, melFrames)),
                 tensors.Wrap(waves, 0, rows, samples), cancellationToken);
+            progress?.Report(steps + 2);
 
             float[] embeddings = [];
             if (networks.Models.Has(NetworkKind.ClapAudio))
@@ -123,6 +126,7 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
                 using DeviceBuffer<float> clap = Context.Allocate<float>((long)rows * width);
                 Bound(encoder, ("wave", tensors.Wrap(fitted ?? waves, 0, rows, windowLength)), tensors.Wrap(clap, 0, rows, width), cancellationToken);
                 embeddings = clap.ToArray(Context.Stream);
+                progress?.Report(steps + 3);
             }
             bool[] clipped = [.. work.Clipped.ToArray(Context.Stream).Select(flag => flag != 0)];
             return new DeviceCandidates(waves, rows, samples, clipped, embeddings);

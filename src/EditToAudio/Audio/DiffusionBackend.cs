@@ -21,6 +21,13 @@ public sealed record DiffusionJob(DdimSchedule Schedule, LatentShape Shape, floa
     /// <summary>Latents sampled: jobs × candidates, job-major.</summary>
     public int Rows => Jobs * Candidates;
 
+    /// <summary>
+    /// Progress units after the sampler's steps: one per decoding network (VAE decoder, vocoder, and
+    /// the CLAP audio encoder when the candidates are <paramref name="ranked"/>), which take seconds
+    /// each at full size, so progress does not stand at 100% while they run.
+    /// </summary>
+    public static int DecodingUnits(bool ranked) => ranked ? 3 : 2;
+
     /// <summary>The call's batch layout; checks the job and throws an <see cref="ArgumentException"/> naming the first inconsistency.</summary>
     public SamplerLayout Layout() => new(Schedule, Conditionings, Seeds, Unconditional, Candidates, Guidance);
 }
@@ -38,8 +45,11 @@ public interface IDiffusionBackend
     /// <summary>Samples and decodes every candidate of <paramref name="job"/> with the networks of <paramref name="networks"/>.</summary>
     /// <param name="networks">The UNet, VAE decoder, vocoder and (optional) CLAP audio encoder.</param>
     /// <param name="job">What to sample.</param>
-    /// <param name="progress">Receives the number of finished sampler steps.</param>
-    /// <param name="cancellationToken">Checked before every step and network call.</param>
+    /// <param name="progress">
+    /// Receives the units finished: sampler steps 1..S, then S+1 after the VAE decoder, S+2 after the
+    /// vocoder and S+3 after the CLAP audio encoder (<see cref="DiffusionJob.DecodingUnits"/>).
+    /// </param>
+    /// <param name="cancellationToken">Checked before every step and network call, and stops a network call that is running.</param>
     DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default);
 }
 
