@@ -81,7 +81,7 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
                 binding.BindInput("timestep", timestep);
                 binding.BindInput("y", conditioning);
                 binding.BindOutput(output, epsilon);
-            }, cancellationToken);
+            }, keepWorkingMemory: i + 1 < schedule.Count, cancellationToken);
             kernels.DdimStep(work.Sample, work.Epsilon, rows, shape.Size, work.Halves == 2, job.Guidance,
                 schedule.Coefficients(schedule.Count - 1 - i), work.Seeds, work.StepStreams, (ulong)i);
             progress?.Report(i + 1);

@@ -26,7 +26,7 @@ public sealed class CpuDiffusionBackend : IDiffusionBackend
         ArgumentNullException.ThrowIfNull(networks);
         ArgumentNullException.ThrowIfNull(job);
         (float[] latents, bool[] clipped) = DdimSampler.SampleMany(
-            new OnnxEpsilonPredictor(networks, cancellationToken), job.Schedule, job.Shape, job.Conditionings, job.Seeds, job.Unconditional,
+            new OnnxEpsilonPredictor(networks, job.Schedule.Count, cancellationToken), job.Schedule, job.Shape, job.Conditionings, job.Seeds, job.Unconditional,
             job.Candidates, job.Guidance, progress, cancellationToken);
         int rows = job.Rows, steps = job.Schedule.Count;
         float[] waves = Decode(networks, latents, rows, job.Shape, new DecodingProgress(progress, steps), cancellationToken);
