@@ -142,6 +142,9 @@ public sealed class ModelSession : IDisposable
         }
     }
 
+    /// <summary>Ends ONNX Runtime's profiling (a session opened with profiling on) and returns the trace file it wrote.</summary>
+    internal string EndProfiling() => _session.EndProfiling();
+
     /// <inheritdoc/>
     public void Dispose() => _session.Dispose();
 }
