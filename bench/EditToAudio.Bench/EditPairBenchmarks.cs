@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Tests.Editing;
 
 namespace EditToAudio.Bench;

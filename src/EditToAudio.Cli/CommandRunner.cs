@@ -1,7 +1,6 @@
 using System.CommandLine;
-using EditToAudio.Batch;
-using EditToAudio.Images;
 using EditToAudio.IO;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using Microsoft.ML.OnnxRuntime;
@@ -48,7 +47,7 @@ internal static class CommandRunner
             (string message, int code) = failure switch
             {
                 OperationCanceledException => ("cancelled; no partial output was written.", ExitCodes.Cancelled),
-                ArgumentException argument => ($"error: {BatchManifest.PlainMessage(argument)}", ExitCodes.BadInput),
+                ArgumentException argument => ($"error: {ErrorMessages.Plain(argument)}", ExitCodes.BadInput),
                 _ when IsInputProblem(failure) => ($"error: {failure.Message}", ExitCodes.BadInput),
                 // Still one line and a distinct code rather than a stack trace; the type says where to look.
                 _ => ($"internal error ({failure.GetType().Name}): {failure.Message}", ExitCodes.InternalError),

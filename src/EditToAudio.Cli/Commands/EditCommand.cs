@@ -5,6 +5,7 @@ using System.Text.Json;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Editing;
 using EditToAudio.IO;
+using EditToAudio.Images;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Cli.Commands;

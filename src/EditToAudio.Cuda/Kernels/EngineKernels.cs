@@ -1,5 +1,6 @@
 using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
+using EditToAudio.Images;
 
 namespace EditToAudio.Cuda.Kernels;
 
@@ -69,10 +70,10 @@ public sealed class EngineKernels
         RequireLength(masks, (long)count * height * width);
         RequireLength(pooled, (long)count * Patches);
         RequireLength(weights, (long)count * Patches);
-        int resizedWidth = Editing.ClipGeometry.InputSize, resizedHeight = Editing.ClipGeometry.InputSize, left = 0, top = 0;
+        int resizedWidth = ClipGeometry.InputSize, resizedHeight = ClipGeometry.InputSize, left = 0, top = 0;
         if (alignment == MaskAlignment.Crop)
         {
-            var geometry = Editing.ClipGeometry.For(width, height);
+            var geometry = ClipGeometry.For(width, height);
             (resizedWidth, resizedHeight, left, top) = (geometry.ResizedWidth, geometry.ResizedHeight, geometry.CropLeft, geometry.CropTop);
         }
         Library.Function("mask.cu", "mask_patch_weights").Launch((count, 1), BlockSize, 0, Stream, new KernelArguments()
@@ -369,8 +370,8 @@ public sealed record ImageGeometry(int ResizedWidth, int ResizedHeight, int Crop
     /// <summary>CLIP's geometry: shorter side to 224, centered 224×224 crop.</summary>
     public static ImageGeometry Clip(int width, int height)
     {
-        var g = Editing.ClipGeometry.For(width, height);
-        return new ImageGeometry(g.ResizedWidth, g.ResizedHeight, g.CropLeft, g.CropTop, Editing.ClipGeometry.InputSize, Editing.ClipGeometry.InputSize);
+        var g = ClipGeometry.For(width, height);
+        return new ImageGeometry(g.ResizedWidth, g.ResizedHeight, g.CropLeft, g.CropTop, ClipGeometry.InputSize, ClipGeometry.InputSize);
     }
 
     /// <summary>A plain resize to <paramref name="size"/>×<paramref name="size"/> ignoring the aspect ratio (SAM2's rule).</summary>

@@ -1,6 +1,7 @@
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 
 namespace EditToAudio.Cuda.Pipeline;
 

@@ -5,6 +5,7 @@ using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Native;
 using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Numerics;
 
@@ -177,7 +178,7 @@ public static partial class GpuSelfTest
         using DeviceBuffer<float> weights = context.Allocate<float>(count * 256);
         kernels.MaskPatchWeights(maskBuffer, count, height, width, alignment, 0.5f, pooled, weights);
         float[] actual = pooled.ToArray(context.Stream);
-        var geometry = Editing.ClipGeometry.For(width, height);
+        var geometry = ClipGeometry.For(width, height);
         double worst = 0;
         for (int m = 0; m < count; m++)
         {

@@ -242,26 +242,11 @@ public sealed class BatchManifest
             }
             catch (ArgumentException e)
             {
-                errors.Add(PlainMessage(e));
+                errors.Add(ErrorMessages.Plain(e));
                 return null;
             }
             return new ManifestItem(number, id, original, edited, remove, add, parameters, sweep);
         }
-    }
-
-    /// <summary>The message of a validation error without .NET's "(Parameter …)" suffix, with the value it got.</summary>
-    internal static string PlainMessage(ArgumentException error)
-    {
-        string message = error.Message;
-        int suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        if (suffix >= 0)
-        {
-            message = message[..suffix];
-        }
-        message = message.Split('\n')[0].TrimEnd('.', '\r');
-        return error is ArgumentOutOfRangeException { ActualValue: { } actual }
-            ? string.Create(CultureInfo.InvariantCulture, $"{message} (got {actual})")
-            : message;
     }
 
     /// <summary>Reads the typed values of one line, adding a message per bad value.</summary>

@@ -1,4 +1,5 @@
 using EditToAudio.Editing;
+using EditToAudio.Images;
 
 namespace EditToAudio.Batch;
 

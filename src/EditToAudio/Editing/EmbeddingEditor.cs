@@ -1,4 +1,6 @@
 using System.Globalization;
+using EditToAudio.Images;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Editing;
 

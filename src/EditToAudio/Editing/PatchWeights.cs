@@ -1,4 +1,5 @@
 using System.Globalization;
+using EditToAudio.Images;
 
 namespace EditToAudio.Editing;
 

@@ -1,3 +1,6 @@
+using EditToAudio.Images;
+using EditToAudio.Numerics;
+
 namespace EditToAudio.Editing;
 
 /// <summary>

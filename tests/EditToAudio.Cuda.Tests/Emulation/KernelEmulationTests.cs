@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using EditToAudio.Audio;
 using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Tests.References;
-using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Numerics;
 

@@ -2,6 +2,7 @@ using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Cuda.Tests.References;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 

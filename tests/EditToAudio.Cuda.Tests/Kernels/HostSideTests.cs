@@ -40,7 +40,7 @@ public class HostSideTests
     [InlineData(61, 37)]
     public void Clip_image_geometry_follows_the_shared_clip_geometry(int width, int height)
     {
-        var expected = EditToAudio.Editing.ClipGeometry.For(width, height);
+        var expected = EditToAudio.Images.ClipGeometry.For(width, height);
         ImageGeometry geometry = ImageGeometry.Clip(width, height);
         Assert.Equal((expected.ResizedWidth, expected.ResizedHeight, expected.CropLeft, expected.CropTop, 224, 224),
             (geometry.ResizedWidth, geometry.ResizedHeight, geometry.CropLeft, geometry.CropTop, geometry.OutputWidth, geometry.OutputHeight));

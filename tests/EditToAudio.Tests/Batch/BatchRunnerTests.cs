@@ -3,6 +3,7 @@ using EditToAudio.Audio;
 using EditToAudio.Batch;
 using EditToAudio.Editing;
 using EditToAudio.IO;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Tests.Cli;
 using EditToAudio.Tests.Support;

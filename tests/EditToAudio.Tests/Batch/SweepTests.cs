@@ -1,5 +1,6 @@
 using EditToAudio.Batch;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Tests.Editing;
 using EditToAudio.Tests.Support;
 

@@ -1,5 +1,6 @@
 using CsCheck;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Tests.Support;
 using MathNet.Numerics.LinearAlgebra;
 

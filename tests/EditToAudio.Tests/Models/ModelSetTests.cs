@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Tests.Support;

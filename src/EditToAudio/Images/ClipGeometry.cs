@@ -1,4 +1,4 @@
-namespace EditToAudio.Editing;
+namespace EditToAudio.Images;
 
 /// <summary>
 /// Where CLIP's preprocessing puts an image: the shorter side resized to 224, the longer to

@@ -1,4 +1,6 @@
-namespace EditToAudio.Editing;
+using EditToAudio.Numerics;
+
+namespace EditToAudio.Images;
 
 /// <summary>
 /// The CLIP tokens of one image: 257 rows (CLS, then the 16×16 patch grid row-major) of

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace EditToAudio.Editing;
+namespace EditToAudio.Numerics;
 
 /// <summary>Small dense kernels shared by the edit math: float32 data, float64 accumulation.</summary>
 internal static class VectorMath

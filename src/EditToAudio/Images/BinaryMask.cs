@@ -1,4 +1,4 @@
-namespace EditToAudio.Editing;
+namespace EditToAudio.Images;
 
 /// <summary>A binary H×W mask at image resolution, row-major, one byte (0 or 1) per pixel.</summary>
 public sealed class BinaryMask

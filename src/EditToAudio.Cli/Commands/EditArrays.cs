@@ -1,13 +1,14 @@
-using EditToAudio.Editing;
+using EditToAudio.IO;
+using EditToAudio.Images;
 
-namespace EditToAudio.IO;
+namespace EditToAudio.Cli.Commands;
 
 /// <summary>
 /// Reads the edit command's NumPy inputs: tokens [257, D] or [B, 257, D] and masks [H, W] or
 /// [B, H, W] (bool, uint8 or float, values 0/1). Every problem is reported as an
 /// <see cref="InvalidDataException"/> that names the file and what was expected.
 /// </summary>
-public static class EditArrays
+internal static class EditArrays
 {
     /// <summary>Token arrays of one or more images, and whether the file had a batch dimension.</summary>
     /// <param name="Images">Per-image tokens.</param>
