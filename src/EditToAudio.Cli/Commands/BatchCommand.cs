@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using EditToAudio.Backends;
 using EditToAudio.Batch;
-using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Models;
-using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Cli.Commands;
@@ -55,19 +54,16 @@ internal static class BatchCommand
         {
             ItemParameters defaults = Defaults(result, pipeline, audio);
             BatchManifest loaded = BatchManifest.Load(result.GetRequiredValue(manifest).FullName, defaults, result.GetValue(sweep));
-            EngineOptions engine = pipeline.Engine(result, stderr);
-            // Both before the output folder exists, so that a missing GPU is an error with nothing written,
-            // and the free memory is read before any network or kernel takes its share.
-            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), engine.Networks.Provider,
-                () => PlanningMemory.DeviceFreeBytes(engine.Networks.DeviceId));
-            // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
-            using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             int workerCount = result.GetValue(workers);
+            // Opened before the output folder exists, so that a missing GPU is an error with nothing written;
+            // the free memory is read before any network or kernel takes its share.
+            using ComputeBackend backend = pipeline.Device.Open(result, pipeline.Device.Resolve(result, stderr), cpuThreads: workerCount);
+            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), backend);
+            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             // Workers share the cores: each session gets its part of them instead of all.
-            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
-            ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
-            using var networks = new NetworkSet(models, cuda?.NetworkOptions(intraOpThreads) ?? engine.Networks with { IntraOpThreads = intraOpThreads });
+            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : 0;
+            ModelSet models = EditToAudioEngine.LoadModelSet(result.GetValue(pipeline.Models)?.FullName);
+            using PipelineStages stages = backend.Open(models, intraOpThreads);
             var options = new BatchOptions
             {
                 OutputFolder = folder,
@@ -80,7 +76,7 @@ internal static class BatchCommand
                 MemorySource = planning.Source,
             };
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
-            BatchSummary summary = await new BatchRunner(networks, cuda?.Diffusion).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
+            BatchSummary summary = await new BatchRunner(stages).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
 
             string results = Path.Combine(folder, BatchRunner.ResultsFileName(options.Shard));
             foreach (string line in File.ReadLines(results))

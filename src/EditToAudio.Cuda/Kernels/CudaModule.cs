@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Native;
@@ -37,19 +38,26 @@ public sealed class CudaModule : IDisposable
         }
     }
 
-    /// <summary>The <c>extern "C"</c> kernel named <paramref name="function"/>.</summary>
-    public CudaKernel Function(string function)
+    /// <summary>The <c>extern "C"</c> kernel <paramref name="signature"/> declares.</summary>
+    public CudaKernel Function(KernelSignature signature)
     {
+        ArgumentNullException.ThrowIfNull(signature);
+        if (signature.File != Name)
+        {
+            throw new ArgumentException($"{signature.Name} is declared in {signature.File}, not in {Name}", nameof(signature));
+        }
         lock (functionsLock)
         {
-            if (functions.TryGetValue(function, out CudaKernel? kernel))
+            if (functions.TryGetValue(signature.Name, out CudaKernel? kernel))
+            {
                 return kernel;
+            }
             using (Context.Bind())
             {
-                CudaDriver.Check(CudaDriver.cuModuleGetFunction(out IntPtr pointer, handle.DangerousGetHandle(), function));
-                kernel = new CudaKernel(this, function, pointer);
+                CudaDriver.Check(CudaDriver.cuModuleGetFunction(out IntPtr pointer, handle.DangerousGetHandle(), signature.Name));
+                kernel = new CudaKernel(this, signature, pointer);
             }
-            functions.Add(function, kernel);
+            functions.Add(signature.Name, kernel);
             return kernel;
         }
     }
@@ -63,10 +71,10 @@ public sealed class CudaKernel
 {
     private readonly IntPtr function;
 
-    internal CudaKernel(CudaModule module, string name, IntPtr function)
+    internal CudaKernel(CudaModule module, KernelSignature signature, IntPtr function)
     {
         Module = module;
-        Name = name;
+        Signature = signature;
         this.function = function;
     }
 
@@ -74,7 +82,10 @@ public sealed class CudaKernel
     public CudaModule Module { get; }
 
     /// <summary>The kernel's name.</summary>
-    public string Name { get; }
+    public string Name => Signature.Name;
+
+    /// <summary>The parameters every launch must pass.</summary>
+    public KernelSignature Signature { get; }
 
     /// <summary>Queues the kernel on <paramref name="stream"/>.</summary>
     /// <param name="grid">Blocks in x, y.</param>
@@ -86,6 +97,7 @@ public sealed class CudaKernel
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(arguments);
+        Signature.Check(arguments);
         if (grid.X <= 0 || grid.Y <= 0)
             return;
         byte[] buffer = arguments.ToArray();
@@ -108,44 +120,58 @@ public sealed class CudaKernel
     }
 }
 
-/// <summary>Kernel parameters packed with each value at its natural alignment, as the CUDA ABI lays them out.</summary>
+/// <summary>Kernel parameters packed with each value at its natural alignment, as the CUDA ABI lays them out, with the type of each.</summary>
 public sealed class KernelArguments
 {
     private readonly List<byte> bytes = [];
+    private readonly List<KernelParameter> kinds = [];
+
+    /// <summary>The type of each argument so far, checked against the kernel's signature at launch.</summary>
+    public IReadOnlyList<KernelParameter> Kinds => kinds;
 
     /// <summary>Appends a device pointer.</summary>
-    public KernelArguments AddPointer(ulong value) => Append(value);
+    public KernelArguments AddPointer(ulong value) => Append(value, KernelParameter.Pointer);
 
     /// <summary>Appends a buffer's device pointer.</summary>
     public KernelArguments AddBuffer<T>(DeviceBuffer<T> buffer) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        return Append(buffer.DevicePointer);
+        return Append(buffer.DevicePointer, KernelParameter.Pointer);
+    }
+
+    /// <summary>Appends the device address of element <paramref name="offset"/> of a buffer.</summary>
+    public KernelArguments AddBuffer<T>(DeviceBuffer<T> buffer, long offset) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length);
+        return Append(buffer.DevicePointer + (ulong)offset * (ulong)Unsafe.SizeOf<T>(), KernelParameter.Pointer);
     }
 
     /// <summary>Appends an <c>int</c>.</summary>
-    public KernelArguments AddInt32(int value) => Append(value);
+    public KernelArguments AddInt32(int value) => Append(value, KernelParameter.Int32);
 
     /// <summary>Appends a <c>long long</c>.</summary>
-    public KernelArguments AddInt64(long value) => Append(value);
+    public KernelArguments AddInt64(long value) => Append(value, KernelParameter.Int64);
 
     /// <summary>Appends an <c>unsigned long long</c>.</summary>
-    public KernelArguments AddUInt64(ulong value) => Append(value);
+    public KernelArguments AddUInt64(ulong value) => Append(value, KernelParameter.UInt64);
 
     /// <summary>Appends a <c>float</c>.</summary>
-    public KernelArguments AddSingle(float value) => Append(value);
+    public KernelArguments AddSingle(float value) => Append(value, KernelParameter.Single);
 
     /// <summary>Appends a <c>double</c>.</summary>
-    public KernelArguments AddDouble(double value) => Append(value);
+    public KernelArguments AddDouble(double value) => Append(value, KernelParameter.Double);
 
     /// <summary>The packed block.</summary>
     public byte[] ToArray() => [.. bytes];
 
-    private unsafe KernelArguments Append<T>(T value) where T : unmanaged
+    private unsafe KernelArguments Append<T>(T value, KernelParameter kind) where T : unmanaged
     {
         while (bytes.Count % sizeof(T) != 0)
             bytes.Add(0);
         bytes.AddRange(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+        kinds.Add(kind);
         return this;
     }
 }

@@ -38,8 +38,12 @@ public sealed class KernelLibrary : IDisposable
     /// <summary>Files compiled in this process (the rest came from the cache).</summary>
     public int CompiledCount { get; private set; }
 
-    /// <summary>The kernel <paramref name="function"/> of file <paramref name="file"/> (e.g. "edit.cu").</summary>
-    public CudaKernel Function(string file, string function) => Module(file).Function(function);
+    /// <summary>The kernel <paramref name="signature"/> declares, from its file's module.</summary>
+    public CudaKernel Function(KernelSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        return Module(signature.File).Function(signature);
+    }
 
     /// <summary>The loaded module for <paramref name="file"/>.</summary>
     public CudaModule Module(string file)

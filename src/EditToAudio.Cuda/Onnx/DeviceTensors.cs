@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using EditToAudio.Cuda.Devices;
-using EditToAudio.Networks;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -46,24 +45,6 @@ public sealed class DeviceTensors : IDisposable
             throw new ArgumentException($"a [{string.Join(",", shape)}] tensor at element {offset} needs {offset + count} elements; the buffer holds {buffer.Length}", nameof(shape));
         int size = Unsafe.SizeOf<T>();
         return OrtValue.CreateTensorValueWithData(memory.Value, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
-    }
-
-    /// <summary>
-    /// Throws unless <paramref name="networks"/> run on ONNX Runtime's CUDA provider on this context's device and
-    /// stream: bound device tensors are only valid there, and only one stream orders their producers and consumers.
-    /// </summary>
-    /// <param name="networks">The networks to bind.</param>
-    /// <param name="who">The component that binds them, for the message.</param>
-    public void RequireSharedStream(NetworkSet networks, string who)
-    {
-        ArgumentNullException.ThrowIfNull(networks);
-        NetworkOptions options = networks.Options;
-        if (options.Provider != ExecutionProvider.Cuda || options.DeviceId != Context.Device.Ordinal || options.ComputeStream != Context.Stream.NativeHandle)
-        {
-            throw new InvalidOperationException(
-                $"{who} binds the networks to device memory, so they must run on ONNX Runtime's CUDA provider on device {Context.Device.Ordinal} " +
-                $"and on the engine's stream (NetworkOptions.ComputeStream); these run on {options.Provider} device {options.DeviceId}, stream 0x{options.ComputeStream:x}.");
-        }
     }
 
     /// <summary>ONNX Runtime's element type for <typeparamref name="T"/>.</summary>

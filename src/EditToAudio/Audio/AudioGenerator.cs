@@ -1,6 +1,6 @@
 using System.Globalization;
 using EditToAudio.Models;
-using EditToAudio.Networks;
+using EditToAudio.Backends;
 
 namespace EditToAudio.Audio;
 
@@ -74,22 +74,13 @@ public sealed class AudioGenerator
     /// <summary>Mel bins of the VAE's output and the vocoder's input.</summary>
     public const int MelBins = 64;
 
-    private readonly NetworkSet _networks;
-    private readonly IDiffusionBackend _backend;
+    private readonly PipelineStages _stages;
 
-    /// <summary>
-    /// Uses the UNet, VAE decoder, vocoder and, when present, CLAP audio encoder of <paramref name="networks"/>,
-    /// with the sampler's arithmetic on <paramref name="backend"/> (the CPU when null).
-    /// </summary>
-    public AudioGenerator(NetworkSet networks, IDiffusionBackend? backend = null)
-    {
-        ArgumentNullException.ThrowIfNull(networks);
-        _networks = networks;
-        _backend = backend ?? CpuDiffusionBackend.Instance;
-    }
+    /// <summary>Samples on <paramref name="stages"/>: the UNet, VAE decoder, vocoder and, when present, CLAP audio encoder on its backend.</summary>
+    internal AudioGenerator(PipelineStages stages) => _stages = stages;
 
     /// <summary>Where the sampler runs ("cpu" or "cuda").</summary>
-    public string Backend => _backend.Name;
+    public string Backend => _stages.Backend.Name;
 
     /// <summary>
     /// Latent frames for a clip of <paramref name="seconds"/>: sample rate / hop / 4 frames per second
@@ -97,7 +88,7 @@ public sealed class AudioGenerator
     /// </summary>
     public int LatentFrames(double seconds)
     {
-        ModelSetConstants constants = _networks.Models.Constants;
+        ModelSetConstants constants = _stages.Models.Constants;
         double perSecond = (double)constants.SampleRate / constants.HopLength / MelFramesPerLatentFrame;
         int frames = Math.Max(1, (int)Math.Round(seconds * perSecond, MidpointRounding.AwayFromZero));
         return (frames + LatentFrameMultiple - 1) / LatentFrameMultiple * LatentFrameMultiple;
@@ -131,15 +122,15 @@ public sealed class AudioGenerator
         {
             throw new ArgumentException($"{jobs} conditioning embedding(s) need {jobs} seeds, got {seeds.Count}.", nameof(seeds));
         }
-        ModelSetConstants constants = _networks.Models.Constants;
+        ModelSetConstants constants = _stages.Models.Constants;
         float[] unconditional = [.. constants.UnconditionalEmbedding];
         var shape = new LatentShape(8, LatentFrames(options.Duration), 16);
         var schedule = DdimSchedule.Create(constants.BetaSchedule, options.Sampler.Steps, options.Sampler.Eta);
         int candidates = options.Candidates;
         float[] stacked = [.. conditionings.SelectMany(c => c)];
 
-        using DecodedCandidates decoded = _backend.Generate(
-            _networks, new DiffusionJob(schedule, shape, stacked, seeds, unconditional, candidates, options.Sampler.Guidance), stepProgress, cancellationToken);
+        using DecodedCandidates decoded = _stages.Sample(
+            new DiffusionJob(schedule, shape, stacked, seeds, unconditional, candidates, options.Sampler.Guidance), stepProgress, cancellationToken);
         int length = Math.Min(decoded.Samples, (int)Math.Round(options.Duration * constants.SampleRate, MidpointRounding.AwayFromZero));
         bool ranked = decoded.ClapEmbeddings.Length > 0;
         var clips = new AudioClip[jobs];

@@ -43,7 +43,7 @@ public sealed class ClipTokenEncoder
         }
         var session = _networks.Get(NetworkKind.ClipTokens);
         using var input = OrtTensors.Wrap(pixelValues, batch, 3, ClipGeometry.InputSize, ClipGeometry.InputSize);
-        using var outputs = session.Run(new Dictionary<string, OrtValue> { ["pixel_values"] = input }, cancellationToken);
+        using var outputs = session.Run(new Dictionary<string, OrtValue> { [NetworkContracts.ClipTokens.PixelValues.Name] = input }, cancellationToken);
         float[] tokens = OrtTensors.Read(outputs[0], "CLIP tokens", batch, Tokens, Width);
         NormalizeRows(tokens, Width);
         return tokens;

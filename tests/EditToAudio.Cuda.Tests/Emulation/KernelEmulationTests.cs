@@ -1,3 +1,4 @@
+using EditToAudio.Reference;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EditToAudio.Audio;
@@ -66,8 +67,6 @@ public sealed class KernelEmulation : IDisposable
 
     public float[] Add { get; private set; } = [];
 
-    public byte[] Masks { get; private set; } = [];
-
     public byte[] Images { get; private set; } = [];
 
     public float[][] Ddim { get; private set; } = [];
@@ -112,13 +111,6 @@ public sealed class KernelEmulation : IDisposable
     private void WriteInputs()
     {
         var random = new Random(31);
-        Masks = new byte[2 * 37 * 53];
-        for (int i = 0; i < Masks.Length; i++)
-            Masks[i] = (byte)(random.NextDouble() < 0.35 ? 1 : 0);
-        Save("mask.bin", Masks);
-        var maskGeometry = ClipGeometry.For(53, 37);
-        Save<int>("mask_geometry.bin", [maskGeometry.ResizedHeight, maskGeometry.ResizedWidth, maskGeometry.CropTop, maskGeometry.CropLeft]);
-
         Images = new byte[2 * 37 * 61 * 3];
         random.NextBytes(Images);
         Save("image.bin", Images);
@@ -280,23 +272,6 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
             emulation.Output<uint>("philox_blocks.bin"));
         double[] expected = [.. Enumerable.Range(0, 1000).Select(i => (double)Float64Reference.Normal(42, 3, 5 + (ulong)i))];
         TestData.AssertClose(expected, emulation.Output<float>("normals.bin"), 0, 0, "normals");
-    }
-
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Mask_kernel_code_matches_the_reference(bool crop)
-    {
-        emulation.Require();
-        string alignment = crop ? "crop" : "stretch";
-        float[] pooled = emulation.Output<float>($"mask_{alignment}_pooled.bin");
-        float[] weights = emulation.Output<float>($"mask_{alignment}_weights.bin");
-        for (int m = 0; m < 2; m++)
-        {
-            (double[] expectedPooled, float[] expectedWeights) = Float64Reference.PatchWeights(emulation.Masks[(m * 37 * 53)..((m + 1) * 37 * 53)], 37, 53, crop);
-            TestData.AssertClose(expectedPooled, pooled.AsSpan(m * 256, 256), 1e-7, 0, $"{alignment} pooled mask {m}");
-            TestData.AssertClose([.. expectedWeights.Select(w => (double)w)], weights.AsSpan(m * 256, 256), 0, 0, $"{alignment} weights mask {m}");
-        }
     }
 
     [Fact]
@@ -468,8 +443,8 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         float[] embeddings = emulation.Output<float>("edit_embeddings.bin");
         for (int pair = 0; pair < pairs; pair++)
         {
-            double[][] t0 = Float64Reference.NormalizedTokens(emulation.Original.AsSpan(pair * 257 * 768, 257 * 768));
-            double[][] t1 = Float64Reference.NormalizedTokens(emulation.Edited.AsSpan(pair * 257 * 768, 257 * 768));
+            double[][] t0 = Float64Reference.NormalizedRows(emulation.Original.AsSpan(pair * 257 * 768, 257 * 768), 768);
+            double[][] t1 = Float64Reference.NormalizedRows(emulation.Edited.AsSpan(pair * 257 * 768, 257 * 768), 768);
             ReadOnlySpan<float> m0 = emulation.Remove.AsSpan(pair * 256, 256), m1 = emulation.Add.AsSpan(pair * 256, 256);
             double[] suppressed = Float64Reference.SvdEdit(t0, m0, 10, 0.1);
             double[] boosted = Float64Reference.SvdEdit(t1, m1, 10, 2.0);

@@ -1,3 +1,4 @@
+using EditToAudio.Reference;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Tests.References;

@@ -1,3 +1,4 @@
+using EditToAudio.Reference;
 using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;

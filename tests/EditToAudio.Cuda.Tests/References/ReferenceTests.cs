@@ -1,3 +1,5 @@
+using EditToAudio.Reference;
+
 namespace EditToAudio.Cuda.Tests.References;
 
 /// <summary>Checks of the test references themselves (they run on every machine).</summary>
@@ -32,7 +34,7 @@ public class ReferenceTests
         // wᵀX' = (w + (s−1) U_k U_kᵀ w)ᵀ X, computed independently from the Gram eigenvectors.
         var random = new Random(5);
         var tokens = TestData.RandomTokens(random, 1);
-        double[][] rows = Float64Reference.NormalizedTokens(tokens);
+        double[][] rows = Float64Reference.NormalizedRows(tokens, 768);
         float[] weights = TestData.RandomMask(random, 1, 0.2);
         double[] literal = Float64Reference.SvdEdit(rows, weights, 10, 0.1);
 

@@ -298,13 +298,13 @@ public sealed class BatchRunnerTests : IDisposable
         });
         var options = new BatchOptions { OutputFolder = _scenes.Folder.File("out"), ItemsPerChunk = 1 };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new BatchRunner(_scenes.Networks).RunAsync(manifest, options, progress, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new BatchRunner(_scenes.Stages).RunAsync(manifest, options, progress, cancellation.Token));
         BatchItemResult[] kept = _scenes.Results("out");
         using (JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("out/batch.json"))))
         {
             Assert.True(record.RootElement.GetProperty("cancelled").GetBoolean());
         }
-        BatchSummary resumed = await new BatchRunner(_scenes.Networks).RunAsync(manifest, options, cancellationToken: TestContext.Current.CancellationToken);
+        BatchSummary resumed = await new BatchRunner(_scenes.Stages).RunAsync(manifest, options, cancellationToken: TestContext.Current.CancellationToken);
 
         BatchItemResult finished = Assert.Single(kept);
         Assert.Equal(ItemStatus.Ok, finished.Status);

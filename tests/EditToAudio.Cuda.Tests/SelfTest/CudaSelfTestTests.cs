@@ -4,7 +4,7 @@ using EditToAudio.Cuda.SelfTest;
 namespace EditToAudio.Cuda.Tests.SelfTest;
 
 [Collection("GPU")]
-public sealed class GpuSelfTestTests : IDisposable
+public sealed class CudaSelfTestTests : IDisposable
 {
     private readonly string cacheFolder = Path.Combine(Path.GetTempPath(), "e2a-selftest-" + Guid.NewGuid().ToString("N"));
 
@@ -17,9 +17,9 @@ public sealed class GpuSelfTestTests : IDisposable
     [Fact]
     public void Report_says_why_when_there_is_no_gpu_and_passes_where_there_is_one()
     {
-        var options = new GpuSelfTestOptions { BenchmarkBatchSizes = [16], BenchmarkRepetitions = 1, CacheFolder = cacheFolder };
+        var options = new CudaSelfTestOptions { BenchmarkBatchSizes = [16], BenchmarkRepetitions = 1, CacheFolder = cacheFolder };
 
-        GpuSelfTestReport report = GpuSelfTest.Run(options, null, TestContext.Current.CancellationToken);
+        CudaSelfTestReport report = CudaSelfTest.Run(options, null, TestContext.Current.CancellationToken);
 
         if (!CudaSupport.Detect().IsSupported)
         {
@@ -31,7 +31,7 @@ public sealed class GpuSelfTestTests : IDisposable
         }
         Assert.True(report.Supported, report.Reason);
         Assert.All(report.Parity, p => Assert.True(p.Passed, $"{p.Name}: {p.Measure} {p.Value} vs {p.Tolerance}"));
-        GpuBenchmarkResult row = Assert.Single(report.Benchmark);
+        CudaBenchmarkResult row = Assert.Single(report.Benchmark);
         Assert.Equal(16, row.Pairs);
         Assert.True(row.PairsPerSecond > 0);
     }

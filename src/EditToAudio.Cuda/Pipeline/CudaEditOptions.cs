@@ -10,32 +10,17 @@ public enum EigenPrecision
     DoublePrecision,
 }
 
-/// <summary>Parameters of the batched edit; defaults are the research defaults.</summary>
-public sealed record GpuEditSettings
+/// <summary>
+/// How the GPU runs the edit, beside the edit's own <see cref="Editing.EditParameters"/>: the eigen
+/// stage's precision and convergence, and what the pipeline measures. The defaults are the backend's.
+/// </summary>
+public sealed record CudaEditOptions
 {
-    /// <summary>Number of top singular directions scaled (k).</summary>
-    public int TopK { get; init; } = 10;
-
-    /// <summary>Scale of the removed object's top directions (α).</summary>
-    public double SuppressFactor { get; init; } = 0.1;
-
-    /// <summary>Scale of the added object's top directions (β).</summary>
-    public double BoostFactor { get; init; } = 2.0;
-
-    /// <summary>Weight of the suppressed embedding (a).</summary>
-    public double SuppressWeight { get; init; } = 0.2;
-
-    /// <summary>Weight of the boosted embedding (b).</summary>
-    public double BoostWeight { get; init; } = 0.5;
-
-    /// <summary>Weight of the background embedding (g).</summary>
-    public double BackgroundWeight { get; init; } = 0.3;
-
     /// <summary>Whether the token buffers still need the per-token L2 normalization (done in place).</summary>
     public bool NormalizeTokens { get; init; } = true;
 
-    /// <summary>Precision of the eigen stage.</summary>
-    public EigenPrecision Precision { get; init; } = EigenPrecision.SinglePrecision;
+    /// <summary>Precision of the eigen stage: float64 by default, as the CPU computes its eigenvectors.</summary>
+    public EigenPrecision Precision { get; init; } = EigenPrecision.DoublePrecision;
 
     /// <summary>syevj's convergence tolerance; 0 keeps cuSOLVER's default (machine precision).</summary>
     public double EigenTolerance { get; init; }
@@ -46,26 +31,25 @@ public sealed record GpuEditSettings
     /// <summary>Whether to time each stage with CUDA events (adds a synchronization per stage).</summary>
     public bool MeasureStages { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(TopK, 1, nameof(TopK));
         ArgumentOutOfRangeException.ThrowIfLessThan(EigenMaxSweeps, 1, nameof(EigenMaxSweeps));
         ArgumentOutOfRangeException.ThrowIfNegative(EigenTolerance, nameof(EigenTolerance));
         // NaN passes the sign test; it would reach cuSOLVER as a tolerance.
         if (!double.IsFinite(EigenTolerance))
-            throw new ArgumentOutOfRangeException(nameof(EigenTolerance), EigenTolerance, "must be a finite number");
-        foreach ((string name, double value) in new[] { (nameof(SuppressFactor), SuppressFactor), (nameof(BoostFactor), BoostFactor),
-            (nameof(SuppressWeight), SuppressWeight), (nameof(BoostWeight), BoostWeight), (nameof(BackgroundWeight), BackgroundWeight) })
         {
-            if (!double.IsFinite(value))
-                throw new ArgumentOutOfRangeException(name, value, "must be a finite number");
+            throw new ArgumentOutOfRangeException(nameof(EigenTolerance), EigenTolerance, "must be a finite number");
+        }
+        if (!Enum.IsDefined(Precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "unknown precision");
         }
     }
 }
 
 /// <summary>The stages of the batched edit, reported through <see cref="IProgress{T}"/> as each is queued.</summary>
-public enum GpuEditStage
+public enum CudaEditStage
 {
     /// <summary>Per-token L2 normalization.</summary>
     Normalize,
@@ -82,12 +66,12 @@ public enum GpuEditStage
     /// <summary>Eigendecompositions with cuSOLVER syevjBatched.</summary>
     Eigen,
 
-    /// <summary>The row re-weighting.</summary>
+    /// <summary>The row re-weighting (once per setting).</summary>
     Reweight,
 
     /// <summary>Background mean.</summary>
     Background,
 
-    /// <summary>Final combination.</summary>
+    /// <summary>Final combination (once per setting).</summary>
     Combine,
 }

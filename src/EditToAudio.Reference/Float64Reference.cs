@@ -1,20 +1,20 @@
 using MathNet.Numerics.LinearAlgebra;
 
-namespace EditToAudio.Cuda.Tests.References;
+namespace EditToAudio.Reference;
 
 /// <summary>
-/// Straightforward float64 implementations of the formulas in the design brief, written for the
-/// tests only (independent of the kernels): the literal full-SVD edit, PyTorch's bilinear resize
-/// and average pooling, PIL's fixed-point resampling, Philox and the DDIM step.
+/// The formulas of the design brief written literally in float64, independent of the engine's fast
+/// paths and kernels: the full-SVD edit, PyTorch's bilinear resize and average pooling, PIL's
+/// fixed-point resampling, Philox and the DDIM step. One reference for both test suites and the GPU
+/// self-test (which runs where the tests are not available).
 /// </summary>
-internal static class Float64Reference
+public static class Float64Reference
 {
-    public const int Tokens = 257;
-    public const int Patches = 256;
-    public const int Width = 768;
+    private const int Patches = 256;
 
     // ---- Philox4x32-10 ----
 
+    /// <summary>One Philox4x32-10 block: counter (c0..c3) and key (k0, k1) to four words.</summary>
     public static uint[] Philox(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
     {
         uint[] c = [c0, c1, c2, c3];
@@ -29,6 +29,7 @@ internal static class Float64Reference
         return c;
     }
 
+    /// <summary>Normal number <paramref name="index"/> of (<paramref name="seed"/>, <paramref name="stream"/>): Box–Muller on Philox words, as the engine draws.</summary>
     public static float Normal(ulong seed, ulong stream, ulong index)
     {
         ulong block = index / 4;
@@ -104,86 +105,115 @@ internal static class Float64Reference
 
     // ---- The edit ----
 
+    /// <summary><paramref name="v"/> / ‖<paramref name="v"/>‖; a zero vector stays zero.</summary>
     public static double[] Normalize(ReadOnlySpan<double> v)
     {
         double norm = 0;
         foreach (double x in v)
             norm += x * x;
-        norm = Math.Max(Math.Sqrt(norm), 1e-12);
+        norm = Math.Sqrt(norm);
         double[] result = new double[v.Length];
-        for (int i = 0; i < v.Length; i++)
+        for (int i = 0; i < v.Length && norm > 0; i++)
             result[i] = v[i] / norm;
         return result;
     }
 
-    /// <summary>Tokens [257, 768] of one image, each row L2-normalized, in float64.</summary>
-    public static double[][] NormalizedTokens(ReadOnlySpan<float> tokens)
+    /// <summary>Tokens [257, <paramref name="dimension"/>] (row-major) of one image, each row L2-normalized, in float64.</summary>
+    public static double[][] NormalizedRows(ReadOnlySpan<float> tokens, int dimension)
     {
-        var rows = new double[Tokens][];
-        for (int t = 0; t < Tokens; t++)
+        var rows = new double[tokens.Length / dimension][];
+        for (int t = 0; t < rows.Length; t++)
         {
-            var row = new double[Width];
-            for (int c = 0; c < Width; c++)
-                row[c] = tokens[t * Width + c];
+            var row = new double[dimension];
+            for (int c = 0; c < dimension; c++)
+                row[c] = tokens[t * dimension + c];
             rows[t] = Normalize(row);
         }
         return rows;
     }
 
-    /// <summary>The reference svd_edit: full thin SVD of [CLS; selected], top k' singular values times s, weighted mean of X', L2.</summary>
-    public static double[] SvdEdit(double[][] tokens, ReadOnlySpan<float> weights, int k, double scale)
+    /// <summary>
+    /// The reference svd_edit: X = [CLS; patches with m &gt; 0.5] of the normalized rows, full thin SVD, the top
+    /// k' = min(k, n+1) singular values times <paramref name="factor"/>, X' = UΣ'Vᵀ, the weighted mean of X' with
+    /// w = [1, m_i…] normalized to sum 1, then L2. An empty selection gives the zero vector.
+    /// </summary>
+    public static double[] SvdEdit(double[][] rows, ReadOnlySpan<float> patchWeights, int k, double factor)
     {
-        var rows = new List<double[]> { tokens[0] };
-        for (int p = 0; p < Patches; p++)
+        int dimension = rows[0].Length;
+        var selected = new List<double[]> { rows[0] };
+        var weights = new List<double> { 1.0 };
+        for (int p = 0; p < patchWeights.Length; p++)
         {
-            if (weights[p] > 0.5)
-                rows.Add(tokens[1 + p]);
+            if (patchWeights[p] > 0.5)
+            {
+                selected.Add(rows[1 + p]);
+                weights.Add(patchWeights[p]);
+            }
         }
-        if (rows.Count == 1)
-            return new double[Width];
-        Matrix<double> x = Matrix<double>.Build.DenseOfRowArrays(rows);
+        if (selected.Count == 1)
+            return new double[dimension];
+        Matrix<double> x = Matrix<double>.Build.DenseOfRowArrays(selected);
         var svd = x.Svd(computeVectors: true);
-        int rank = Math.Min(rows.Count, Width);
-        Matrix<double> u = svd.U.SubMatrix(0, rows.Count, 0, rank);
-        Matrix<double> vt = svd.VT.SubMatrix(0, rank, 0, Width);
+        int rank = Math.Min(selected.Count, dimension);
+        int top = Math.Min(k, selected.Count);
         var sigma = Matrix<double>.Build.Dense(rank, rank);
-        int top = Math.Min(k, rows.Count);
         for (int i = 0; i < rank; i++)
-            sigma[i, i] = svd.S[i] * (i < top ? scale : 1);
-        Matrix<double> edited = u * sigma * vt;
-        double[] mean = new double[Width];
-        for (int r = 0; r < rows.Count; r++)
-            for (int c = 0; c < Width; c++)
-                mean[c] += edited[r, c] / rows.Count;
-        return Normalize(mean);
+            sigma[i, i] = svd.S[i] * (i < top ? factor : 1);
+        Matrix<double> edited = svd.U.SubMatrix(0, selected.Count, 0, rank) * sigma * svd.VT.SubMatrix(0, rank, 0, dimension);
+        double total = weights.Sum();
+        Vector<double> w = Vector<double>.Build.DenseOfEnumerable(weights.Select(v => v / total));
+        return Normalize((edited.Transpose() * w).ToArray());
     }
 
-    public static double[] Background(double[][] editedTokens, ReadOnlySpan<float> removeWeights, ReadOnlySpan<float> addWeights)
+    /// <summary><see cref="SvdEdit(double[][], ReadOnlySpan{float}, int, double)"/> of raw tokens [257, <paramref name="dimension"/>].</summary>
+    public static double[] SvdEdit(ReadOnlySpan<float> tokens, int dimension, ReadOnlySpan<float> patchWeights, int k, double factor) =>
+        SvdEdit(NormalizedRows(tokens, dimension), patchWeights, k, factor);
+
+    /// <summary>E_bg: the L2-normalized mean of the edited image's patch rows outside both masks; zero when none is left.</summary>
+    public static double[] Background(double[][] editedRows, ReadOnlySpan<float> removeWeights, ReadOnlySpan<float> addWeights)
     {
-        double[] mean = new double[Width];
+        double[] sum = new double[editedRows[0].Length];
         int count = 0;
-        for (int p = 0; p < Patches; p++)
+        for (int p = 0; p < removeWeights.Length; p++)
         {
             if ((1 - removeWeights[p]) * (1 - addWeights[p]) > 0.5)
             {
                 count++;
-                for (int c = 0; c < Width; c++)
-                    mean[c] += editedTokens[1 + p][c];
+                for (int c = 0; c < sum.Length; c++)
+                    sum[c] += editedRows[1 + p][c];
             }
         }
         if (count == 0)
-            return mean;
-        for (int c = 0; c < Width; c++)
-            mean[c] /= count;
-        return Normalize(mean);
+            return sum;
+        for (int c = 0; c < sum.Length; c++)
+            sum[c] /= count;
+        return Normalize(sum);
     }
 
+    /// <summary><see cref="Background(double[][], ReadOnlySpan{float}, ReadOnlySpan{float})"/> of raw tokens [257, <paramref name="dimension"/>].</summary>
+    public static double[] Background(ReadOnlySpan<float> editedTokens, int dimension, ReadOnlySpan<float> removeWeights, ReadOnlySpan<float> addWeights) =>
+        Background(NormalizedRows(editedTokens, dimension), removeWeights, addWeights);
+
+    /// <summary>E = L2(a·E_sup + b·E_boost + g·E_bg).</summary>
     public static double[] Combine(double[] suppressed, double[] boosted, double[] background, double a, double b, double g)
     {
-        double[] sum = new double[Width];
-        for (int c = 0; c < Width; c++)
+        double[] sum = new double[suppressed.Length];
+        for (int c = 0; c < sum.Length; c++)
             sum[c] = a * suppressed[c] + b * boosted[c] + g * background[c];
         return Normalize(sum);
+    }
+
+    /// <summary>The cosine of <paramref name="expected"/> and <paramref name="actual"/>; two zero vectors agree perfectly.</summary>
+    public static double Cosine(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual)
+    {
+        double dot = 0, a = 0, b = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            dot += expected[i] * actual[i];
+            a += expected[i] * expected[i];
+            b += (double)actual[i] * actual[i];
+        }
+        return a == 0 && b == 0 ? 1 : dot / Math.Sqrt(a * b);
     }
 
     // ---- Sampling ----
@@ -224,6 +254,15 @@ internal static class Float64Reference
                 + (sigma > 0 ? sigma * Normal(seeds[row], streams[row] | step, (ulong)(i % size)) : 0);
         }
         return next;
+    }
+
+    /// <summary>One guided DDIM update of one value with the step's coefficients, the difference of the two predictions taken in float as the samplers take it.</summary>
+    public static double DdimValue(float x, float unconditional, float conditional, double guidance,
+        double sqrtAlpha, double sqrtOneMinusAlpha, double sqrtAlphaPrevious, double direction, double sigma, float noise)
+    {
+        double eps = unconditional + guidance * (conditional - unconditional);
+        double x0 = (x - sqrtOneMinusAlpha * eps) / sqrtAlpha;
+        return sqrtAlphaPrevious * x0 + direction * eps + sigma * noise;
     }
 
     /// <summary>The sampler's clip job by job: a job with any |value| &gt; 100 is clipped to ±10. Returns the flags.</summary>

@@ -1,5 +1,3 @@
-using EditToAudio.Networks;
-
 namespace EditToAudio.Audio;
 
 /// <summary>
@@ -23,24 +21,6 @@ public sealed record DiffusionJob(DdimSchedule Schedule, LatentShape Shape, floa
 
     /// <summary>The call's batch layout; checks the job and throws an <see cref="ArgumentException"/> naming the first inconsistency.</summary>
     public SamplerLayout Layout() => new(Schedule, Conditionings, Seeds, Unconditional, Candidates, Guidance);
-}
-
-/// <summary>
-/// Where the sampler's arithmetic and the decoding networks run: DDIM on the UNet, then latent /
-/// scale factor → VAE decoder → mel transposed → vocoder, and the CLAP audio encoder on every
-/// candidate when the model set has one. Implementations are thread-safe.
-/// </summary>
-public interface IDiffusionBackend
-{
-    /// <summary>"cpu" or "cuda", as the run records name it.</summary>
-    string Name { get; }
-
-    /// <summary>Samples and decodes every candidate of <paramref name="job"/> with the networks of <paramref name="networks"/>.</summary>
-    /// <param name="networks">The UNet, VAE decoder, vocoder and (optional) CLAP audio encoder.</param>
-    /// <param name="job">What to sample.</param>
-    /// <param name="progress">Receives the number of finished sampler steps.</param>
-    /// <param name="cancellationToken">Checked before every step and network call.</param>
-    DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -5,14 +5,16 @@ using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Native;
 using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Numerics;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.SelfTest;
 
-/// <summary>Options of <see cref="GpuSelfTest.Run"/>.</summary>
-public sealed record GpuSelfTestOptions
+/// <summary>Options of <see cref="CudaSelfTest.Run"/>.</summary>
+public sealed record CudaSelfTestOptions
 {
     /// <summary>Batch sizes (pairs) of the benchmark; empty skips it.</summary>
     public IReadOnlyList<int> BenchmarkBatchSizes { get; init; } = [256, 1024, 4096];
@@ -34,7 +36,7 @@ public sealed record GpuSelfTestOptions
 /// <param name="Value">The measured error.</param>
 /// <param name="Tolerance">The bound it had to meet.</param>
 /// <param name="Error">Why the check could not run (a missing library, a failed call); empty when it ran.</param>
-public sealed record GpuParityResult(string Name, bool Passed, string Measure, double Value, double Tolerance, string Error = "");
+public sealed record CudaParityResult(string Name, bool Passed, string Measure, double Value, double Tolerance, string Error = "");
 
 /// <summary>One benchmark row: the batched edit at one batch size.</summary>
 /// <param name="Pairs">Pairs per batch.</param>
@@ -42,8 +44,8 @@ public sealed record GpuParityResult(string Name, bool Passed, string Measure, d
 /// <param name="MillisecondsPerBatch">Mean wall time per batch, host to host.</param>
 /// <param name="PairsPerSecond">Throughput.</param>
 /// <param name="StageShare">Share of GPU time per stage (from a separate, event-timed run).</param>
-public sealed record GpuBenchmarkResult(int Pairs, EigenPrecision Precision, double MillisecondsPerBatch, double PairsPerSecond,
-    IReadOnlyDictionary<GpuEditStage, double> StageShare);
+public sealed record CudaBenchmarkResult(int Pairs, EigenPrecision Precision, double MillisecondsPerBatch, double PairsPerSecond,
+    IReadOnlyDictionary<CudaEditStage, double> StageShare);
 
 /// <summary>Everything the self-test found.</summary>
 /// <param name="Supported">Whether a GPU was usable.</param>
@@ -56,8 +58,8 @@ public sealed record GpuBenchmarkResult(int Pairs, EigenPrecision Precision, dou
 /// <param name="Benchmark">The benchmark rows.</param>
 /// <param name="BenchmarkError">Why the benchmark stopped early; empty when it completed.</param>
 /// <param name="CacheWriteError">Why a compiled kernel could not be stored in the disk cache; empty when every store worked.</param>
-public sealed record GpuSelfTestReport(bool Supported, string Reason, CudaDeviceInfo? Device, string DriverVersion, string NvrtcVersion,
-    string KernelTarget, IReadOnlyList<GpuParityResult> Parity, IReadOnlyList<GpuBenchmarkResult> Benchmark, string BenchmarkError = "",
+public sealed record CudaSelfTestReport(bool Supported, string Reason, CudaDeviceInfo? Device, string DriverVersion, string NvrtcVersion,
+    string KernelTarget, IReadOnlyList<CudaParityResult> Parity, IReadOnlyList<CudaBenchmarkResult> Benchmark, string BenchmarkError = "",
     string CacheWriteError = "")
 {
     /// <summary>True when supported and every parity check passed.</summary>
@@ -65,27 +67,27 @@ public sealed record GpuSelfTestReport(bool Supported, string Reason, CudaDevice
 }
 
 /// <summary>
-/// Runs each GPU kernel against a float64 host reference and benchmarks the batched edit. Library
+/// Runs each GPU kernel against the float64 reference (<see cref="Float64Reference"/>) and benchmarks the batched edit. Library
 /// code: it reports through the returned object and <see cref="IProgress{T}"/>, never the console.
 /// </summary>
-public static partial class GpuSelfTest
+public static partial class CudaSelfTest
 {
     /// <summary>Runs the self-test; a machine without a GPU or NVRTC yields an unsupported report, not an exception.</summary>
-    public static GpuSelfTestReport Run(GpuSelfTestOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public static CudaSelfTestReport Run(CudaSelfTestOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         CudaSupport support = CudaSupport.Detect();
         if (!support.IsSupported)
-            return new GpuSelfTestReport(false, support.Reason, null, support.DriverVersionText, "", "", [], []);
+            return new CudaSelfTestReport(false, support.Reason, null, support.DriverVersionText, "", "", [], []);
         NvrtcCompiler? compiler = NvrtcCompiler.TryLoad(out string nvrtcReason);
         if (compiler is null)
-            return new GpuSelfTestReport(false, nvrtcReason, null, support.DriverVersionText, "", "", [], []);
+            return new CudaSelfTestReport(false, nvrtcReason, null, support.DriverVersionText, "", "", [], []);
 
-        using CudaContext context = CudaContext.Open(options.Device);
-        using var library = new KernelLibrary(context, compiler, new KernelCache(options.CacheFolder ?? KernelCache.DefaultFolder));
-        var kernels = new EngineKernels(library);
-        var checks = new List<GpuParityResult>();
-        void Check(string name, Func<GpuParityResult> check)
+        using CudaBackend backend = CudaBackend.Open(new CudaBackendOptions { Device = options.Device, KernelCacheFolder = options.CacheFolder });
+        EngineKernels kernels = backend.Kernels;
+        KernelLibrary library = kernels.Library;
+        var checks = new List<CudaParityResult>();
+        void Check(string name, Func<CudaParityResult> check)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report("checking " + name);
@@ -96,14 +98,12 @@ public static partial class GpuSelfTest
             catch (Exception e) when (e is CudaException or CudaLibraryNotFoundException or KernelCompilationException or NotSupportedException)
             {
                 // One broken piece (say, cuSOLVER missing) must not hide the results of the others.
-                checks.Add(new GpuParityResult(name, false, "error", double.NaN, double.NaN, e.Message));
+                checks.Add(new CudaParityResult(name, false, "error", double.NaN, double.NaN, e.Message));
             }
         }
 
         Check("philox known answers", () => PhiloxKnownAnswers(kernels));
         Check("philox normals", () => PhiloxNormals(kernels));
-        Check("mask weights (stretch)", () => MaskWeights(kernels, MaskAlignment.Stretch));
-        Check("mask weights (crop)", () => MaskWeights(kernels, MaskAlignment.Crop));
         Check("l2 normalize", () => Normalize(kernels));
         Check("variational mean", () => Variational(kernels));
         Check("ddim step", () => Ddim(kernels));
@@ -113,10 +113,10 @@ public static partial class GpuSelfTest
         Check("mel transpose", () => MelTranspose(kernels));
         Check("image preprocess", () => Image(kernels));
         Check("sam2 preprocess", () => Sam2Preprocess(kernels));
-        Check("batched edit fp32", () => Edit(kernels, EigenPrecision.SinglePrecision));
-        Check("batched edit fp64", () => Edit(kernels, EigenPrecision.DoublePrecision));
+        Check("batched edit fp32", () => Edit(backend.EditPipeline, EigenPrecision.SinglePrecision));
+        Check("batched edit fp64", () => Edit(backend.EditPipeline, EigenPrecision.DoublePrecision));
 
-        var benchmark = new List<GpuBenchmarkResult>();
+        var benchmark = new List<CudaBenchmarkResult>();
         string benchmarkError = "";
         try
         {
@@ -124,18 +124,18 @@ public static partial class GpuSelfTest
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress?.Report($"benchmarking {pairs} pairs");
-                benchmark.Add(Benchmark(kernels, pairs, Math.Max(options.BenchmarkRepetitions, 1), cancellationToken));
+                benchmark.Add(Benchmark(kernels, backend.EditPipeline, pairs, Math.Max(options.BenchmarkRepetitions, 1), cancellationToken));
             }
         }
         catch (Exception e) when (e is CudaException or CudaLibraryNotFoundException or KernelCompilationException)
         {
             benchmarkError = e.Message;
         }
-        return new GpuSelfTestReport(true, "", context.Device, support.DriverVersionText, compiler.Version, library.Target.ToString(), checks, benchmark, benchmarkError,
+        return new CudaSelfTestReport(true, "", backend.Device, support.DriverVersionText, compiler.Version, library.Target.ToString(), checks, benchmark, benchmarkError,
             library.CacheWriteError ?? "");
     }
 
-    private static GpuParityResult PhiloxKnownAnswers(EngineKernels kernels)
+    private static CudaParityResult PhiloxKnownAnswers(EngineKernels kernels)
     {
         CudaContext context = kernels.Library.Context;
         uint max = uint.MaxValue;
@@ -145,10 +145,10 @@ public static partial class GpuSelfTest
         uint[] actual = output.ToArray(context.Stream);
         uint[] expected = [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8, 0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd];
         int wrong = expected.Where((word, i) => actual[i] != word).Count();
-        return new GpuParityResult("philox known answers", wrong == 0, "wrong words", wrong, 0);
+        return new CudaParityResult("philox known answers", wrong == 0, "wrong words", wrong, 0);
     }
 
-    private static GpuParityResult PhiloxNormals(EngineKernels kernels)
+    private static CudaParityResult PhiloxNormals(EngineKernels kernels)
     {
         CudaContext context = kernels.Library.Context;
         const int count = 10_007;
@@ -158,40 +158,14 @@ public static partial class GpuSelfTest
         int beyondOneUlp = 0;
         for (int i = 0; i < count; i++)
         {
-            float expected = SelfTestReferences.Normal(42, 3, 5 + (ulong)i);
+            float expected = Float64Reference.Normal(42, 3, 5 + (ulong)i);
             if (actual[i] != expected && actual[i] != MathF.BitIncrement(expected) && actual[i] != MathF.BitDecrement(expected))
                 beyondOneUlp++;
         }
-        return new GpuParityResult("philox normals", beyondOneUlp == 0, "beyond 1 ulp", beyondOneUlp, 0);
+        return new CudaParityResult("philox normals", beyondOneUlp == 0, "beyond 1 ulp", beyondOneUlp, 0);
     }
 
-    private static GpuParityResult MaskWeights(EngineKernels kernels, MaskAlignment alignment)
-    {
-        CudaContext context = kernels.Library.Context;
-        const int count = 3, height = 123, width = 77;
-        var random = new Random(17);
-        byte[] masks = new byte[count * height * width];
-        for (int i = 0; i < masks.Length; i++)
-            masks[i] = (byte)(random.NextDouble() < 0.3 ? 1 : 0);
-        using DeviceBuffer<byte> maskBuffer = context.Upload<byte>(masks);
-        using DeviceBuffer<float> pooled = context.Allocate<float>(count * 256);
-        using DeviceBuffer<float> weights = context.Allocate<float>(count * 256);
-        kernels.MaskPatchWeights(maskBuffer, count, height, width, alignment, 0.5f, pooled, weights);
-        float[] actual = pooled.ToArray(context.Stream);
-        var geometry = ClipGeometry.For(width, height);
-        double worst = 0;
-        for (int m = 0; m < count; m++)
-        {
-            double[] expected = alignment == MaskAlignment.Stretch
-                ? SelfTestReferences.PooledMask(masks, m * height * width, height, width, 224, 224, 0, 0)
-                : SelfTestReferences.PooledMask(masks, m * height * width, height, width, geometry.ResizedHeight, geometry.ResizedWidth, geometry.CropTop, geometry.CropLeft);
-            for (int p = 0; p < 256; p++)
-                worst = Math.Max(worst, Math.Abs(expected[p] - actual[m * 256 + p]));
-        }
-        return new GpuParityResult($"mask weights ({alignment.ToString().ToLowerInvariant()})", worst <= 1e-6, "max abs error", worst, 1e-6);
-    }
-
-    private static GpuParityResult Normalize(EngineKernels kernels)
+    private static CudaParityResult Normalize(EngineKernels kernels)
     {
         CudaContext context = kernels.Library.Context;
         const int rows = 1001, columns = 768;
@@ -203,14 +177,14 @@ public static partial class GpuSelfTest
         double worst = 0;
         for (int r = 0; r < rows; r++)
         {
-            double[] expected = SelfTestReferences.Unit([.. values.AsSpan(r * columns, columns).ToArray().Select(v => (double)v)]);
+            double[] expected = Float64Reference.Normalize([.. values.AsSpan(r * columns, columns).ToArray().Select(v => (double)v)]);
             for (int c = 0; c < columns; c++)
                 worst = Math.Max(worst, Math.Abs(expected[c] - actual[r * columns + c]));
         }
-        return new GpuParityResult("l2 normalize", worst <= 1e-7, "max abs error", worst, 1e-7);
+        return new CudaParityResult("l2 normalize", worst <= 1e-7, "max abs error", worst, 1e-7);
     }
 
-    private static GpuParityResult Variational(EngineKernels kernels)
+    private static CudaParityResult Variational(EngineKernels kernels)
     {
         // Three rows of SSV2A's manifold width, each with its own (seed, stream) as the mapper keys them.
         CudaContext context = kernels.Library.Context;
@@ -233,13 +207,13 @@ public static partial class GpuSelfTest
             int row = e / width;
             double sigma = Math.Exp(0.5 * logVariance[e]), sum = 0;
             for (int s = 0; s < samples; s++)
-                sum += mu[e] + SelfTestReferences.Normal(seeds[row], streams[row], (ulong)(s * width + e % width)) * sigma;
+                sum += mu[e] + Float64Reference.Normal(seeds[row], streams[row], (ulong)(s * width + e % width)) * sigma;
             worst = Math.Max(worst, Math.Abs(sum / samples - actual[e]));
         }
-        return new GpuParityResult("variational mean", worst <= 1e-5, "max abs error", worst, 1e-5);
+        return new CudaParityResult("variational mean", worst <= 1e-5, "max abs error", worst, 1e-5);
     }
 
-    private static GpuParityResult Ddim(EngineKernels kernels)
+    private static CudaParityResult Ddim(EngineKernels kernels)
     {
         // Three guided candidates of one latent plus a tail (not a multiple of the block), in the UNet's
         // [unconditional copy, latents] layout, at a real step of the 200-step schedule.
@@ -263,36 +237,38 @@ public static partial class GpuSelfTest
         for (int i = 0; i < rows * size; i++)
         {
             int row = i / size;
-            float noise = SelfTestReferences.Normal(seeds[row], streams[row] | step, (ulong)(i % size));
-            double expected = SelfTestReferences.DdimValue(latents[i], epsilon[i], epsilon[rows * size + i], guidance, coefficients, noise);
+            float noise = Float64Reference.Normal(seeds[row], streams[row] | step, (ulong)(i % size));
+            double expected = Float64Reference.DdimValue(latents[i], epsilon[i], epsilon[rows * size + i], guidance,
+                coefficients.SqrtAlpha, coefficients.SqrtOneMinusAlpha, coefficients.SqrtAlphaPrevious, coefficients.Direction, coefficients.Sigma, noise);
             foreach (float value in (ReadOnlySpan<float>)[actual[i], actual[rows * size + i]])
                 worst = Math.Max(worst, Math.Abs(expected - value) / (1 + Math.Abs(expected)));
         }
-        return new GpuParityResult("ddim step", worst <= 1e-5, "max rel error", worst, 1e-5);
+        return new CudaParityResult("ddim step", worst <= 1e-5, "max rel error", worst, 1e-5);
     }
 
-    private static GpuParityResult Image(EngineKernels kernels)
+    private static CudaParityResult Image(EngineKernels kernels)
     {
         // A constant image stays constant through any normalized resampling filter; this checks the
         // geometry, the fixed-point rounding and the normalization end to end.
         CudaContext context = kernels.Library.Context;
         const int height = 97, width = 131;
         byte[] image = [.. Enumerable.Repeat((byte)200, height * width * 3)];
-        ImageGeometry geometry = ImageGeometry.Clip(width, height);
+        ClipGeometry geometry = ClipGeometry.For(width, height);
+        const int size = ClipGeometry.InputSize;
         float[] mean = [0.48145466f, 0.4578275f, 0.40821073f], std = [0.26862954f, 0.26130258f, 0.27577711f];
         using DeviceBuffer<byte> images = context.Upload<byte>(image);
-        using DeviceBuffer<byte> columns = context.Allocate<byte>((long)height * geometry.OutputWidth * 3);
-        using DeviceBuffer<float> pixels = context.Allocate<float>(3L * geometry.OutputHeight * geometry.OutputWidth);
+        using DeviceBuffer<byte> columns = context.Allocate<byte>((long)height * size * 3);
+        using DeviceBuffer<float> pixels = context.Allocate<float>(3L * size * size);
         kernels.ResizeCropNormalize(images, 1, height, width, geometry, ResizeFilter.Bicubic, mean, std, columns, pixels);
         float[] actual = pixels.ToArray(context.Stream);
-        int plane = geometry.OutputHeight * geometry.OutputWidth;
+        const int plane = size * size;
         double worst = 0;
         for (int i = 0; i < actual.Length; i++)
             worst = Math.Max(worst, Math.Abs((200f / 255f - mean[i / plane]) / std[i / plane] - actual[i]));
-        return new GpuParityResult("image preprocess", worst <= 1e-6, "max abs error", worst, 1e-6);
+        return new CudaParityResult("image preprocess", worst <= 1e-6, "max abs error", worst, 1e-6);
     }
 
-    private static GpuParityResult Edit(EngineKernels kernels, EigenPrecision precision)
+    private static CudaParityResult Edit(CudaEditPipeline pipeline, EigenPrecision precision)
     {
         const int pairs = 6;
         var random = new Random(11);
@@ -303,26 +279,32 @@ public static partial class GpuSelfTest
         Array.Clear(add, 2 * 256, 256);
         add[2 * 256 + 100] = 1;
         Array.Fill(remove, 1f, 3 * 256, 256);
-        var settings = new GpuEditSettings { Precision = precision };
-        using var pipeline = new GpuEditPipeline(kernels);
-        HostEditResult result = pipeline.Run(original, edited, remove, add, pairs, settings);
+        // Two settings, as a sweep runs them: the second reuses the first's eigendecomposition.
+        EditParameters[] settings = [new EditParameters(), new EditParameters { K = 4, Alpha = 0.5, Beta = 3, Mix = new MixWeights(0.3, 0.3, 0.4) }];
+        CudaHostEditResult result = pipeline.Run(original, edited, remove, add, pairs, settings, new CudaEditOptions { Precision = precision });
         double worst = 1;
-        for (int p = 0; p < pairs; p++)
+        for (int s = 0; s < settings.Length; s++)
         {
-            double[] suppressed = SelfTestReferences.SvdEdit(original, remove, p, settings.TopK, settings.SuppressFactor);
-            double[] boosted = SelfTestReferences.SvdEdit(edited, add, p, settings.TopK, settings.BoostFactor);
-            double[] background = SelfTestReferences.Background(edited, remove, add, p);
-            double[] combined = SelfTestReferences.Unit([.. Enumerable.Range(0, 768).Select(c =>
-                settings.SuppressWeight * suppressed[c] + settings.BoostWeight * boosted[c] + settings.BackgroundWeight * background[c])]);
-            worst = Math.Min(worst, SelfTestReferences.Cosine(suppressed, result.Edits.AsSpan(p * 768, 768)));
-            worst = Math.Min(worst, SelfTestReferences.Cosine(boosted, result.Edits.AsSpan((pairs + p) * 768, 768)));
-            worst = Math.Min(worst, SelfTestReferences.Cosine(combined, result.Embeddings.AsSpan(p * 768, 768)));
+            EditParameters p = settings[s];
+            for (int pair = 0; pair < pairs; pair++)
+            {
+                double[][] originalRows = Float64Reference.NormalizedRows(original.AsSpan(pair * 257 * 768, 257 * 768), 768);
+                double[][] editedRows = Float64Reference.NormalizedRows(edited.AsSpan(pair * 257 * 768, 257 * 768), 768);
+                ReadOnlySpan<float> removeWeights = remove.AsSpan(pair * 256, 256), addWeights = add.AsSpan(pair * 256, 256);
+                double[] suppressed = Float64Reference.SvdEdit(originalRows, removeWeights, p.K, p.Alpha);
+                double[] boosted = Float64Reference.SvdEdit(editedRows, addWeights, p.K, p.Beta);
+                double[] background = Float64Reference.Background(editedRows, removeWeights, addWeights);
+                double[] combined = Float64Reference.Combine(suppressed, boosted, background, p.Mix.Suppressed, p.Mix.Boosted, p.Mix.Background);
+                worst = Math.Min(worst, Float64Reference.Cosine(suppressed, result.Edits.AsSpan((s * 2 * pairs + pair) * 768, 768)));
+                worst = Math.Min(worst, Float64Reference.Cosine(boosted, result.Edits.AsSpan((s * 2 * pairs + pairs + pair) * 768, 768)));
+                worst = Math.Min(worst, Float64Reference.Cosine(combined, result.Embeddings.AsSpan((s * pairs + pair) * 768, 768)));
+            }
         }
         string name = precision == EigenPrecision.SinglePrecision ? "batched edit fp32" : "batched edit fp64";
-        return new GpuParityResult(name, worst >= 0.99999, "min cosine", worst, 0.99999);
+        return new CudaParityResult(name, worst >= 0.99999, "min cosine", worst, 0.99999);
     }
 
-    private static GpuBenchmarkResult Benchmark(EngineKernels kernels, int pairs, int repetitions, CancellationToken cancellationToken)
+    private static CudaBenchmarkResult Benchmark(EngineKernels kernels, CudaEditPipeline pipeline, int pairs, int repetitions, CancellationToken cancellationToken)
     {
         CudaContext context = kernels.Library.Context;
         long tokenCount = (long)pairs * 257 * 768;
@@ -334,25 +316,25 @@ public static partial class GpuSelfTest
         var random = new Random(pairs);
         using DeviceBuffer<float> remove = context.Upload<float>(RandomWeights(random, pairs, 0.1, 0.4));
         using DeviceBuffer<float> add = context.Upload<float>(RandomWeights(random, pairs, 0.1, 0.4));
-        using var pipeline = new GpuEditPipeline(kernels);
-        var settings = new GpuEditSettings { NormalizeTokens = false };
+        EditParameters[] settings = [new EditParameters()];
+        var options = new CudaEditOptions { NormalizeTokens = false, Precision = EigenPrecision.SinglePrecision };
         kernels.NormalizeRows(original, (long)pairs * 257, 768);
         kernels.NormalizeRows(edited, (long)pairs * 257, 768);
 
-        using (GpuEditResult warmUp = pipeline.Run(original, edited, remove, add, pairs, settings, null, cancellationToken))
+        using (CudaEditResult warmUp = pipeline.Run(original, edited, remove, add, pairs, settings, options, null, cancellationToken))
             context.Stream.Synchronize();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < repetitions; i++)
         {
-            using GpuEditResult result = pipeline.Run(original, edited, remove, add, pairs, settings, null, cancellationToken);
+            using CudaEditResult result = pipeline.Run(original, edited, remove, add, pairs, settings, options, null, cancellationToken);
             context.Stream.Synchronize();
         }
         double milliseconds = clock.Elapsed.TotalMilliseconds / repetitions;
 
-        using GpuEditResult timed = pipeline.Run(original, edited, remove, add, pairs, settings with { MeasureStages = true }, null, cancellationToken);
+        using CudaEditResult timed = pipeline.Run(original, edited, remove, add, pairs, settings, options with { MeasureStages = true }, null, cancellationToken);
         double total = timed.StageMilliseconds.Values.Sum();
-        Dictionary<GpuEditStage, double> share = timed.StageMilliseconds.ToDictionary(s => s.Key, s => total > 0 ? s.Value / total : 0);
-        return new GpuBenchmarkResult(pairs, settings.Precision, milliseconds, pairs / (milliseconds / 1000), share);
+        Dictionary<CudaEditStage, double> share = timed.StageMilliseconds.ToDictionary(s => s.Key, s => total > 0 ? s.Value / total : 0);
+        return new CudaBenchmarkResult(pairs, options.Precision, milliseconds, pairs / (milliseconds / 1000), share);
     }
 
     private static float[] RandomTokens(Random random, int images)

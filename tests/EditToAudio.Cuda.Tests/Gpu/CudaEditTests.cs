@@ -1,3 +1,4 @@
+using EditToAudio.Backends;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Cuda.Tests.References;
@@ -7,7 +8,7 @@ using EditToAudio.Images;
 namespace EditToAudio.Cuda.Tests.Gpu;
 
 [Collection("GPU")]
-public class CudaEditBackendTests(GpuFixture gpu)
+public class CudaEditTests(GpuFixture gpu)
 {
     [Fact]
     public void Without_a_gpu_opening_says_why()
@@ -16,7 +17,7 @@ public class CudaEditBackendTests(GpuFixture gpu)
         {
             Assert.Skip("A CUDA device is present; this checks the refusal on machines without one.");
         }
-        var error = Assert.Throws<NotSupportedException>(() => CudaBackends.Open());
+        var error = Assert.Throws<NotSupportedException>(() => ComputeBackends.Open(ComputeDevice.Cuda));
         Assert.Contains("libcuda.so.1", error.Message, StringComparison.Ordinal);
     }
 
@@ -33,11 +34,11 @@ public class CudaEditBackendTests(GpuFixture gpu)
             pairs.Add(new EditPair(Tokens(random), Tokens(random), Mask(random, 120 + p, 160, empty: p == 1), Mask(random, 90, 70 + p, full: p == 3)));
         }
         var parameters = new EditParameters { MaskAlignment = MaskAlignment.Crop, K = 8, Alpha = 0.05, Beta = 3 };
-        using CudaBackends cuda = CudaBackends.Open(precision: precision);
-        CudaEditBackend backend = cuda.Edit;
+        using CudaBackend backend = CudaBackend.Open(new CudaBackendOptions { Edit = new CudaEditOptions { Precision = precision } });
+        EditJob[] jobs = [.. pairs.Select(p => new EditJob(p, parameters))];
 
-        IReadOnlyList<EditResult> onGpu = backend.Edit(pairs, parameters, TestContext.Current.CancellationToken);
-        IReadOnlyList<EditResult> onCpu = new CpuEditBackend().Edit(pairs, parameters, TestContext.Current.CancellationToken);
+        IReadOnlyList<EditResult> onGpu = [.. backend.Edit(jobs, TestContext.Current.CancellationToken).Select(r => r[0])];
+        IReadOnlyList<EditResult> onCpu = [.. new CpuBackend().Edit(jobs, TestContext.Current.CancellationToken).Select(r => r[0])];
 
         for (int p = 0; p < pairs.Count; p++)
         {
@@ -58,6 +59,39 @@ public class CudaEditBackendTests(GpuFixture gpu)
             Assert.Equal(onCpu[p].Warnings, onGpu[p].Warnings);
         }
         Assert.Equal("cuda", backend.Name);
+    }
+
+    [Fact]
+    public void A_sweep_on_the_gpu_matches_each_setting_on_the_cpu()
+    {
+        _ = gpu.Kernels;
+        var random = new Random(8);
+        EditPair pair = new(Tokens(random), Tokens(random), Mask(random, 100, 100), Mask(random, 80, 120));
+        EditParameters[] settings = [new EditParameters { K = 3 }, new EditParameters { K = 12, Alpha = 0.5 }, new EditParameters { Beta = 4, Mix = new MixWeights(0.1, 0.6, 0.3) }];
+
+        EditResult[] onGpu = gpu.Backend.Edit([new EditJob(pair, settings)], TestContext.Current.CancellationToken)[0];
+        EditResult[] onCpu = new CpuBackend().Edit([new EditJob(pair, settings)], TestContext.Current.CancellationToken)[0];
+
+        for (int s = 0; s < settings.Length; s++)
+        {
+            double cosine = TestData.Cosine([.. onCpu[s].Embedding.Select(v => (double)v)], [.. onGpu[s].Embedding.Select(v => (double)v)]);
+            Assert.True(cosine >= 0.99999, $"setting {s}: cosine {cosine:G9}");
+            Assert.Equal(onCpu[s].Warnings, onGpu[s].Warnings);
+        }
+    }
+
+    [Fact]
+    public void A_region_whose_eigensolver_stops_early_says_so_in_its_warnings()
+    {
+        // One sweep cannot converge on a full 257-row region: the GPU's diagnostic must reach the result.
+        _ = gpu.Kernels;
+        var random = new Random(9);
+        EditPair pair = new(Tokens(random), Tokens(random), Mask(random, 100, 100, full: true), Mask(random, 80, 120));
+        using CudaBackend backend = CudaBackend.Open(new CudaBackendOptions { Edit = new CudaEditOptions { EigenMaxSweeps = 1, EigenTolerance = 1e-14 } });
+
+        EditResult result = backend.Edit([new EditJob(pair, new EditParameters())], TestContext.Current.CancellationToken)[0][0];
+
+        Assert.Contains(result.Warnings, w => w.Contains("did not reach its tolerance", StringComparison.Ordinal) && w.Contains("removed", StringComparison.Ordinal));
     }
 
     private static ImageTokens Tokens(Random random) =>

@@ -15,49 +15,25 @@ namespace EditToAudio.Cuda.Pipeline;
 /// job; then the clip, the scale, VAE decoder → transpose → vocoder → CLAP audio encoder, all bound
 /// the same way. The host receives the CLAP embeddings and clip flags, and reads back only the
 /// waveforms it keeps. Draws are the CPU sampler's (Philox by seed, candidate and step), so the two
-/// backends agree up to float rounding. Thread-safe: calls run one after another on the stream.
+/// backends agree up to float rounding. Not thread-safe: the backend calls it under its lock.
 /// </summary>
-public sealed class CudaDiffusionBackend : IDiffusionBackend
+internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
 {
-    private readonly EngineKernels kernels;
-    private readonly DeviceTensors tensors;
-    private readonly Lock gate = new();
-
-    /// <summary>Runs on <paramref name="kernels"/>' context and stream; <paramref name="tensors"/> wraps that context's buffers.</summary>
-    public CudaDiffusionBackend(EngineKernels kernels, DeviceTensors tensors)
-    {
-        ArgumentNullException.ThrowIfNull(kernels);
-        ArgumentNullException.ThrowIfNull(tensors);
-        if (tensors.Context != kernels.Library.Context)
-            throw new ArgumentException("the tensors and the kernels must share one context", nameof(tensors));
-        this.kernels = kernels;
-        this.tensors = tensors;
-    }
-
-    /// <inheritdoc/>
-    public string Name => "cuda";
-
     private CudaContext Context => kernels.Library.Context;
 
-    /// <inheritdoc/>
-    public DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    public DecodedCandidates Sample(NetworkSet networks, DiffusionJob job, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(job);
         SamplerLayout layout = job.Layout();
-        tensors.RequireSharedStream(networks, "The CUDA sampler");
-        lock (gate)
+        using ContextScope scope = Context.Bind();
+        var work = new SamplerBuffers(Context, layout, job.Shape);
+        try
         {
-            using ContextScope scope = Context.Bind();
-            var work = new SamplerBuffers(Context, layout, job.Shape);
-            try
-            {
-                Sample(networks.Get(NetworkKind.UNet), job, work, progress, cancellationToken);
-                return Decode(networks, job, work, cancellationToken);
-            }
-            finally
-            {
-                work.Dispose();
-            }
+            Sample(networks.Get(NetworkKind.UNet), job, work, progress, cancellationToken);
+            return Decode(networks, job, work, cancellationToken);
+        }
+        finally
+        {
+            work.Dispose();
         }
     }
 
@@ -69,7 +45,7 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
         using OrtValue sample = tensors.Wrap(work.Sample, 0, batch, shape.Channels, shape.Frames, shape.Bins);
         using OrtValue epsilon = tensors.Wrap(work.Epsilon, 0, batch, shape.Channels, shape.Frames, shape.Bins);
         using OrtValue conditioning = tensors.Wrap(work.Conditioning, 0, batch, job.Unconditional.Length);
-        string output = unet.Contract.Outputs[0].Name;
+        UNetContract contract = NetworkContracts.UNet;
         DdimSchedule schedule = job.Schedule;
         for (int i = 0; i < schedule.Count; i++)
         {
@@ -77,10 +53,10 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
             using OrtValue timestep = tensors.Wrap(work.Timesteps, (long)i * batch, batch);
             unet.RunBound(binding =>
             {
-                binding.BindInput("sample", sample);
-                binding.BindInput("timestep", timestep);
-                binding.BindInput("y", conditioning);
-                binding.BindOutput(output, epsilon);
+                binding.BindInput(contract.Sample.Name, sample);
+                binding.BindInput(contract.Timestep.Name, timestep);
+                binding.BindInput(contract.Y.Name, conditioning);
+                binding.BindOutput(contract.Eps.Name, epsilon);
             }, cancellationToken);
             kernels.DdimStep(work.Sample, work.Epsilon, rows, shape.Size, work.Halves == 2, job.Guidance,
                 schedule.Coefficients(schedule.Count - 1 - i), work.Seeds, work.StepStreams, (ulong)i);
@@ -106,18 +82,19 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
         try
         {
             kernels.Divide(work.Sample, work.LatentOffset, latents, (long)rows * shape.Size, constants.VaeScaleFactor);
-            Bound(networks.Get(NetworkKind.VaeDecoder), ("latent", tensors.Wrap(latents, 0, rows, shape.Channels, shape.Frames, shape.Bins)),
-                tensors.Wrap(mel, 0, rows, 1, melFrames, melBins), cancellationToken);
+            Bound(networks.Get(NetworkKind.VaeDecoder), NetworkContracts.VaeDecoder.Latent, tensors.Wrap(latents, 0, rows, shape.Channels, shape.Frames, shape.Bins),
+                NetworkContracts.VaeDecoder.Mel, tensors.Wrap(mel, 0, rows, 1, melFrames, melBins), cancellationToken);
             kernels.TransposeLastTwo(mel, melByBin, rows, melFrames, melBins);
-            Bound(networks.Get(NetworkKind.Vocoder), ("mel", tensors.Wrap(melByBin, 0, rows, melBins, melFrames)),
-                tensors.Wrap(waves, 0, rows, samples), cancellationToken);
+            Bound(networks.Get(NetworkKind.Vocoder), NetworkContracts.Vocoder.Mel, tensors.Wrap(melByBin, 0, rows, melBins, melFrames),
+                NetworkContracts.Vocoder.Wave, tensors.Wrap(waves, 0, rows, samples), cancellationToken);
 
             float[] embeddings = [];
             if (networks.Models.Has(NetworkKind.ClapAudio))
             {
                 int width = job.Unconditional.Length;
                 using DeviceBuffer<float> clap = Context.Allocate<float>((long)rows * width);
-                Bound(networks.Get(NetworkKind.ClapAudio), ("wave", tensors.Wrap(waves, 0, rows, samples)), tensors.Wrap(clap, 0, rows, width), cancellationToken);
+                Bound(networks.Get(NetworkKind.ClapAudio), NetworkContracts.ClapAudio.Wave, tensors.Wrap(waves, 0, rows, samples),
+                    NetworkContracts.ClapAudio.Embedding, tensors.Wrap(clap, 0, rows, width), cancellationToken);
                 embeddings = clap.ToArray(Context.Stream);
             }
             bool[] clipped = [.. work.Clipped.ToArray(Context.Stream).Select(flag => flag != 0)];
@@ -131,15 +108,17 @@ public sealed class CudaDiffusionBackend : IDiffusionBackend
     }
 
     /// <summary>One bound run with one input and one output (both disposed here, before their buffers).</summary>
-    private static void Bound(ModelSession session, (string Name, OrtValue Value) input, OrtValue output, CancellationToken cancellationToken)
+    private static void Bound(ModelSession session, TensorContract input, OrtValue inputValue, TensorContract output, OrtValue outputValue, CancellationToken cancellationToken)
     {
-        using OrtValue inputValue = input.Value;
-        using OrtValue outputValue = output;
-        session.RunBound(binding =>
+        using (inputValue)
+        using (outputValue)
         {
-            binding.BindInput(input.Name, inputValue);
-            binding.BindOutput(session.Contract.Outputs[0].Name, outputValue);
-        }, cancellationToken);
+            session.RunBound(binding =>
+            {
+                binding.BindInput(input.Name, inputValue);
+                binding.BindOutput(output.Name, outputValue);
+            }, cancellationToken);
+        }
     }
 
     /// <summary>The sampler's device memory for one call: <see cref="SamplerLayout"/>'s arrays and the UNet's input and output.</summary>

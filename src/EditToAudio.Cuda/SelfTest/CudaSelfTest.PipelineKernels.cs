@@ -2,13 +2,14 @@ using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Images;
 using EditToAudio.Numerics;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.SelfTest;
 
 /// <summary>The checks of the device-resident pipeline's glue kernels: SAM2's preprocessing and the sampler's (the DDIM step itself is checked beside the other kernels).</summary>
-public static partial class GpuSelfTest
+public static partial class CudaSelfTest
 {
-    private static GpuParityResult Sam2Preprocess(EngineKernels kernels)
+    private static CudaParityResult Sam2Preprocess(EngineKernels kernels)
     {
         // A downscaled random image must give Sam2Preprocessor's input bit for bit.
         CudaContext context = kernels.Library.Context;
@@ -29,10 +30,10 @@ public static partial class GpuSelfTest
             if (actual[i] != expected[i])
                 mismatches++;
         }
-        return new GpuParityResult("sam2 preprocess", mismatches == 0, "mismatches", mismatches, 0);
+        return new CudaParityResult("sam2 preprocess", mismatches == 0, "mismatches", mismatches, 0);
     }
 
-    private static GpuParityResult RowNoise(EngineKernels kernels)
+    private static CudaParityResult RowNoise(EngineKernels kernels)
     {
         // Three candidates' initial latents written into both halves of a guided UNet input.
         CudaContext context = kernels.Library.Context;
@@ -47,13 +48,13 @@ public static partial class GpuSelfTest
         double worst = 0;
         for (int i = 0; i < rows * size; i++)
         {
-            float expected = SelfTestReferences.Normal(seeds[i / size], streams[i / size], (ulong)(i % size));
+            float expected = Float64Reference.Normal(seeds[i / size], streams[i / size], (ulong)(i % size));
             worst = Math.Max(worst, Math.Max(Math.Abs(expected - actual[i]), Math.Abs(expected - actual[rows * size + i])));
         }
-        return new GpuParityResult("row noise", worst <= 1e-6, "max abs error", worst, 1e-6);
+        return new CudaParityResult("row noise", worst <= 1e-6, "max abs error", worst, 1e-6);
     }
 
-    private static GpuParityResult SamplerClip(EngineKernels kernels)
+    private static CudaParityResult SamplerClip(EngineKernels kernels)
     {
         // Three jobs after an offset; only the middle one holds a value past 100, so only it is clipped.
         CudaContext context = kernels.Library.Context;
@@ -73,10 +74,10 @@ public static partial class GpuSelfTest
             if (actual[i] != (clipped ? Math.Clamp(values[i], -10f, 10f) : values[i]))
                 mismatches++;
         }
-        return new GpuParityResult("sampler clip", mismatches == 0, "mismatches", mismatches, 0);
+        return new CudaParityResult("sampler clip", mismatches == 0, "mismatches", mismatches, 0);
     }
 
-    private static GpuParityResult LatentScale(EngineKernels kernels)
+    private static CudaParityResult LatentScale(EngineKernels kernels)
     {
         CudaContext context = kernels.Library.Context;
         const int offset = 19, count = 3 * 8 * 256 * 16;
@@ -92,10 +93,10 @@ public static partial class GpuSelfTest
             if (actual[i] != (float)(values[offset + i] / 0.18215))
                 mismatches++;
         }
-        return new GpuParityResult("latent scale", mismatches == 0, "mismatches", mismatches, 0);
+        return new CudaParityResult("latent scale", mismatches == 0, "mismatches", mismatches, 0);
     }
 
-    private static GpuParityResult MelTranspose(EngineKernels kernels)
+    private static CudaParityResult MelTranspose(EngineKernels kernels)
     {
         // The VAE's [N, 1, 4T, 64] mel as the vocoder's [N, 64, 4T], at AudioLDM's 10.24 s.
         CudaContext context = kernels.Library.Context;
@@ -111,6 +112,6 @@ public static partial class GpuSelfTest
                 for (int m = 0; m < bins; m++)
                     if (actual[(b * bins + m) * frames + t] != values[(b * frames + t) * bins + m])
                         mismatches++;
-        return new GpuParityResult("mel transpose", mismatches == 0, "mismatches", mismatches, 0);
+        return new CudaParityResult("mel transpose", mismatches == 0, "mismatches", mismatches, 0);
     }
 }

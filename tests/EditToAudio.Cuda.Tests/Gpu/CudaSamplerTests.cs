@@ -1,9 +1,9 @@
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Cuda.Tests.References;
 using EditToAudio.Models;
-using EditToAudio.Networks;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
@@ -13,7 +13,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 /// provider (CUDA 13, cuDNN 9); skipped with the reason where either is missing.
 /// </summary>
 [Collection("GPU")]
-public class CudaDiffusionBackendTests(GpuFixture gpu)
+public class CudaSamplerTests(GpuFixture gpu)
 {
     [Theory]
     [InlineData(2.5, 2, 2)]
@@ -23,17 +23,17 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
         _ = gpu.Kernels; // skips, with the reason, where there is no GPU
         ModelSet models = GpuNetworks.SyntheticModels();
         long liveBefore = DeviceMemory.LiveBuffers;
-        using CudaBackends cuda = CudaBackends.Open();
-        // The engine's options keep TF32 off; ONNX Runtime's default (TF32 on) would leave only ~3 digits to compare with the CPU.
-        using NetworkSet onGpu = GpuNetworks.OpenOrSkip(models, cuda.NetworkOptions());
-        using var onCpu = new NetworkSet(models);
+        using CudaBackend cuda = CudaBackend.Open();
+        // The backend keeps TF32 off; ONNX Runtime's default (TF32 on) would leave only ~3 digits to compare with the CPU.
+        using PipelineStages onGpu = GpuNetworks.OpenOrSkip(cuda, models);
+        using PipelineStages onCpu = new CpuBackend().Open(models);
         var random = new Random(21);
         float[][] conditionings = [.. Enumerable.Range(0, jobs).Select(_ => Enumerable.Range(0, 512).Select(_ => (float)TestData.Gaussian(random)).ToArray())];
         ulong[] seeds = [.. Enumerable.Range(0, jobs).Select(j => 42UL + (ulong)j)];
         var options = new AudioOptions { Sampler = new SamplerOptions { Steps = 25, Guidance = guidance }, Candidates = candidates, Duration = 1.0 };
 
-        AudioClip[] gpuClips = new AudioGenerator(onGpu, cuda.Diffusion).GenerateBatch(conditionings, seeds, options, cancellationToken: TestContext.Current.CancellationToken);
-        AudioClip[] cpuClips = new AudioGenerator(onCpu).GenerateBatch(conditionings, seeds, options, cancellationToken: TestContext.Current.CancellationToken);
+        AudioClip[] gpuClips = onGpu.Audio.GenerateBatch(conditionings, seeds, options, cancellationToken: TestContext.Current.CancellationToken);
+        AudioClip[] cpuClips = onCpu.Audio.GenerateBatch(conditionings, seeds, options, cancellationToken: TestContext.Current.CancellationToken);
 
         for (int j = 0; j < jobs; j++)
         {
@@ -45,20 +45,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
             for (int c = 0; c < cpuClips[j].Scores.Count; c++)
                 Assert.True(Math.Abs(cpuClips[j].Scores[c] - gpuClips[j].Scores[c]) <= 1e-4, $"job {j} candidate {c}: CLAP score {gpuClips[j].Scores[c]} vs {cpuClips[j].Scores[c]}");
         }
+        Assert.Equal("cuda", onGpu.Audio.Backend);
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
-    }
-
-    [Fact]
-    public void Networks_on_another_stream_are_refused()
-    {
-        _ = gpu.Kernels;
-        ModelSet models = GpuNetworks.SyntheticModels();
-        using CudaBackends cuda = CudaBackends.Open();
-        using var onCpu = new NetworkSet(models);
-        var job = new DiffusionJob(DdimSchedule.Create(BetaSchedule.AudioLdm, 5, 1.0), new LatentShape(8, 32, 16), new float[512], [1UL], new float[512], 1, 2.5);
-
-        var error = Assert.Throws<InvalidOperationException>(() => cuda.Diffusion.Generate(onCpu, job, cancellationToken: TestContext.Current.CancellationToken));
-
-        Assert.Contains("ComputeStream", error.Message, StringComparison.Ordinal);
     }
 }
