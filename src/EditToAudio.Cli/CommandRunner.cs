@@ -1,6 +1,6 @@
 using System.CommandLine;
-using EditToAudio.IO;
 using EditToAudio.Images;
+using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using Microsoft.ML.OnnxRuntime;

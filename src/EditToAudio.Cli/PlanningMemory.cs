@@ -19,9 +19,13 @@ internal readonly record struct PlanningMemory(long? Bytes, string Source)
     {
         ArgumentNullException.ThrowIfNull(deviceFreeBytes);
         if (memoryGib is { } gib)
+        {
             return new PlanningMemory((long)(gib * (1L << 30)), PlanningMemorySource.Option);
+        }
         if (provider == ExecutionProvider.Cuda)
+        {
             return new PlanningMemory(deviceFreeBytes(), PlanningMemorySource.Device);
+        }
         return new PlanningMemory(null, PlanningMemorySource.Host);
     }
 

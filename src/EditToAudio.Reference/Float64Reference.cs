@@ -95,8 +95,12 @@ public static class Float64Reference
         {
             double sum = 0;
             for (int dy = 0; dy < 14; dy++)
+            {
                 for (int dx = 0; dx < 14; dx++)
+                {
                     sum += resized[top + p / 16 * 14 + dy, left + p % 16 * 14 + dx];
+                }
+            }
             pooled[p] = sum / 196;
             weights[p] = pooled[p] >= threshold ? 1 : 0;
         }
@@ -110,11 +114,15 @@ public static class Float64Reference
     {
         double norm = 0;
         foreach (double x in v)
+        {
             norm += x * x;
+        }
         norm = Math.Sqrt(norm);
         double[] result = new double[v.Length];
         for (int i = 0; i < v.Length && norm > 0; i++)
+        {
             result[i] = v[i] / norm;
+        }
         return result;
     }
 
@@ -126,7 +134,9 @@ public static class Float64Reference
         {
             var row = new double[dimension];
             for (int c = 0; c < dimension; c++)
+            {
                 row[c] = tokens[t * dimension + c];
+            }
             rows[t] = Normalize(row);
         }
         return rows;
@@ -151,14 +161,18 @@ public static class Float64Reference
             }
         }
         if (selected.Count == 1)
+        {
             return new double[dimension];
+        }
         Matrix<double> x = Matrix<double>.Build.DenseOfRowArrays(selected);
         var svd = x.Svd(computeVectors: true);
         int rank = Math.Min(selected.Count, dimension);
         int top = Math.Min(k, selected.Count);
         var sigma = Matrix<double>.Build.Dense(rank, rank);
         for (int i = 0; i < rank; i++)
+        {
             sigma[i, i] = svd.S[i] * (i < top ? factor : 1);
+        }
         Matrix<double> edited = svd.U.SubMatrix(0, selected.Count, 0, rank) * sigma * svd.VT.SubMatrix(0, rank, 0, dimension);
         double total = weights.Sum();
         Vector<double> w = Vector<double>.Build.DenseOfEnumerable(weights.Select(v => v / total));
@@ -180,13 +194,19 @@ public static class Float64Reference
             {
                 count++;
                 for (int c = 0; c < sum.Length; c++)
+                {
                     sum[c] += editedRows[1 + p][c];
+                }
             }
         }
         if (count == 0)
+        {
             return sum;
+        }
         for (int c = 0; c < sum.Length; c++)
+        {
             sum[c] /= count;
+        }
         return Normalize(sum);
     }
 
@@ -199,7 +219,9 @@ public static class Float64Reference
     {
         double[] sum = new double[suppressed.Length];
         for (int c = 0; c < sum.Length; c++)
+        {
             sum[c] = a * suppressed[c] + b * boosted[c] + g * background[c];
+        }
         return Normalize(sum);
     }
 
@@ -228,7 +250,9 @@ public static class Float64Reference
             double sigma = Math.Exp(0.5 * logVariance[e]);
             double sum = 0;
             for (int s = 0; s < samples; s++)
+            {
                 sum += mu[e] + Normal(seeds[row], streams[row], (ulong)s * (ulong)width + (ulong)d) * sigma;
+            }
             result[e] = sum / samples;
         }
         return result;
@@ -274,10 +298,16 @@ public static class Float64Reference
         {
             Span<double> block = values.AsSpan(job * size, size);
             foreach (double v in block)
+            {
                 flags[job] |= Math.Abs(v) > 100;
+            }
             if (flags[job])
+            {
                 foreach (ref double v in block)
+                {
                     v = Math.Clamp(v, -10, 10);
+                }
+            }
         }
         return flags;
     }
@@ -330,27 +360,35 @@ public static class Float64Reference
         {
             (int first, int[] taps) = Coefficients(bicubic, width, resizedWidth, left + x);
             for (int y = 0; y < height; y++)
+            {
                 for (int ch = 0; ch < 3; ch++)
                 {
                     int accumulator = 1 << 21;
                     for (int t = 0; t < taps.Length; t++)
+                    {
                         accumulator += image[(y * width + first + t) * 3 + ch] * taps[t];
+                    }
                     columns[y, x, ch] = Clip8(accumulator);
                 }
+            }
         }
         var output = new float[3 * outHeight * outWidth];
         for (int y = 0; y < outHeight; y++)
         {
             (int first, int[] taps) = Coefficients(bicubic, height, resizedHeight, top + y);
             for (int x = 0; x < outWidth; x++)
+            {
                 for (int ch = 0; ch < 3; ch++)
                 {
                     int accumulator = 1 << 21;
                     for (int t = 0; t < taps.Length; t++)
+                    {
                         accumulator += columns[first + t, x, ch] * taps[t];
+                    }
                     float value = Clip8(accumulator) / 255f;
                     output[(ch * outHeight + y) * outWidth + x] = (value - mean[ch]) / std[ch];
                 }
+            }
         }
         return output;
     }

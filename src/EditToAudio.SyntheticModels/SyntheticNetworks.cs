@@ -175,7 +175,10 @@ internal static class SyntheticNetworks
         var transposed = new float[table.Length];
         for (int b = 0; b < 64; b++)
         {
-            for (int r = 0; r < SyntheticWeights.HopLength; r++) transposed[r * 64 + b] = table[b * SyntheticWeights.HopLength + r];
+            for (int r = 0; r < SyntheticWeights.HopLength; r++)
+            {
+                transposed[r * 64 + b] = table[b * SyntheticWeights.HopLength + r];
+            }
         }
         string hops = g.Reshape(contract.Wave.Name, 0, -1, SyntheticWeights.HopLength); // [N,F,160]
         string partials = g.MatMul(hops, g.Floats("partials_t", transposed, SyntheticWeights.HopLength, 64)); // [N,F,64]
@@ -191,7 +194,10 @@ internal static class SyntheticNetworks
         var table = new float[64 * hop];
         for (int b = 0; b < 64; b++)
         {
-            for (int r = 0; r < hop; r++) table[b * hop + r] = (float)Math.Sin(2 * Math.PI * (b + 1) * r / hop);
+            for (int r = 0; r < hop; r++)
+            {
+                table[b * hop + r] = (float)Math.Sin(2 * Math.PI * (b + 1) * r / hop);
+            }
         }
         return table;
     }

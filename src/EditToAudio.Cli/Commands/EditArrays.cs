@@ -1,5 +1,5 @@
-using EditToAudio.IO;
 using EditToAudio.Images;
+using EditToAudio.IO;
 
 namespace EditToAudio.Cli.Commands;
 

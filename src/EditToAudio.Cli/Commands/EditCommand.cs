@@ -5,8 +5,8 @@ using System.Text.Json;
 using EditToAudio.Backends;
 using EditToAudio.Cuda;
 using EditToAudio.Editing;
-using EditToAudio.IO;
 using EditToAudio.Images;
+using EditToAudio.IO;
 
 namespace EditToAudio.Cli.Commands;
 

@@ -31,9 +31,15 @@ internal static class ModelsCommand
         {
             var output = result.InvocationConfiguration.Output;
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return Task.FromResult(ExitCodes.BadInput);
+            if (set is null)
+            {
+                return Task.FromResult(ExitCodes.BadInput);
+            }
             var problems = ContractChecker.CheckSet(set, cancellationToken: cancellationToken);
-            foreach (var problem in problems) output.WriteLine(problem);
+            foreach (var problem in problems)
+            {
+                output.WriteLine(problem);
+            }
             int networks = NetworkContracts.All.Count(c => set.Has(c.Kind));
             output.WriteLine(problems.Count == 0
                 ? $"OK: {networks} networks in {set.Folder} satisfy their contracts."
@@ -50,7 +56,10 @@ internal static class ModelsCommand
         command.SetAction((ParseResult result, CancellationToken cancellationToken) =>
         {
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return Task.FromResult(ExitCodes.BadInput);
+            if (set is null)
+            {
+                return Task.FromResult(ExitCodes.BadInput);
+            }
             Describe(set, result.InvocationConfiguration.Output, cancellationToken);
             return Task.FromResult(ExitCodes.Success);
         });
@@ -104,7 +113,10 @@ internal static class ModelsCommand
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"Model set: {set.Name}{(set.IsSynthetic ? " (SYNTHETIC: analytic models, not real weights)" : "")}");
         output.WriteLine($"Folder: {set.Folder}");
-        if (set.Manifest.Description.Length > 0) output.WriteLine($"Description: {set.Manifest.Description}");
+        if (set.Manifest.Description.Length > 0)
+        {
+            output.WriteLine($"Description: {set.Manifest.Description}");
+        }
         output.WriteLine("Networks:");
         foreach (var contract in NetworkContracts.All)
         {
@@ -117,8 +129,14 @@ internal static class ModelsCommand
             string path = set.PathOf(contract.Kind);
             long bytes = new FileInfo(path).Length;
             output.WriteLine(string.Create(inv, $"  {contract.Key}: {Path.GetFileName(path)}, {bytes} bytes, sha256 {set.Sha256Of(contract.Kind)}"));
-            foreach (var input in contract.Inputs) output.WriteLine($"    in  {input}");
-            foreach (var outputTensor in contract.Outputs) output.WriteLine($"    out {outputTensor}");
+            foreach (var input in contract.Inputs)
+            {
+                output.WriteLine($"    in  {input}");
+            }
+            foreach (var outputTensor in contract.Outputs)
+            {
+                output.WriteLine($"    out {outputTensor}");
+            }
         }
         var c = set.Constants;
         static string List(IEnumerable<double> values) => "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";

@@ -98,11 +98,17 @@ internal static class SelfTestCommand
             p.Value.ToString("G6", CultureInfo.InvariantCulture), p.Tolerance.ToString("G6", CultureInfo.InvariantCulture),
         }));
         foreach (CudaParityResult failed in report.Parity.Where(p => p.Error.Length > 0))
+        {
             output.WriteLine($"{failed.Name}: {failed.Error}");
+        }
         if (report.BenchmarkError.Length > 0)
+        {
             output.WriteLine($"benchmark stopped: {report.BenchmarkError}");
+        }
         if (report.CacheWriteError.Length > 0)
+        {
             output.WriteLine($"kernel cache: {report.CacheWriteError} (kernels are recompiled on every run until this is fixed)");
+        }
         if (report.Benchmark.Count > 0)
         {
             output.WriteLine();
@@ -128,7 +134,9 @@ internal static class SelfTestCommand
         output.WriteLine(Line(header));
         output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
         foreach (string[] row in all.Skip(1))
+        {
             output.WriteLine(Line(row));
+        }
     }
 
     private sealed class LineProgress(TextWriter error) : IProgress<string>

@@ -8,14 +8,14 @@ namespace EditToAudio.Cuda.Kernels;
 /// <summary>A loaded kernel image (cubin or PTX) in one context.</summary>
 public sealed class CudaModule : IDisposable
 {
-    private readonly CudaModuleHandle handle;
-    private readonly Dictionary<string, CudaKernel> functions = new(StringComparer.Ordinal);
-    private readonly Lock functionsLock = new();
+    private readonly CudaModuleHandle _handle;
+    private readonly Dictionary<string, CudaKernel> _functions = new(StringComparer.Ordinal);
+    private readonly Lock _functionsLock = new();
 
     private CudaModule(CudaContext context, CudaModuleHandle handle, string name)
     {
         Context = context;
-        this.handle = handle;
+        _handle = handle;
         Name = name;
     }
 
@@ -31,10 +31,12 @@ public sealed class CudaModule : IDisposable
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(image);
         using (context.Bind())
-        fixed (byte* data = image)
+        {
+            fixed (byte* data = image)
         {
             CudaDriver.Check(CudaDriver.cuModuleLoadData(out IntPtr module, data));
             return new CudaModule(context, new CudaModuleHandle(context.Handle, module), name);
+        }
         }
     }
 
@@ -46,36 +48,36 @@ public sealed class CudaModule : IDisposable
         {
             throw new ArgumentException($"{signature.Name} is declared in {signature.File}, not in {Name}", nameof(signature));
         }
-        lock (functionsLock)
+        lock (_functionsLock)
         {
-            if (functions.TryGetValue(signature.Name, out CudaKernel? kernel))
+            if (_functions.TryGetValue(signature.Name, out CudaKernel? kernel))
             {
                 return kernel;
             }
             using (Context.Bind())
             {
-                CudaDriver.Check(CudaDriver.cuModuleGetFunction(out IntPtr pointer, handle.DangerousGetHandle(), signature.Name));
+                CudaDriver.Check(CudaDriver.cuModuleGetFunction(out IntPtr pointer, _handle.DangerousGetHandle(), signature.Name));
                 kernel = new CudaKernel(this, signature, pointer);
             }
-            functions.Add(signature.Name, kernel);
+            _functions.Add(signature.Name, kernel);
             return kernel;
         }
     }
 
     /// <summary>Unloads the module.</summary>
-    public void Dispose() => handle.Dispose();
+    public void Dispose() => _handle.Dispose();
 }
 
 /// <summary>One kernel function of a <see cref="CudaModule"/>.</summary>
 public sealed class CudaKernel
 {
-    private readonly IntPtr function;
+    private readonly IntPtr _function;
 
     internal CudaKernel(CudaModule module, KernelSignature signature, IntPtr function)
     {
         Module = module;
         Signature = signature;
-        this.function = function;
+        _function = function;
     }
 
     /// <summary>The module holding the kernel.</summary>
@@ -99,11 +101,14 @@ public sealed class CudaKernel
         ArgumentNullException.ThrowIfNull(arguments);
         Signature.Check(arguments);
         if (grid.X <= 0 || grid.Y <= 0)
+        {
             return;
+        }
         byte[] buffer = arguments.ToArray();
         nuint size = (nuint)buffer.Length;
         using (Module.Context.Bind())
-        fixed (byte* parameters = buffer)
+        {
+            fixed (byte* parameters = buffer)
         {
             // The argument block is passed packed through CU_LAUNCH_PARAM_BUFFER_POINTER.
             void** extra = stackalloc void*[5];
@@ -112,10 +117,13 @@ public sealed class CudaKernel
             extra[2] = (void*)CudaDriver.LaunchParamBufferSize;
             extra[3] = &size;
             extra[4] = (void*)CudaDriver.LaunchParamEnd;
-            CuResult status = CudaDriver.cuLaunchKernel(function, (uint)grid.X, (uint)grid.Y, 1, (uint)block, 1, 1,
+            CuResult status = CudaDriver.cuLaunchKernel(_function, (uint)grid.X, (uint)grid.Y, 1, (uint)block, 1, 1,
                 (uint)sharedBytes, stream.NativeHandle, null, extra);
             if (status != CuResult.Success)
-                throw CudaDriver.Error(status, $"cuLaunchKernel({Name}, grid=({grid.X},{grid.Y}), block={block})");
+                {
+                    throw CudaDriver.Error(status, $"cuLaunchKernel({Name}, grid=({grid.X},{grid.Y}), block={block})");
+                }
+            }
         }
     }
 }
@@ -123,11 +131,11 @@ public sealed class CudaKernel
 /// <summary>Kernel parameters packed with each value at its natural alignment, as the CUDA ABI lays them out, with the type of each.</summary>
 public sealed class KernelArguments
 {
-    private readonly List<byte> bytes = [];
-    private readonly List<KernelParameter> kinds = [];
+    private readonly List<byte> _bytes = [];
+    private readonly List<KernelParameter> _kinds = [];
 
     /// <summary>The type of each argument so far, checked against the kernel's signature at launch.</summary>
-    public IReadOnlyList<KernelParameter> Kinds => kinds;
+    public IReadOnlyList<KernelParameter> Kinds => _kinds;
 
     /// <summary>Appends a device pointer.</summary>
     public KernelArguments AddPointer(ulong value) => Append(value, KernelParameter.Pointer);
@@ -164,14 +172,16 @@ public sealed class KernelArguments
     public KernelArguments AddDouble(double value) => Append(value, KernelParameter.Double);
 
     /// <summary>The packed block.</summary>
-    public byte[] ToArray() => [.. bytes];
+    public byte[] ToArray() => [.. _bytes];
 
     private unsafe KernelArguments Append<T>(T value, KernelParameter kind) where T : unmanaged
     {
-        while (bytes.Count % sizeof(T) != 0)
-            bytes.Add(0);
-        bytes.AddRange(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
-        kinds.Add(kind);
+        while (_bytes.Count % sizeof(T) != 0)
+        {
+            _bytes.Add(0);
+        }
+        _bytes.AddRange(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+        _kinds.Add(kind);
         return this;
     }
 }

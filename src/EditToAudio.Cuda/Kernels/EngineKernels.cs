@@ -201,9 +201,13 @@ public sealed class EngineKernels
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowSize, 0);
         if (!(coefficients.SqrtAlpha > 0))
+        {
             throw new ArgumentOutOfRangeException(nameof(coefficients), coefficients.SqrtAlpha, "a DDIM step needs sqrt(alpha) > 0");
+        }
         if (!double.IsFinite(guidance))
+        {
             throw new ArgumentOutOfRangeException(nameof(guidance), guidance, "the guidance scale must be finite");
+        }
         int halves = guided ? 2 : 1;
         RequireLength(sample, halves * rows * rowSize);
         RequireLength(epsilon, halves * rows * rowSize);
@@ -241,7 +245,9 @@ public sealed class EngineKernels
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (!double.IsFinite(divisor) || divisor == 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "the divisor must be finite and non-zero");
+        }
         RequireLength(input, offset + count);
         RequireLength(output, count);
         Library.Function(KernelSignatures.DivideValues).Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
@@ -279,7 +285,9 @@ public sealed class EngineKernels
             throw new ArgumentException($"the {size}x{size} window at ({geometry.CropLeft},{geometry.CropTop}) does not fit the resized {geometry.ResizedWidth}x{geometry.ResizedHeight} image", nameof(geometry));
         }
         if (mean.Length != 3 || std.Length != 3)
+        {
             throw new ArgumentException("mean and std need one value per RGB channel");
+        }
         // The images are the grid's y dimension, which CUDA limits to 65535 blocks.
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxGridY);
@@ -306,7 +314,9 @@ public sealed class EngineKernels
     {
         ArgumentNullException.ThrowIfNull(axes);
         if (mean.Length != 3 || std.Length != 3)
+        {
             throw new ArgumentException("mean and std need one value per RGB channel");
+        }
         RequireLength(image, (long)axes.Height * axes.Width * 3);
         RequireLength(middle, (long)axes.Height * axes.OutWidth * 3);
         RequireLength(planar, 3L * axes.OutHeight * axes.OutWidth);
@@ -337,6 +347,8 @@ public sealed class EngineKernels
     {
         ArgumentNullException.ThrowIfNull(buffer, name);
         if (buffer.Length < needed)
+        {
             throw new ArgumentException($"{name} holds {buffer.Length} elements but {needed} are needed", name);
+        }
     }
 }

@@ -13,14 +13,14 @@ namespace EditToAudio.Cuda.Onnx;
 public sealed class DeviceTensors : IDisposable
 {
     // Created on the first Wrap: the GPU edit alone opens the CUDA backends without ever loading ONNX Runtime's native library.
-    private readonly Lazy<OrtMemoryInfo> memory;
+    private readonly Lazy<OrtMemoryInfo> _memory;
 
     /// <summary>Describes memory of <paramref name="context"/>'s device as ONNX Runtime's CUDA device memory.</summary>
     public DeviceTensors(CudaContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
-        memory = new(() => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, context.Device.Ordinal, OrtMemType.Default));
+        _memory = new(() => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, context.Device.Ordinal, OrtMemType.Default));
     }
 
     /// <summary>The context whose buffers are wrapped.</summary>
@@ -33,7 +33,9 @@ public sealed class DeviceTensors : IDisposable
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(shape);
         if (buffer.Context != Context)
+        {
             throw new ArgumentException("the buffer belongs to another context", nameof(buffer));
+        }
         long count = 1;
         foreach (long dimension in shape)
         {
@@ -42,9 +44,11 @@ public sealed class DeviceTensors : IDisposable
         }
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (offset + count > buffer.Length)
+        {
             throw new ArgumentException($"a [{string.Join(",", shape)}] tensor at element {offset} needs {offset + count} elements; the buffer holds {buffer.Length}", nameof(shape));
+        }
         int size = Unsafe.SizeOf<T>();
-        return OrtValue.CreateTensorValueWithData(memory.Value, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
+        return OrtValue.CreateTensorValueWithData(_memory.Value, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
     }
 
     /// <summary>ONNX Runtime's element type for <typeparamref name="T"/>.</summary>
@@ -58,7 +62,9 @@ public sealed class DeviceTensors : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (memory.IsValueCreated)
-            memory.Value.Dispose();
+        if (_memory.IsValueCreated)
+        {
+            _memory.Value.Dispose();
+        }
     }
 }

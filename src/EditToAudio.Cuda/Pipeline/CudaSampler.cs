@@ -124,7 +124,7 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
     /// <summary>The sampler's device memory for one call: <see cref="SamplerLayout"/>'s arrays and the UNet's input and output.</summary>
     private sealed class SamplerBuffers : IDisposable
     {
-        private readonly OwnedResources owned = new();
+        private readonly OwnedResources _owned = new();
 
         public SamplerBuffers(CudaContext context, SamplerLayout layout, LatentShape shape)
         {
@@ -135,14 +135,14 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
             try
             {
                 long values = (long)Batch * shape.Size;
-                Sample = owned.Own(context.Allocate<float>(values));
-                Epsilon = owned.Own(context.Allocate<float>(values));
-                Clipped = owned.Own(context.Allocate<int>(layout.Jobs));
-                Conditioning = owned.Own(context.Upload<float>(layout.Conditioning));
-                Timesteps = owned.Own(context.Upload<long>(layout.Timesteps));
-                Seeds = owned.Own(context.Upload<ulong>(layout.Seeds));
-                InitialStreams = owned.Own(context.Upload<ulong>(layout.InitialStreams));
-                StepStreams = owned.Own(context.Upload<ulong>(layout.StepStreams));
+                Sample = _owned.Own(context.Allocate<float>(values));
+                Epsilon = _owned.Own(context.Allocate<float>(values));
+                Clipped = _owned.Own(context.Allocate<int>(layout.Jobs));
+                Conditioning = _owned.Own(context.Upload<float>(layout.Conditioning));
+                Timesteps = _owned.Own(context.Upload<long>(layout.Timesteps));
+                Seeds = _owned.Own(context.Upload<ulong>(layout.Seeds));
+                InitialStreams = _owned.Own(context.Upload<ulong>(layout.InitialStreams));
+                StepStreams = _owned.Own(context.Upload<ulong>(layout.StepStreams));
             }
             catch
             {
@@ -173,7 +173,7 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
 
         public DeviceBuffer<int> Clipped { get; } = null!;
 
-        public void Dispose() => owned.Dispose();
+        public void Dispose() => _owned.Dispose();
     }
 
     /// <summary>The decoded candidates in device memory; a waveform crosses to the host only when read.</summary>
@@ -189,7 +189,9 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
         protected override void Dispose(bool disposing)
         {
             if (disposing)
+            {
                 waves.Dispose();
+            }
             base.Dispose(disposing);
         }
     }

@@ -28,7 +28,9 @@ public static partial class CudaSelfTest
         for (int i = 0; i < expected.Length; i++)
         {
             if (actual[i] != expected[i])
+            {
                 mismatches++;
+            }
         }
         return new CudaParityResult("sam2 preprocess", mismatches == 0, "mismatches", mismatches, 0);
     }
@@ -72,7 +74,9 @@ public static partial class CudaSelfTest
         {
             bool clipped = i >= offset && (i - offset) / jobSize == 1;
             if (actual[i] != (clipped ? Math.Clamp(values[i], -10f, 10f) : values[i]))
+            {
                 mismatches++;
+            }
         }
         return new CudaParityResult("sampler clip", mismatches == 0, "mismatches", mismatches, 0);
     }
@@ -91,7 +95,9 @@ public static partial class CudaSelfTest
         for (int i = 0; i < count; i++)
         {
             if (actual[i] != (float)(values[offset + i] / 0.18215))
+            {
                 mismatches++;
+            }
         }
         return new CudaParityResult("latent scale", mismatches == 0, "mismatches", mismatches, 0);
     }
@@ -108,10 +114,18 @@ public static partial class CudaSelfTest
         float[] actual = output.ToArray(context.Stream);
         int mismatches = 0;
         for (int b = 0; b < batches; b++)
+        {
             for (int t = 0; t < frames; t++)
+            {
                 for (int m = 0; m < bins; m++)
+                {
                     if (actual[(b * bins + m) * frames + t] != values[(b * frames + t) * bins + m])
+                    {
                         mismatches++;
+                    }
+                }
+            }
+        }
         return new CudaParityResult("mel transpose", mismatches == 0, "mismatches", mismatches, 0);
     }
 }

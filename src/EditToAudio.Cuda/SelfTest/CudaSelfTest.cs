@@ -78,10 +78,14 @@ public static partial class CudaSelfTest
         ArgumentNullException.ThrowIfNull(options);
         CudaSupport support = CudaSupport.Detect();
         if (!support.IsSupported)
+        {
             return new CudaSelfTestReport(false, support.Reason, null, support.DriverVersionText, "", "", [], []);
+        }
         NvrtcCompiler? compiler = NvrtcCompiler.TryLoad(out string nvrtcReason);
         if (compiler is null)
+        {
             return new CudaSelfTestReport(false, nvrtcReason, null, support.DriverVersionText, "", "", [], []);
+        }
 
         using CudaBackend backend = CudaBackend.Open(new CudaBackendOptions { Device = options.Device, KernelCacheFolder = options.CacheFolder });
         EngineKernels kernels = backend.Kernels;
@@ -160,7 +164,9 @@ public static partial class CudaSelfTest
         {
             float expected = Float64Reference.Normal(42, 3, 5 + (ulong)i);
             if (actual[i] != expected && actual[i] != MathF.BitIncrement(expected) && actual[i] != MathF.BitDecrement(expected))
+            {
                 beyondOneUlp++;
+            }
         }
         return new CudaParityResult("philox normals", beyondOneUlp == 0, "beyond 1 ulp", beyondOneUlp, 0);
     }
@@ -179,7 +185,9 @@ public static partial class CudaSelfTest
         {
             double[] expected = Float64Reference.Normalize([.. values.AsSpan(r * columns, columns).ToArray().Select(v => (double)v)]);
             for (int c = 0; c < columns; c++)
+            {
                 worst = Math.Max(worst, Math.Abs(expected[c] - actual[r * columns + c]));
+            }
         }
         return new CudaParityResult("l2 normalize", worst <= 1e-7, "max abs error", worst, 1e-7);
     }
@@ -207,7 +215,9 @@ public static partial class CudaSelfTest
             int row = e / width;
             double sigma = Math.Exp(0.5 * logVariance[e]), sum = 0;
             for (int s = 0; s < samples; s++)
+            {
                 sum += mu[e] + Float64Reference.Normal(seeds[row], streams[row], (ulong)(s * width + e % width)) * sigma;
+            }
             worst = Math.Max(worst, Math.Abs(sum / samples - actual[e]));
         }
         return new CudaParityResult("variational mean", worst <= 1e-5, "max abs error", worst, 1e-5);
@@ -241,7 +251,9 @@ public static partial class CudaSelfTest
             double expected = Float64Reference.DdimValue(latents[i], epsilon[i], epsilon[rows * size + i], guidance,
                 coefficients.SqrtAlpha, coefficients.SqrtOneMinusAlpha, coefficients.SqrtAlphaPrevious, coefficients.Direction, coefficients.Sigma, noise);
             foreach (float value in (ReadOnlySpan<float>)[actual[i], actual[rows * size + i]])
+            {
                 worst = Math.Max(worst, Math.Abs(expected - value) / (1 + Math.Abs(expected)));
+            }
         }
         return new CudaParityResult("ddim step", worst <= 1e-5, "max rel error", worst, 1e-5);
     }
@@ -264,7 +276,9 @@ public static partial class CudaSelfTest
         const int plane = size * size;
         double worst = 0;
         for (int i = 0; i < actual.Length; i++)
+        {
             worst = Math.Max(worst, Math.Abs((200f / 255f - mean[i / plane]) / std[i / plane] - actual[i]));
+        }
         return new CudaParityResult("image preprocess", worst <= 1e-6, "max abs error", worst, 1e-6);
     }
 
@@ -322,7 +336,9 @@ public static partial class CudaSelfTest
         kernels.NormalizeRows(edited, (long)pairs * 257, 768);
 
         using (CudaEditResult warmUp = pipeline.Run(original, edited, remove, add, pairs, settings, options, null, cancellationToken))
+        {
             context.Stream.Synchronize();
+        }
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < repetitions; i++)
         {
@@ -342,9 +358,13 @@ public static partial class CudaSelfTest
         var tokens = new float[images * 257 * 768];
         var shared = new float[768];
         for (int c = 0; c < 768; c++)
+        {
             shared[c] = (float)(random.NextDouble() * 2 - 1);
+        }
         for (int i = 0; i < tokens.Length; i++)
+        {
             tokens[i] = shared[i % 768] + (float)(random.NextDouble() * 2 - 1);
+        }
         return tokens;
     }
 
@@ -356,7 +376,9 @@ public static partial class CudaSelfTest
         {
             double coverage = low + (high - low) * random.NextDouble();
             for (int p = 0; p < 256; p++)
+            {
                 weights[i * 256 + p] = random.NextDouble() < coverage ? 1f : 0f;
+            }
         }
         return weights;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using EditToAudio.Models;
 using EditToAudio.Backends;
+using EditToAudio.Models;
 
 namespace EditToAudio.Audio;
 

@@ -56,15 +56,27 @@ public sealed class ClipTokenEncoder
     public static void NormalizeRows(Span<float> rows, int width)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        if (rows.Length % width != 0) throw new ArgumentException($"{rows.Length} values are not whole rows of {width}.", nameof(rows));
+        if (rows.Length % width != 0)
+        {
+            throw new ArgumentException($"{rows.Length} values are not whole rows of {width}.", nameof(rows));
+        }
         for (int start = 0; start < rows.Length; start += width)
         {
             Span<float> row = rows.Slice(start, width);
             double sum = 0;
-            foreach (float v in row) sum += (double)v * v;
-            if (sum == 0) continue;
+            foreach (float v in row)
+            {
+                sum += (double)v * v;
+            }
+            if (sum == 0)
+            {
+                continue;
+            }
             double inverse = 1 / Math.Sqrt(sum);
-            for (int i = 0; i < row.Length; i++) row[i] = (float)(row[i] * inverse);
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = (float)(row[i] * inverse);
+            }
         }
     }
 }

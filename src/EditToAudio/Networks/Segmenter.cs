@@ -211,7 +211,13 @@ public sealed class Segmenter
         int BestOf(int first, int last)
         {
             int best = first;
-            for (int i = first + 1; i <= last; i++) if (ious[i] > ious[best]) best = i;
+            for (int i = first + 1; i <= last; i++)
+            {
+                if (ious[i] > ious[best])
+                {
+                    best = i;
+                }
+            }
             return best;
         }
         switch (masks, selection)
@@ -236,8 +242,14 @@ public sealed class Segmenter
         int intersection = 0, union = 0;
         foreach (float v in logits)
         {
-            if (v > StabilityDelta) intersection++;
-            if (v > -StabilityDelta) union++;
+            if (v > StabilityDelta)
+            {
+                intersection++;
+            }
+            if (v > -StabilityDelta)
+            {
+                union++;
+            }
         }
         return union == 0 ? 1.0 : (double)intersection / union;
     }
@@ -294,8 +306,14 @@ public sealed class Segmenter
     private static void ValidatePoints(IReadOnlyList<PromptPoint> points, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(points);
-        if (points.Count == 0) throw new ArgumentException("SAM2 needs at least one prompt point.", nameof(points));
-        if (!points.Any(p => p.IsPositive)) throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object).", nameof(points));
+        if (points.Count == 0)
+        {
+            throw new ArgumentException("SAM2 needs at least one prompt point.", nameof(points));
+        }
+        if (!points.Any(p => p.IsPositive))
+        {
+            throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object).", nameof(points));
+        }
         foreach (var p in points)
         {
             if (!(p.X >= 0 && p.X < width && p.Y >= 0 && p.Y < height))

@@ -110,7 +110,10 @@ public sealed class Ssv2aMapper
             Array.Clear(sums);
             for (int s = 0; s < varSamples; s++)
             {
-                for (int d = 0; d < width; d++) sums[d] += noise[s * width + d];
+                for (int d = 0; d < width; d++)
+                {
+                    sums[d] += noise[s * width + d];
+                }
             }
             for (int d = 0; d < width; d++)
             {

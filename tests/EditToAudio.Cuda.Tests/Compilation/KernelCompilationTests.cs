@@ -50,7 +50,9 @@ public class KernelCompilationTests
     {
         string type = declaration.Replace("__restrict__", "", StringComparison.Ordinal).Replace("const", "", StringComparison.Ordinal).Trim();
         if (type.Contains('*', StringComparison.Ordinal))
+        {
             return KernelParameter.Pointer;
+        }
         string[] words = type.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1];
         return string.Join(' ', words) switch
         {
@@ -74,7 +76,9 @@ public class KernelCompilationTests
         Assert.Equal(0, image.Data[^1]);
         Assert.Contains($".target sm_{architecture}", ptx, StringComparison.Ordinal);
         foreach (string kernel in ExternCKernels(KernelSources.Get(file).Text))
+        {
             Assert.Contains($".entry {kernel}(", ptx, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -126,7 +130,9 @@ internal static class Nvrtc
     {
         (NvrtcCompiler? compiler, string reason) = Loaded.Value;
         if (compiler is null)
+        {
             Assert.Skip("NVRTC is not installed (Debian: libnvrtc11.2 from non-free), so kernels cannot be compiled here. " + reason);
+        }
         return compiler;
     }
 }

@@ -1,4 +1,3 @@
-using EditToAudio.Reference;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EditToAudio.Audio;
@@ -7,6 +6,7 @@ using EditToAudio.Cuda.Tests.References;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Numerics;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Emulation;
 
@@ -40,7 +40,9 @@ public sealed class KernelEmulation : IDisposable
         }
         string here = Path.Combine(AppContext.BaseDirectory, "Emulation");
         foreach (string name in new[] { "cuda_emulation.h", "kernel_harness.cpp" })
+        {
             File.Copy(Path.Combine(here, name), Path.Combine(Folder, name));
+        }
         WriteInputs();
         (int compiled, string compileOutput) = Run(compiler, $"-std=c++20 -O2 -ffp-contract=off -pthread -w -o harness kernel_harness.cpp");
         if (compiled != 0)
@@ -50,7 +52,9 @@ public sealed class KernelEmulation : IDisposable
         }
         (int ran, string runOutput) = Run(Path.Combine(Folder, "harness"), Folder);
         if (ran != 0)
+        {
             Failure = $"the emulated kernels exited with {ran}:\n{runOutput}";
+        }
     }
 
     public string Folder { get; }
@@ -95,7 +99,9 @@ public sealed class KernelEmulation : IDisposable
     public void Require()
     {
         if (SkipReason.Length > 0)
+        {
             Assert.Skip(SkipReason);
+        }
         Assert.True(Failure.Length == 0, Failure);
     }
 
@@ -105,7 +111,9 @@ public sealed class KernelEmulation : IDisposable
     public void Dispose()
     {
         if (Directory.Exists(Folder))
+        {
             Directory.Delete(Folder, recursive: true);
+        }
     }
 
     private void WriteInputs()
@@ -172,7 +180,9 @@ public sealed class KernelEmulation : IDisposable
         {
             double[] unit = Float64Reference.Normalize([.. tokens.AsSpan(row * 768, 768).ToArray().Select(v => (double)v)]);
             for (int c = 0; c < 768; c++)
+            {
                 tokens[row * 768 + c] = (float)unit[c];
+            }
         }
         return tokens;
     }
@@ -349,9 +359,15 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         const int batches = 2, rows = 5, columns = 7;
         var transposed = new double[batches * rows * columns];
         for (int b = 0; b < batches; b++)
+        {
             for (int r = 0; r < rows; r++)
+            {
                 for (int c = 0; c < columns; c++)
+                {
                     transposed[(b * columns + c) * rows + r] = emulation.Ddim[2][(b * rows + r) * columns + c];
+                }
+            }
+        }
         TestData.AssertClose(transposed, emulation.Output<float>("transpose.bin"), 0, 0, "mel transpose");
     }
 
@@ -381,8 +397,12 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         {
             int size = shape.Size;
             for (int b = 0; b < batch; b++)
+            {
                 for (int j = 0; j < size; j++)
+                {
                     epsilon[b * size + j] = (float)(0.3 * latents[b * size + j] + 0.05 * conditioning[b * width + j % width] + 1e-4 * timesteps[b]);
+                }
+            }
         }
     }
 
@@ -427,7 +447,9 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         emulation.Require();
         double[] expected = new double[emulation.Normalize.Length];
         for (int row = 0; row < 37; row++)
+        {
             Float64Reference.Normalize([.. emulation.Normalize.AsSpan(row * 100, 100).ToArray().Select(v => (double)v)]).CopyTo(expected, row * 100);
+        }
         TestData.AssertClose(expected, emulation.Output<float>("normalize_out.bin"), 1e-7, 1e-7, "normalized rows");
     }
 

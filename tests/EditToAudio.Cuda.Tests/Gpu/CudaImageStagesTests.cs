@@ -143,7 +143,9 @@ public class CudaImageStagesTests(GpuFixture gpu)
         var mask = new byte[width * height];
         int w = (int)Math.Round(width * Math.Sqrt(share)), h = (int)Math.Round(height * Math.Sqrt(share));
         for (int y = (height - h) / 2; y < (height - h) / 2 + h; y++)
+        {
             mask.AsSpan(y * width + (width - w) / 2, w).Fill(1);
+        }
         return new BinaryMask(mask, height, width);
     }
 }

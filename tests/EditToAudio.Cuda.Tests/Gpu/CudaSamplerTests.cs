@@ -43,7 +43,9 @@ public class CudaSamplerTests(GpuFixture gpu)
             TestData.AssertClose([.. cpuClips[j].Waveform.Select(v => (double)v)], gpuClips[j].Waveform, 1e-4, 1e-3, $"job {j} waveform");
             Assert.Equal(cpuClips[j].Scores.Count, gpuClips[j].Scores.Count);
             for (int c = 0; c < cpuClips[j].Scores.Count; c++)
+            {
                 Assert.True(Math.Abs(cpuClips[j].Scores[c] - gpuClips[j].Scores[c]) <= 1e-4, $"job {j} candidate {c}: CLAP score {gpuClips[j].Scores[c]} vs {cpuClips[j].Scores[c]}");
+            }
         }
         Assert.Equal("cuda", onGpu.Audio.Backend);
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);

@@ -1,10 +1,10 @@
-using EditToAudio.Reference;
 using System.Globalization;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Cuda.Tests.References;
 using EditToAudio.Editing;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
@@ -33,7 +33,9 @@ public class EditPipelineTests(GpuFixture gpu)
 
         double[] expected = new double[rows * columns];
         for (int r = 0; r < rows; r++)
+        {
             Float64Reference.Normalize([.. values.AsSpan(r * columns, columns).ToArray().Select(v => (double)v)]).CopyTo(expected, r * columns);
+        }
         TestData.AssertClose(expected, buffer.ToArray(gpu.Context.Stream), 1e-7, 1e-6, "normalized rows");
     }
 
@@ -45,19 +47,27 @@ public class EditPipelineTests(GpuFixture gpu)
         void Set(float[] weights, int pair, Func<int, bool> selected)
         {
             for (int p = 0; p < 256; p++)
+            {
                 weights[pair * 256 + p] = selected(p) ? 1f : 0f;
+            }
         }
         if (pairs > 1)
+        {
             Set(remove, 1, _ => false);                  // empty selection
+        }
         if (pairs > 2)
+        {
             Set(add, 2, p => p == 77);                   // one patch: n + 1 = 2 <= k
+        }
         if (pairs > 3)
         {
             Set(remove, 3, _ => true);                   // all patches: 257 x 257 Gram
             Set(add, 3, _ => true);                      // and no background
         }
         if (pairs > 4)
+        {
             Set(add, 4, p => p < 9);                     // 10 rows: n + 1 = k exactly
+        }
         return (remove, add);
     }
 

@@ -1,8 +1,8 @@
-using EditToAudio.Reference;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
-using EditToAudio.Images;
 using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Images;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 

@@ -42,7 +42,9 @@ public class ReferenceTests
         for (int p = 0; p < 256; p++)
         {
             if (weights[p] > 0.5)
+            {
                 selected.Add(rows[1 + p]);
+            }
         }
         var x = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(selected);
         var evd = (x * x.Transpose()).Evd();

@@ -6,18 +6,20 @@ namespace EditToAudio.Cuda.Tests.SelfTest;
 [Collection("GPU")]
 public sealed class CudaSelfTestTests : IDisposable
 {
-    private readonly string cacheFolder = Path.Combine(Path.GetTempPath(), "e2a-selftest-" + Guid.NewGuid().ToString("N"));
+    private readonly string _cacheFolder = Path.Combine(Path.GetTempPath(), "e2a-selftest-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
     {
-        if (Directory.Exists(cacheFolder))
-            Directory.Delete(cacheFolder, recursive: true);
+        if (Directory.Exists(_cacheFolder))
+        {
+            Directory.Delete(_cacheFolder, recursive: true);
+        }
     }
 
     [Fact]
     public void Report_says_why_when_there_is_no_gpu_and_passes_where_there_is_one()
     {
-        var options = new CudaSelfTestOptions { BenchmarkBatchSizes = [16], BenchmarkRepetitions = 1, CacheFolder = cacheFolder };
+        var options = new CudaSelfTestOptions { BenchmarkBatchSizes = [16], BenchmarkRepetitions = 1, CacheFolder = _cacheFolder };
 
         CudaSelfTestReport report = CudaSelfTest.Run(options, null, TestContext.Current.CancellationToken);
 

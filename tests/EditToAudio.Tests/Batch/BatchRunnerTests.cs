@@ -2,8 +2,8 @@ using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Batch;
 using EditToAudio.Editing;
-using EditToAudio.IO;
 using EditToAudio.Images;
+using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Tests.Cli;
 using EditToAudio.Tests.Support;
@@ -198,7 +198,9 @@ public sealed class BatchRunnerTests : IDisposable
         // The record says where the planning memory came from.
         Assert.Equal((PlanningMemorySource.Option, PlanningMemorySource.Device), (small.MemorySource, large.MemorySource));
         using (JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("large/batch.json"))))
+        {
             Assert.Equal("device", record.RootElement.GetProperty("memory_source").GetString());
+        }
         Assert.Equal((4L, 2L, 2L), (BatchScenes.Calls(small, NetworkKind.ClipTokens), BatchScenes.Calls(small, NetworkKind.Ssv2aManifold), BatchScenes.Calls(small, NetworkKind.Vocoder)));
         Assert.Equal((BatchRunner.MaxClipBatch, BatchRunner.MaxAudioBatch), (large.BatchSizes["clip_images_per_call"], large.BatchSizes["clips_per_audio_call"]));
         Assert.Equal((1L, 1L, 1L), (BatchScenes.Calls(large, NetworkKind.ClipTokens), BatchScenes.Calls(large, NetworkKind.Ssv2aManifold), BatchScenes.Calls(large, NetworkKind.Vocoder)));

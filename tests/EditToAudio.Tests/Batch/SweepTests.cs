@@ -1,7 +1,7 @@
-using EditToAudio.Reference;
 using EditToAudio.Batch;
 using EditToAudio.Editing;
 using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Editing;
 using EditToAudio.Tests.Support;
 

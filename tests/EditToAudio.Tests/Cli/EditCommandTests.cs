@@ -1,8 +1,8 @@
 using System.Text.Json;
 using EditToAudio.Cli.Commands;
 using EditToAudio.Editing;
-using EditToAudio.IO;
 using EditToAudio.Images;
+using EditToAudio.IO;
 using EditToAudio.Tests.Editing;
 using EditToAudio.Tests.Support;
 

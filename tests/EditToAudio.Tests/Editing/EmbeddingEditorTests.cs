@@ -1,6 +1,6 @@
-using EditToAudio.Reference;
 using EditToAudio.Editing;
 using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Editing;

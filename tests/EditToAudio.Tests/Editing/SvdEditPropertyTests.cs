@@ -1,7 +1,7 @@
-using EditToAudio.Reference;
 using CsCheck;
 using EditToAudio.Editing;
 using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 using MathNet.Numerics.LinearAlgebra;
 

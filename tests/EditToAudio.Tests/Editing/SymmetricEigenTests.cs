@@ -1,6 +1,6 @@
-using EditToAudio.Reference;
 using CsCheck;
 using EditToAudio.Editing;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;

@@ -27,7 +27,9 @@ internal static class NpyFixtures
     {
         var values = new double[count];
         for (long i = 0; i < count; i++)
+        {
             values[i] = Expected(family, i);
+        }
         return values;
     }
 }
@@ -46,7 +48,9 @@ internal static class ExactAssert
             {
                 mismatches++;
                 if (first < 0)
+                {
                     first = i;
+                }
             }
         }
         Assert.True(mismatches == 0,
