@@ -340,12 +340,10 @@ public sealed class CudaEditPipeline : IDisposable
     /// <summary>The scratch buffers of one precision (fields, so that <see cref="Grow{T}"/> can replace them).</summary>
     private sealed class EigenScratch<T> where T : unmanaged
     {
-#pragma warning disable IDE1006 // Passed by reference to Grow, like the pipeline's own scratch fields.
         public DeviceBuffer<T>? Rows;
         public DeviceBuffer<T>? Gram;
         public DeviceBuffer<T>? Eigenvalues;
         public DeviceBuffer<T>? Work;
-#pragma warning restore IDE1006
     }
 
     /// <summary>Per-stage GPU time with pairs of events, when asked for.</summary>

@@ -1,4 +1,5 @@
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Onnx;

@@ -376,7 +376,7 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
     [InlineData(false)]
     public void The_gpu_samplers_launch_sequence_reproduces_the_cpu_sampler(bool guided)
     {
-        // SamplerLayout's arrays + the kernels in the order CudaDiffusionBackend launches them, against
+        // SamplerLayout's arrays + the kernels in the order CudaSampler launches them, against
         // DdimSampler with the same analytic epsilon: layout, noise keys, step order and clip together.
         emulation.Require();
         DiffusionJob job = guided ? emulation.GuidedSampler : emulation.PlainSampler;

@@ -1,4 +1,5 @@
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Tests.Models;
 
 namespace EditToAudio.Tests.Audio;

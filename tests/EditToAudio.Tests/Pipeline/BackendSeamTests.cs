@@ -50,14 +50,14 @@ public class BackendSeamTests
         {
             manifold.RunBound(binding =>
             {
-                binding.BindInput("clip", input);
-                binding.BindOutput(manifold.Contract.Outputs[0].Name, muValue);
-                binding.BindOutput(manifold.Contract.Outputs[1].Name, logSigmaValue);
+                binding.BindInput(NetworkContracts.Ssv2aManifold.Clip.Name, input);
+                binding.BindOutput(NetworkContracts.Ssv2aManifold.Mu.Name, muValue);
+                binding.BindOutput(NetworkContracts.Ssv2aManifold.LogSigma.Name, logSigmaValue);
             }, TestContext.Current.CancellationToken);
         }
 
         using OrtValue plainInput = OrtValue.CreateTensorValueFromMemory(clip, [2, 768]);
-        using IDisposableReadOnlyCollection<OrtValue> plain = manifold.Run(new Dictionary<string, OrtValue> { ["clip"] = plainInput }, TestContext.Current.CancellationToken);
+        using IDisposableReadOnlyCollection<OrtValue> plain = manifold.Run(new Dictionary<string, OrtValue> { [NetworkContracts.Ssv2aManifold.Clip.Name] = plainInput }, TestContext.Current.CancellationToken);
         Assert.Equal(plain[0].GetTensorDataAsSpan<float>().ToArray(), mu);
         Assert.Equal(plain[1].GetTensorDataAsSpan<float>().ToArray(), logSigma);
         Assert.Equal(callsBefore + 2, manifold.Calls);
