@@ -81,12 +81,15 @@ public static class ModelSetVerifier
         var contracts = CaseContracts(set, folder);
         var tolerance = VerificationTolerance.For(set.Manifest.Precision);
         var comparisons = new List<OutputComparison>();
-        using var networks = new NetworkSet(set, options);
+        options ??= new NetworkOptions();
+        using SessionOptions sessionOptions = NetworkSet.CreateSessionOptions(options);
         foreach (var contract in contracts)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report(contract.Kind);
-            comparisons.AddRange(VerifyNetwork(networks.Get(contract.Kind), Path.Combine(folder, contract.Key), tolerance, cancellationToken));
+            // One network open at a time, so a full-size set is verified in the memory of its largest network.
+            using var session = ModelSession.Open(contract, set.PathOf(contract.Kind), sessionOptions, options.Provider);
+            comparisons.AddRange(VerifyNetwork(session, Path.Combine(folder, contract.Key), tolerance, cancellationToken));
         }
         return new VerificationReport(folder, set.Manifest.Precision, tolerance, comparisons);
     }

@@ -2,7 +2,6 @@
 to a temporary folder beside --out, and renames it to --out only when everything succeeded."""
 import argparse
 import gc
-import json
 import os
 import shutil
 import sys
@@ -11,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from . import cases, contracts, environment, manifest, onnx_export, weights
+from . import cases, environment, manifest, onnx_export, weights
 from .weights import CheckpointError
 
 
