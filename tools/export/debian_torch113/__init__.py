@@ -12,7 +12,7 @@ exactly those gaps, and `e2a_export.environment` loads it only when torch is old
   the exported networks make, appended to the END of sys.path so that an installed real package
   always wins;
 * inert stand-ins (`inert.py`): modules that the upstream packages import at top level but the
-  export never calls (transformers, wandb, ...); touching one raises an error that names it.
+  export never calls (transformers, timm, librosa, ...); touching one raises an error that names it.
 """
 import math
 import os

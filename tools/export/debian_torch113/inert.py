@@ -13,23 +13,11 @@ import types
 
 # Top-level imports of the upstream packages' import chains that Debian does not provide.
 INERT_MODULES = (
-    "transformers",
-    "ftfy",
-    "progressbar",
-    "skvideo",
-    "kneed",
-    "textblob",
-    "dalle2_pytorch",
-    "wandb",
-    "ultralytics",
-    "pandas",
-    "h5py",
-    "braceexpand",
-    "webdataset",
-    "timm",
-    "librosa",
-    "soundfile",
-    "sklearn",
+    "transformers",    # CLAP's text branch (the audio export never runs it)
+    "timm", "sklearn",  # open_clip's image towers and evaluation helpers
+    "librosa",         # AudioLDM's and SSV2A's audio file helpers
+    "ftfy",            # CLIP's text tokenizer
+    "skvideo", "kneed", "textblob", "dalle2_pytorch",  # ssv2a.data.utils (video, detection, text prompts)
 )
 
 

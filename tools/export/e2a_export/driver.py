@@ -121,13 +121,13 @@ def export_set(out, families, *, vae_scale_factor, unconditional_embedding, prec
         for family in families:
             for network in family:
                 path = os.path.join(staging, network.key + ".onnx")
-                seconds = onnx_export.export(network, path, log)
+                seconds, weight_count = onnx_export.export(network, path, log)
                 if precision == "fp16":
                     fp16_conversion.convert_file(path, keep_float32=network.keep_float32)
                 outputs = cases.compute(network)
                 case_bytes = cases.write(os.path.join(staging, "cases"), network, outputs)
                 files[network.key] = network.key + ".onnx"
-                report[network.key] = {"parameters": weights.parameter_count(network.module), "bytes": os.path.getsize(path),
+                report[network.key] = {"weights": weight_count, "bytes": os.path.getsize(path),
                                        "export_seconds": round(seconds, 1), "case_bytes": case_bytes}
                 for check, value in network.cross_checks.items():
                     log(f"    cross-check {check}: max |difference| {value:.2e}")
@@ -176,7 +176,11 @@ def families(args, audioldm_checkpoint):
     yield audioldm.vae_networks(vae) + audioldm.vocoder_networks(vae.vocoder)
     del vae
     amodel = config["cond_stage_config"]["params"].get("amodel", "HTSAT-tiny")
-    yield audioldm.clap_networks(audioldm.build_clap_audio(audioldm_checkpoint, amodel=amodel))
+    clap = audioldm.build_clap_audio(audioldm_checkpoint, amodel=amodel)
+    if audioldm_checkpoint:
+        audioldm_checkpoint.release()
+    yield audioldm.clap_networks(clap)
+    del clap
     manifold, generator = ssv2a.build(ssv2a.read_config(args.ssv2a_config), args.ssv2a)
     yield ssv2a.networks(manifold, generator)
     del manifold, generator
@@ -211,6 +215,7 @@ def main(argv=None):
         if args.labels:
             names = parse_labels(args.labels)
             labels = (names, embed(names).numpy())
+        embed = None  # the text branch is not needed any more
         flags = [("--sam2", args.sam2), ("--clip", args.clip), ("--ssv2a", args.ssv2a), ("--ssv2a-config", args.ssv2a_config),
                  ("--audioldm", args.audioldm), ("--unconditional-embedding", args.unconditional_embedding)]
         description = ("SAM2.1, CLIP ViT-L/14, SSV2A and AudioLDM exported from the upstream code"

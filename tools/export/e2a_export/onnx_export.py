@@ -2,6 +2,7 @@
 import os
 import time
 
+import numpy as np
 import onnx
 import torch
 
@@ -13,7 +14,7 @@ OPSET = 17
 def export(network, path, log):
     """Traces network.module on its trace inputs to `path`; writes the contract's shapes (symbols
     for dynamic axes, sizes for fixed ones) onto the graph's inputs and outputs, and runs the ONNX
-    checker. Returns the seconds it took."""
+    checker. Returns the seconds it took and the number of weights in the graph."""
     start = time.time()
     names_in = list(network.trace_inputs)
     names_out = contracts.output_names(network.key)
@@ -24,9 +25,11 @@ def export(network, path, log):
     declare_contract_shapes(model, network)
     onnx.checker.check_model(model)
     onnx.save(model, path)
+    # The weights the graph holds (a wrapper's module may own more, such as the VAE's encoder).
+    weights = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
     seconds = time.time() - start
-    log(f"  {network.key}: exported {os.path.basename(path)} ({os.path.getsize(path) / 1e6:.1f} MB) in {seconds:.1f} s")
-    return seconds
+    log(f"  {network.key}: exported {os.path.basename(path)} ({os.path.getsize(path) / 1e6:.1f} MB, {weights / 1e6:.1f} M weights) in {seconds:.1f} s")
+    return seconds, weights
 
 
 def declare_contract_shapes(model, network):

@@ -78,7 +78,3 @@ def redraw_zero_tensors(module, seed):
                 tensor.copy_(0.02 * torch.randn(tensor.shape, generator=generator))
         redrawn += 1
     return redrawn
-
-
-def parameter_count(module):
-    return sum(p.numel() for p in module.parameters())

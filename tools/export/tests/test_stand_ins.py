@@ -10,11 +10,11 @@ from e2a_export import environment
 class StandInTests(unittest.TestCase):
     def test_an_inert_module_imports_but_refuses_use(self):
         from debian_torch113.inert import StandInUsed, is_stand_in
-        import wandb
-        if not is_stand_in(wandb):
-            self.skipTest("wandb is installed")
-        with self.assertRaisesRegex(StandInUsed, "wandb.init is an inert stand-in"):
-            wandb.init(project="x")
+        import kneed
+        if not is_stand_in(kneed):
+            self.skipTest("kneed is installed")
+        with self.assertRaisesRegex(StandInUsed, "kneed.KneeLocator is an inert stand-in"):
+            kneed.KneeLocator([1, 2], [1, 2])
 
     def test_einops_rearrange_and_repeat_match_reshape_and_permute(self):
         import einops

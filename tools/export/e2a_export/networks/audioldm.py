@@ -40,6 +40,10 @@ class Checkpoint:
     def scale_factor(self):
         return float(require_key(self.state, "scale_factor", self.path, "AudioLDM"))
 
+    def release(self):
+        """Drops the state dict (gigabytes) once every AudioLDM network has been built."""
+        self.state = {}
+
 
 def model_config(name=DEFAULT_MODEL):
     from audioldm.utils import default_audioldm_config
@@ -252,8 +256,9 @@ def text_embedder(checkpoint, amodel="HTSAT-tiny"):
         raise TextBranchUnavailable(f"the transformers package is not installed ({e})") from None
     if getattr(transformers, "__stand_in__", False):
         raise TextBranchUnavailable("the transformers package is not installed (only an inert stand-in is)")
-    from audioldm.clap.encoders import CLAPAudioEmbeddingClassifierFreev2
     try:
+        # Importing the module already loads the roberta-base tokenizer (audioldm.clap.training.data).
+        from audioldm.clap.encoders import CLAPAudioEmbeddingClassifierFreev2
         conditioner = CLAPAudioEmbeddingClassifierFreev2(key="waveform", sampling_rate=16000, embed_mode="text",
                                                          amodel=amodel, unconditional_prob=0.0)
     except OSError as e:
