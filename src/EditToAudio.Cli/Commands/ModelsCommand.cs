@@ -144,7 +144,7 @@ internal static class ModelsCommand
     private static void Describe(ModelSet set, TextWriter output, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"Model set: {set.Name}{(set.IsSynthetic ? " (SYNTHETIC: analytic models, not real weights)" : "")}");
+        output.WriteLine($"Model set: {set.Name}{(set.IsSynthetic ? " (SYNTHETIC: not real weights)" : "")}");
         output.WriteLine($"Folder: {set.Folder}");
         if (set.Manifest.Description.Length > 0) output.WriteLine($"Description: {set.Manifest.Description}");
         output.WriteLine("Networks:");
