@@ -18,8 +18,8 @@ public static class GpuPresence
 
     public static bool Available => Support.Value.IsSupported;
 
-    /// <summary>The first line of why there is no GPU.</summary>
-    public static string Reason => Support.Value.Reason.Split('\n')[0].Trim();
+    /// <summary>Why there is no GPU, on one line.</summary>
+    public static string Reason => string.Join(' ', Support.Value.Reason.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>GPU test methods left out of this run because there is no GPU.</summary>
     public static int HiddenMethods => Volatile.Read(ref hiddenMethods);
