@@ -183,6 +183,10 @@ public sealed partial class BatchRunner
         {
             string folder = Path.Combine(_output, item.Id);
             OutputFolders.Delete(folder, OutputFolders.Files(folder));
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
         }
 
         private List<string> WriteRuns(ItemWork work)
