@@ -71,6 +71,8 @@ internal sealed class ItemWork(ManifestItem item)
 
     public List<string> Warnings { get; } = [];
 
+    public MaskRecord? Masks { get; set; }
+
     public bool Recorded { get; set; }
 
     public string? Error

@@ -18,6 +18,7 @@ internal sealed partial class BatchRun
         {
             try
             {
+                ClearItemFolder(work.Item);
                 work.Outputs = _options.EmbedOnly && work.Item.Sweep is not null ? WriteSweepEmbeddings(work) : WriteRuns(work);
             }
             catch (Exception e) when (IsItemProblem(e))
@@ -26,6 +27,20 @@ internal sealed partial class BatchRun
             }
         }
         Record(work);
+    }
+
+    /// <summary>
+    /// Empties the item's folder, which is the batch's: whatever an earlier run left there (a
+    /// half-written folder, the settings of another sweep) goes as a whole, so it never mixes with this run.
+    /// </summary>
+    private void ClearItemFolder(ManifestItem item)
+    {
+        string folder = Path.Combine(_output, item.Id);
+        OutputFolders.Delete(folder, OutputFolders.Files(folder));
+        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            Directory.Delete(folder);
+        }
     }
 
     private List<string> WriteRuns(ItemWork work)
@@ -42,9 +57,8 @@ internal sealed partial class BatchRun
             SweepSetting setting = item.Settings[s];
             string prefix = item.Sweep is null ? item.Id : $"{item.Id}/{setting.Name}";
             string folder = Path.Combine(_output, prefix);
-            Directory.CreateDirectory(folder);
             EmbedRequest embed = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, setting.Edit);
-            List<string> warnings = RunOutputs.Warnings(_models, work.Edits![s].Warnings);
+            List<string> warnings = RunOutputs.Warnings(_models, [.. MaskCoverage.Warnings(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!), .. work.Edits![s].Warnings]);
             StageTimings timings = work.TimingsFor(settings);
             var embedding = new EmbedResult(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!, work.Original.Tokens!, work.Edited.Tokens!,
                 work.Edits[s], work.Clap![s], _stages.Networks.Provider, timings, [.. warnings]) { EditBackend = _stages.Backend.Name };
@@ -69,6 +83,7 @@ internal sealed partial class BatchRun
             }
             outputs.AddRange(record.Outputs.Select(o => $"{prefix}/{o}"));
             work.Warnings.AddRange(record.Warnings);
+            work.Masks = record.Masks;
         }
         return outputs;
     }
@@ -78,13 +93,12 @@ internal sealed partial class BatchRun
         ManifestItem item = work.Item;
         ItemParameters p = item.Parameters;
         string folder = Path.Combine(_output, item.Id);
-        Directory.CreateDirectory(folder);
         RgbImage original = work.Original!.Image!, edited = work.Edited!.Image!;
         SegmentationResult remove = work.RemovePrompt!.Mask!, add = work.AddPrompt!.Mask!;
         EditResult[] edits = work.Edits!;
         int width = _stages.TokenWidth, settings = edits.Length;
         SweepRow[] rows = SweepRows(item);
-        RunRecord record = RunOutputs.WriteAll(folder, BatchRunner.SweepRecordFile, written =>
+        RunRecord record = RunOutputs.WriteAll(folder, BatchRunner.SweepRecordFile, null, written =>
         {
             RunOutputs.WriteSegmentsAndTokens(folder, original, edited, remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], written);
             RunOutputs.Write(folder, BatchRunner.SweepClipFile, written, path => Npy.Write(path, [.. edits.SelectMany(e => e.Embedding)], [settings, width]));
@@ -96,7 +110,7 @@ internal sealed partial class BatchRun
             }
             RunOutputs.Write(folder, BatchRunner.SweepIndexFile, written, path => AtomicFile.WriteAllText(path, csv.ToString()));
 
-            List<string> warnings = RunOutputs.Warnings(_models, edits.SelectMany(e => e.Warnings).Distinct());
+            List<string> warnings = RunOutputs.Warnings(_models, [.. MaskCoverage.Warnings(remove, add), .. edits.SelectMany(e => e.Warnings).Distinct()]);
             EmbedRequest request = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, p.Edit);
             // The masks, patch weights and provider are the same for every row, so the first row's edit stands for them.
             var shared = new EmbedResult(remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], work.Clap![0], _stages.Networks.Provider, work.TimingsFor(1), warnings)
@@ -109,6 +123,7 @@ internal sealed partial class BatchRun
             return record;
         });
         work.Warnings.AddRange(record.Warnings);
+        work.Masks = record.Masks;
         return [.. record.Outputs.Select(o => $"{item.Id}/{o}")];
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using EditToAudio.IO;
 using EditToAudio.Models;
 
@@ -13,6 +12,18 @@ internal sealed partial class BatchRun
     private void Record(ItemWork work)
     {
         work.Recorded = true;
+        if (work.Error is not null)
+        {
+            // What an earlier run left for this item is not its output now.
+            try
+            {
+                ClearItemFolder(work.Item);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                work.Warnings.Add($"the earlier files of this item could not be removed: {e.Message}");
+            }
+        }
         AddResult(new BatchItemResult
         {
             Id = work.Item.Id,
@@ -20,6 +31,7 @@ internal sealed partial class BatchRun
             Status = work.Error is null ? ItemStatus.Ok : ItemStatus.Failed,
             Settings = work.Item.Settings.Count,
             Outputs = work.Error is null ? work.Outputs : [],
+            Masks = work.Error is null ? work.Masks : null,
             TimingsSeconds = work.TimingsFor(1).Seconds.ToDictionary(t => t.Key.ToString(), t => t.Value),
             Warnings = [.. work.Warnings.Distinct()],
             Error = work.Error,
@@ -50,7 +62,7 @@ internal sealed partial class BatchRun
             var text = new StringBuilder();
             foreach (BatchItemResult result in _results.OrderBy(r => r.Line))
             {
-                text.Append(JsonSerializer.Serialize(result, BatchLineJson.Default.BatchItemResult)).Append('\n');
+                text.Append(ReadableJson.Serialize(result, BatchLineJson.Default.BatchItemResult)).Append('\n');
             }
             AtomicFile.WriteAllText(Path.Combine(_output, BatchRunner.ResultsFileName(_options.Shard)), text.ToString());
         }
@@ -86,9 +98,10 @@ internal sealed partial class BatchRun
                 Workers = _options.Workers,
                 Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
                 Cache = _cache?.Folder,
+                Warnings = [.. _warnings],
             };
         }
-        AtomicFile.WriteAllText(Path.Combine(_output, BatchRunner.SummaryFileName(_options.Shard)), JsonSerializer.Serialize(summary, BatchRecordJson.Default.BatchSummary) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(_output, BatchRunner.SummaryFileName(_options.Shard)), ReadableJson.Serialize(summary, BatchRecordJson.Default.BatchSummary) + "\n");
         return summary;
     }
 

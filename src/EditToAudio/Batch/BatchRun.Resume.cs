@@ -94,6 +94,7 @@ internal sealed partial class BatchRun
         var timings = new Dictionary<string, double>();
         var outputs = new List<string>();
         var warnings = new List<string>();
+        MaskRecord? masks = null;
         foreach ((string prefix, JsonElement record) in records)
         {
             outputs.AddRange(record.GetProperty("outputs").EnumerateArray().Select(o => $"{prefix}/{o.GetString()}"));
@@ -102,6 +103,17 @@ internal sealed partial class BatchRun
                 foreach (JsonProperty stage in recordTimings.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number))
                 {
                     timings[stage.Name] = timings.GetValueOrDefault(stage.Name) + stage.Value.GetDouble();
+                }
+            }
+            if (masks is null && record.TryGetProperty("masks", out JsonElement recordMasks) && recordMasks.ValueKind == JsonValueKind.Object)
+            {
+                try
+                {
+                    masks = recordMasks.Deserialize(BatchRecordJson.Default.MaskRecord);
+                }
+                catch (JsonException)
+                {
+                    // A record from an older engine: its masks are simply not repeated in the results.
                 }
             }
             if (record.TryGetProperty("warnings", out JsonElement recordWarnings) && recordWarnings.ValueKind == JsonValueKind.Array)
@@ -116,6 +128,7 @@ internal sealed partial class BatchRun
             Status = ItemStatus.Skipped,
             Settings = item.Settings.Count,
             Outputs = outputs,
+            Masks = masks,
             TimingsSeconds = timings,
             Warnings = [.. warnings.Distinct()],
         };

@@ -27,6 +27,7 @@ internal sealed partial class BatchRun
     private readonly Lock _gate = new();
     private readonly List<BatchItemResult> _results = [];
     private readonly Dictionary<string, int> _batchSizes = [];
+    private readonly List<string> _warnings = [];
     private readonly ParallelOptions _parallel;
     private int _total;
     private long _lastFlush;
@@ -50,7 +51,13 @@ internal sealed partial class BatchRun
     {
         long start = Stopwatch.GetTimestamp();
         IReadOnlyDictionary<NetworkKind, long> callsBefore = _stages.Networks.CallCounts;
-        Directory.CreateDirectory(_output);
+        OutputFolderLock.CheckFolder(_output);
+        // The folder is created with its lock, the batch's first file.
+        using OutputFolderLock folderLock = OutputFolderLock.Acquire(_output, _options.Shard);
+        if (folderLock.TakenOver is { } previous)
+        {
+            _warnings.Add($"took over the output folder's lock from {previous}, which is no longer running");
+        }
         List<ItemWork> items = [.. _manifest.Items.Where(i => _options.Shard.Contains(i.Id)).Select(i => new ItemWork(i))];
         _total = items.Count;
         try

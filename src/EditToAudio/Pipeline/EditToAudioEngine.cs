@@ -1,3 +1,4 @@
+using System.Globalization;
 using EditToAudio.Audio;
 using EditToAudio.Backends;
 using EditToAudio.Editing;
@@ -32,7 +33,7 @@ public sealed record EngineOptions
 public sealed class EditToAudioEngine : IDisposable
 {
     /// <summary>The warning every output made with a synthetic model set carries.</summary>
-    internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
+    internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins or random weights that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
 
     private readonly PipelineStages _stages;
 
@@ -93,6 +94,7 @@ public sealed class EditToAudioEngine : IDisposable
             return (removeMask, addMask);
         });
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
+        warnings.AddRange(MaskCoverage.Warnings(remove, add));
 
         float[] tokens = Stage(PipelineStage.ClipTokens, timings, progress, () => _stages.EncodeImages([request.Original, request.Edited], cancellationToken));
         int width = _stages.TokenWidth, perImage = ImageTokens.TokenCount * width;
@@ -152,9 +154,15 @@ public sealed class EditToAudioEngine : IDisposable
 
     private void NoteAudio(AudioClip clip, string what, List<string> warnings) => NoteAudio(Models, clip, what, warnings);
 
-    /// <summary>The warnings a clip's record carries: the latent clip, and an unranked candidate.</summary>
+    /// <summary>The warnings a clip's record carries: a clipped waveform, the latent clip, and an unranked candidate.</summary>
     internal static void NoteAudio(ModelSet models, AudioClip clip, string what, List<string> warnings)
     {
+        double fullScale = clip.FullScaleFraction();
+        if (fullScale > AudioClip.ClippedFraction)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"The clip of {what} clips: {fullScale * 100:F1}% of its samples are at full scale, so it sounds distorted."));
+        }
         if (clip.LatentClipped)
         {
             warnings.Add($"The latent of {what} exceeded |100| and was clipped to [−10, 10].");

@@ -21,7 +21,7 @@ public class CudaEditTests(GpuFixture gpu)
         Assert.Contains("libcuda.so.1", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(EigenPrecision.DoublePrecision)]
     [InlineData(EigenPrecision.SinglePrecision)]
     public void Results_and_warnings_match_the_cpu_backend(EigenPrecision precision)
@@ -61,7 +61,7 @@ public class CudaEditTests(GpuFixture gpu)
         Assert.Equal("cuda", backend.Name);
     }
 
-    [Fact]
+    [GpuFact]
     public void A_sweep_on_the_gpu_matches_each_setting_on_the_cpu()
     {
         _ = gpu.Kernels;
@@ -80,7 +80,7 @@ public class CudaEditTests(GpuFixture gpu)
         }
     }
 
-    [Fact]
+    [GpuFact]
     public void A_region_whose_eigensolver_stops_early_says_so_in_its_warnings()
     {
         // One sweep cannot converge on a full 257-row region: the GPU's diagnostic must reach the result.

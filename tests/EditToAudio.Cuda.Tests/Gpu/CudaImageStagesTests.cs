@@ -17,7 +17,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class CudaImageStagesTests(GpuFixture gpu)
 {
-    [Theory]
+    [GpuTheory]
     [InlineData(97, 61, 0.3, 0.2)]    // landscape original, small masks
     [InlineData(61, 140, 0.0, 1.0)]   // empty removed-object mask, added object covering the whole image
     public void Stages_match_the_cpu_backend(int width, int height, double removeShare, double addShare)
@@ -61,7 +61,7 @@ public class CudaImageStagesTests(GpuFixture gpu)
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(MaskSelection.SingleMask)]
     [InlineData(MaskSelection.BestOfThree)]
     public void Segmentation_matches_the_cpu_backend(MaskSelection selection)
@@ -93,7 +93,7 @@ public class CudaImageStagesTests(GpuFixture gpu)
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
     }
 
-    [Fact]
+    [GpuFact]
     public void A_point_outside_the_image_is_refused_before_any_device_work()
     {
         using PipelineStages stages = GpuNetworks.OpenOrSkip(gpu.Backend, GpuNetworks.SyntheticModels());
@@ -106,7 +106,7 @@ public class CudaImageStagesTests(GpuFixture gpu)
         Assert.Equal(callsBefore, stages.Networks.CallCounts[NetworkKind.Sam2Encoder]);
     }
 
-    [Fact]
+    [GpuFact]
     public void The_backend_opens_its_networks_on_its_own_device_and_stream()
     {
         // By construction: the stages' network set is the one the backend opened, so bound tensors and kernels share one stream.

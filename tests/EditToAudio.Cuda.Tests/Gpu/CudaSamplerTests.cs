@@ -15,7 +15,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class CudaSamplerTests(GpuFixture gpu)
 {
-    [Theory]
+    [GpuTheory]
     [InlineData(2.5, 2, 2)]
     [InlineData(1.0, 1, 3)]
     public void Clips_match_the_cpu_sampler(double guidance, int jobs, int candidates)

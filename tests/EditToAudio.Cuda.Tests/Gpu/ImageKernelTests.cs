@@ -12,7 +12,7 @@ public class ImageKernelTests(GpuFixture gpu)
     /// <summary>A plain resize to 224×224 without a crop (SAM2's rule at CLIP's size).</summary>
     private static readonly ClipGeometry Stretch = new(ClipGeometry.InputSize, ClipGeometry.InputSize, 0, 0);
 
-    [Fact]
+    [GpuFact]
     public void Negative_sizes_and_oversized_image_batches_are_rejected_before_launch()
     {
         // Without the checks a negative size makes an empty grid and the launch silently does nothing.
@@ -36,7 +36,7 @@ public class ImageKernelTests(GpuFixture gpu)
         { 500, 400, false, false },
     };
 
-    [Theory]
+    [GpuTheory]
     [MemberData(nameof(Images))]
     public void Resize_crop_normalize_matches_pil_arithmetic(int width, int height, bool bicubic, bool clipGeometry)
     {
@@ -66,7 +66,7 @@ public class ImageKernelTests(GpuFixture gpu)
         }
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(61, 37)]      // upscaling: two taps per axis
     [InlineData(1024, 1024)]  // identity
     [InlineData(2017, 1501)]  // downscaling: wide, uneven kernels
