@@ -127,6 +127,7 @@ public sealed partial class BatchRunner
                 Outputs = outputs,
                 TimingsSeconds = timings,
                 Warnings = [.. warnings.Distinct()],
+                Labels = item.Labels.Count == 0 ? null : item.Labels,
             };
         }
 
