@@ -19,6 +19,7 @@ internal static class CliApp
             SelfTestCommand.Create(),
             BatchCommand.Create(),
             BatchMergeCommand.Create(),
+            EvaluateCommand.Create(),
         };
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
