@@ -38,11 +38,19 @@ internal static class EvaluateCommand
         var confidence = new Option<double>("--confidence") { Description = "Confidence of the intervals.", DefaultValueFactory = _ => Bootstrap.DefaultConfidence }.FiniteInRange(0.5, 0.999);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the bootstrap resampling.", DefaultValueFactory = _ => 0UL };
         var device = new Option<Device>("--device") { Description = "Where the clap_audio network runs: cpu, cuda (an error if CUDA cannot be used) or auto.", DefaultValueFactory = _ => Device.Cpu };
+        var clipsPerCall = new Option<int?>("--clips-per-call") { Description = $"Clips per clap_audio call (default: chosen from the memory the process may use, at most {EvaluationOptions.MaxClipsPerCall})." };
+        clipsPerCall.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } value && value < 1)
+            {
+                result.AddError($"--clips-per-call must be at least 1, got {value}.");
+            }
+        });
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON instead of text." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
         var command = new Command("evaluate", "Does the sound follow the edit? Scores every pair (embedding comparisons, CLAP audio scores, label shifts), set distances, bootstrap intervals and sweep tables. Exit 3 when some pairs could not be evaluated.")
         {
-            folder, labels, labelFile, models, output, resamples, confidence, seed, device, json, quiet,
+            folder, labels, labelFile, models, output, resamples, confidence, seed, device, clipsPerCall, json, quiet,
         };
         command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (stdout, stderr) =>
         {
@@ -67,6 +75,7 @@ internal static class EvaluateCommand
                 Resamples = result.GetValue(resamples),
                 Confidence = result.GetValue(confidence),
                 Seed = result.GetValue(seed),
+                ClipsPerCall = result.GetValue(clipsPerCall),
             };
             EvaluationOutcome outcome = new Evaluator(networks).Evaluate(source, options, progress, cancellationToken);
             string target = result.GetValue(output)?.FullName ?? source.Folder;

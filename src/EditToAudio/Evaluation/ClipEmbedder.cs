@@ -45,9 +45,6 @@ internal sealed class ClipEmbeddings
 /// </summary>
 internal sealed class ClipEmbedder(NetworkSet networks, int? clipsPerCall = null)
 {
-    /// <summary>Most clips in one call.</summary>
-    public const int MaxClipsPerCall = 64;
-
     /// <summary>Bytes one clip is assumed to take in a call: its samples, weighted 256× for the network's activations.</summary>
     public static long BytesPerClip(long samples) => samples * sizeof(float) * 256;
 
@@ -59,7 +56,7 @@ internal sealed class ClipEmbedder(NetworkSet networks, int? clipsPerCall = null
             return result;
         }
         int sampleRate = networks.Models.Constants.SampleRate;
-        int perCall = clipsPerCall ?? BatchSizing.ItemsPerBatch(BytesPerClip(EstimatedSamples(files[0])), MaxClipsPerCall);
+        int perCall = clipsPerCall ?? BatchSizing.ItemsPerBatch(BytesPerClip(EstimatedSamples(files[0])), EvaluationOptions.MaxClipsPerCall);
         var byHash = new Dictionary<string, int>(StringComparer.Ordinal);
         string[][] chunks = [.. files.Chunk(perCall)];
         Task<Decoded[]> next = Task.Run(() => Read(chunks[0], sampleRate, cancellationToken), cancellationToken);

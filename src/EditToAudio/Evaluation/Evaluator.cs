@@ -24,7 +24,10 @@ public sealed record EvaluationOptions
     /// <summary>Seed of the resampling (the intervals repeat exactly for the same seed).</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>Clips per CLAP audio call; null to choose from the memory the process may use.</summary>
+    /// <summary>Most clips in one CLAP audio call when the number is chosen from memory.</summary>
+    public const int MaxClipsPerCall = 64;
+
+    /// <summary>Clips per CLAP audio call; null to choose from the memory the process may use (at most <see cref="MaxClipsPerCall"/>).</summary>
     public int? ClipsPerCall { get; init; }
 }
 

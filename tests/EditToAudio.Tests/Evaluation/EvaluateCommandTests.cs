@@ -85,17 +85,7 @@ public sealed class EvaluateCommandTests : IDisposable
             (float[] wave, _) = WaveFile.Read(Path.Combine(folder, file));
             return ClapAudioEncoder.Embed(SyntheticSet.Networks, wave, 1, wave.Length, TestContext.Current.CancellationToken);
         }
-        static double Cos(float[] a, float[] b)
-        {
-            double dot = 0, aa = 0, bb = 0;
-            for (int i = 0; i < a.Length; i++)
-            {
-                dot += (double)a[i] * b[i];
-                aa += (double)a[i] * a[i];
-                bb += (double)b[i] * b[i];
-            }
-            return dot / Math.Sqrt(aa * bb);
-        }
+        static double Cos(float[] a, float[] b) => Float64Reference.Cosine(a, b);
         float[] m = Embed("manipulated_audio.wav"), o = Embed("baseline_original.wav"), e = Embed("baseline_edited.wav");
         float[] labels = Npy.Read(Path.Combine(SyntheticSet.Load().Folder, "labels.npy")).ToSingle();
         float[] removed = labels[..512], added = labels[(2 * 512)..(3 * 512)];

@@ -9,46 +9,19 @@ namespace EditToAudio.Tests.Evaluation;
 internal static class Float64Reference
 {
     /// <summary>Eigenvalues of symmetric <paramref name="a"/> (n×n) by cyclic Jacobi rotations.</summary>
-    public static double[] SymmetricEigenvalues(double[,] a)
+    public static double[] SymmetricEigenvalues(double[,] a) => Jacobi(a).Values;
+
+    /// <summary>Cosine of two vectors, summed in float64.</summary>
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        int n = a.GetLength(0);
-        var m = (double[,])a.Clone();
-        for (int sweep = 0; sweep < 100; sweep++)
+        double dot = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
         {
-            double off = 0, scale = 0;
-            for (int i = 0; i < n; i++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    if (i != j) off += m[i, j] * m[i, j];
-                    scale += m[i, j] * m[i, j];
-                }
-            }
-            if (off <= 1e-30 * scale || off == 0) break;
-            for (int p = 0; p < n - 1; p++)
-            {
-                for (int q = p + 1; q < n; q++)
-                {
-                    if (m[p, q] == 0) continue;
-                    double theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
-                    double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
-                    double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
-                    for (int k = 0; k < n; k++)
-                    {
-                        double kp = m[k, p], kq = m[k, q];
-                        m[k, p] = c * kp - s * kq;
-                        m[k, q] = s * kp + c * kq;
-                    }
-                    for (int k = 0; k < n; k++)
-                    {
-                        double pk = m[p, k], qk = m[q, k];
-                        m[p, k] = c * pk - s * qk;
-                        m[q, k] = s * pk + c * qk;
-                    }
-                }
-            }
+            dot += (double)a[i] * b[i];
+            aa += (double)a[i] * a[i];
+            bb += (double)b[i] * b[i];
         }
-        return [.. Enumerable.Range(0, n).Select(i => m[i, i])];
+        return dot / Math.Sqrt(aa * bb);
     }
 
     /// <summary>Mean and centred rows of a [count, dimension] set, in float64.</summary>
@@ -140,8 +113,24 @@ internal static class Float64Reference
         return [.. Enumerable.Range(0, columns).Select(j => Math.Sqrt(Enumerable.Range(0, rows).Sum(i => u[i, j] * u[i, j])))];
     }
 
-    /// <summary>The square root of a symmetric PSD matrix by Jacobi: V diag(√λ) Vᵀ, with V from accumulated rotations.</summary>
+    /// <summary>The square root of a symmetric PSD matrix: V diag(√λ) Vᵀ from Jacobi's eigenpairs.</summary>
     public static double[,] SymmetricSqrt(double[,] a)
+    {
+        (double[] values, double[,] v) = Jacobi(a);
+        int n = values.Length;
+        var root = new double[n, n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int k = 0; k < n; k++) sum += v[i, k] * Math.Sqrt(Math.Max(values[k], 0)) * v[j, k];
+                root[i, j] = sum;
+            }
+        return root;
+    }
+
+    /// <summary>Cyclic Jacobi: rotate away the off-diagonal of symmetric <paramref name="a"/>; the diagonal and the accumulated rotations remain.</summary>
+    private static (double[] Values, double[,] Vectors) Jacobi(double[,] a)
     {
         int n = a.GetLength(0);
         var m = (double[,])a.Clone();
@@ -181,15 +170,7 @@ internal static class Float64Reference
                     }
                 }
         }
-        var root = new double[n, n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double sum = 0;
-                for (int k = 0; k < n; k++) sum += v[i, k] * Math.Sqrt(Math.Max(m[k, k], 0)) * v[j, k];
-                root[i, j] = sum;
-            }
-        return root;
+        return ([.. Enumerable.Range(0, n).Select(i => m[i, i])], v);
     }
 
     private static double[,] Scale(double[,] a, double factor)

@@ -4,6 +4,7 @@ using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Numerics;
 using EditToAudio.SyntheticModels;
+using EditToAudio.Tests.Evaluation;
 using EditToAudio.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
 
@@ -146,13 +147,13 @@ public class SyntheticSoundSpaceTests
         for (int i = 0; i < embeddings.Count; i++)
         {
             ReadOnlySpan<float> clip = audio.AsSpan(i * 512, 512);
-            double own = Cosine(clip, embeddings[i]);
+            double own = Float64Reference.Cosine(clip, embeddings[i]);
             // A label's clip against every embedding; a random embedding's clip, which carries only
             // its part in the 64-dimensional sound space, against the other random ones (a label,
             // being all sound, can be nearer to that part than the embedding itself).
             for (int j = i < labels ? 0 : labels; j < embeddings.Count; j++)
             {
-                double other = Cosine(clip, embeddings[j]);
+                double other = Float64Reference.Cosine(clip, embeddings[j]);
                 Assert.True(j == i || own > other + 0.05,
                     $"clip {i} scores {own:F4} against its own embedding and {other:F4} against embedding {j}");
             }
@@ -163,17 +164,5 @@ public class SyntheticSoundSpaceTests
                 Assert.True(own > 0.75, $"label {i}'s clip scores {own:F4} against its label");
             }
         }
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            aa += (double)a[i] * a[i];
-            bb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(aa * bb);
     }
 }
