@@ -125,7 +125,7 @@ public sealed class LabelTable
                 NpyArray array = Npy.Read(stream, $"{path}:{entry.FullName}");
                 if (array.Length != Width || array.Shape.Count > 2)
                 {
-                    throw new InvalidDataException($"{path}: the array '{name}' has shape {array.ShapeText}; each label needs one embedding of {Width} numbers ([{Width}] or [1, {Width}]).");
+                    throw new InvalidDataException($"{path}: the array '{name}' has shape {array.ShapeText}; each label needs one embedding of {Width} numbers, shape ({Width},) or (1, {Width}).");
                 }
                 names.Add(name);
                 embeddings.AddRange(array.ToSingle());
@@ -142,7 +142,7 @@ public sealed class LabelTable
     {
         if (array.Shape.Count != 2 || array.Shape[1] != Width || array.Shape[0] != names.Count)
         {
-            throw new InvalidDataException($"{source} has shape {array.ShapeText}; {namesSource}, so it must be [{names.Count}, {Width}].");
+            throw new InvalidDataException($"{source} has shape {array.ShapeText}; {namesSource}, so it must be ({names.Count}, {Width}).");
         }
         if (names.Count == 0)
         {
