@@ -137,7 +137,7 @@ public sealed class Evaluator
         }
         else if (files.Length > 0)
         {
-            var clipProgress = progress is null ? null : new Progress<int>(done => progress.Report(new EvaluationProgress("clap_audio", done, files.Length)));
+            var clipProgress = progress is null ? null : new StageProgress(progress, "clap_audio", files.Length);
             embeddings = new ClipEmbedder(_networks, options.ClipsPerCall).Embed(files, clipProgress, cancellationToken);
         }
         timings["clap_audio"] = started.Elapsed.TotalSeconds;
@@ -299,5 +299,11 @@ public sealed class Evaluator
     {
         string relative = Path.GetRelativePath(source.Folder, path);
         return relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <summary>Forwards a stage's count as evaluation progress on the reporting thread.</summary>
+    private sealed class StageProgress(IProgress<EvaluationProgress> target, string stage, int total) : IProgress<int>
+    {
+        public void Report(int value) => target.Report(new EvaluationProgress(stage, value, total));
     }
 }

@@ -168,11 +168,11 @@ internal static class PairReader
             }
             else if (!clips.ContainsKey(ClipRole.BaselineOriginal) || !clips.ContainsKey(ClipRole.BaselineEdited))
             {
-                absent.Add("baseline clips (the run was made without --baselines)");
+                absent.Add("baselines (the run was made without --baselines)");
             }
-            if (baselineClap is null && clips.ContainsKey(ClipRole.Manipulated))
+            else if (baselineClap is null)
             {
-                absent.Add("baseline CLAP embeddings (no baseline_clap.npy)");
+                absent.Add("the baselines' CLAP embeddings (the record lists no baseline_clap.npy)");
             }
         }
 

@@ -225,7 +225,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Contains("audio.manipulated.conditioning", pair.Scores.Keys);
         Assert.Contains("audio.manipulated.label_added", pair.Scores.Keys);
         Assert.DoesNotContain("audio.edit_effect.total", pair.Scores.Keys);
-        Assert.Contains("baseline clips (the run was made without --baselines)", pair.Absent);
+        Assert.Contains("baselines (the run was made without --baselines)", pair.Absent);
         Assert.Empty(record.SetDistances);
     }
 
