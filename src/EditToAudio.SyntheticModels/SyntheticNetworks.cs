@@ -154,25 +154,28 @@ internal static class SyntheticNetworks
     }
 
     /// <summary>
-    /// Vocoder, additive synthesis: wave[160·m + r] = tanh(Σ_b exp(mel[b,m]) · sin(2π (b+1) r / 160)),
-    /// bin b at (b+1)·100 Hz; each partial completes whole periods per hop, so frames join without clicks.
+    /// Vocoder, additive synthesis at a moderate level: wave[160·m + r] = g · Σ_b a_b(m) · sin(2π (b+1) r / 160)
+    /// with a(m) = softmax over the bins of mel[·, m], bin b at (b+1)·100 Hz. The weights of a frame sum
+    /// to 1, so |wave| ≤ g and nothing saturates, while the spectrum (which partials sound) still follows
+    /// the mel, and so the embedding; each partial completes whole periods per hop, so frames join without clicks.
     /// </summary>
     public static ModelProto Vocoder()
     {
         var contract = NetworkContracts.Vocoder;
         var g = new GraphBuilder("synthetic_vocoder", contract);
-        string amplitude = g.Transpose(g.Node("Exp", ["mel"]), 0, 2, 1); // [N,F,64]
-        string frames = g.MatMul(amplitude, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
-        g.Node("Tanh", [g.Reshape(frames, 0, -1)], "wave");
-        return g.ToModel("Synthetic vocoder: additive synthesis of 64 harmonics of 100 Hz, amplitude exp(mel).");
+        string weights = g.Node("Softmax", [g.Transpose("mel", 0, 2, 1)], null, ("axis", -1L)); // [N,F,64], each frame summing to 1
+        string frames = g.MatMul(weights, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
+        g.Mul(g.Reshape(frames, 0, -1), g.Scalar(SyntheticWeights.VocoderGain), "wave");
+        return g.ToModel("Synthetic vocoder: additive synthesis of 64 harmonics of 100 Hz, weighted by the softmax of each mel frame, at most ±0.5.");
     }
 
     /// <summary>
     /// CLAP audio encoder, the vocoder read back: the wave cut into whole hops (a partial hop at the
     /// end is dropped), each partial's amplitude per hop a = (2/hop)·Σ_r wave·sin(2π(b+1)r/hop),
-    /// L_b = mean over hops of ½·ln(a² + ε), centred over the 64 partials (which removes the level),
-    /// then · Aᵀ [64, 512] (the sound basis). Unsaturated, L_b is mel bin b's mean, so the embedding is
-    /// the clip's conditioning seen in the sound space, whatever the vocoder's gain.
+    /// L_b = mean over hops of ½·ln(a² + ε), centred over the 64 partials, then · Aᵀ [64, 512] (the sound
+    /// basis). A partial's log amplitude is its mel bin less a constant per frame (the vocoder's softmax
+    /// normalizer and gain), which the centring removes, so the embedding is the clip's conditioning
+    /// seen in the sound space, whatever the vocoder's level.
     /// </summary>
     public static ModelProto ClapAudio(SyntheticWeights w)
     {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using EditToAudio.Evaluation;
+using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
@@ -33,7 +33,7 @@ internal static class EvaluateCommand
         };
         var labelFile = new Option<FileInfo?>("--labels") { Description = "Label embeddings computed elsewhere instead of the model set's table: a .npz with one [512] array per label, named by it, or a .npy [L, 512] with a .txt of the L labels beside it." };
         var models = new Option<DirectoryInfo?>("--models") { Description = "Model set whose clap_audio network embeds the clips (default: the set the runs were made with, else the bundled synthetic set)." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Where to write evaluation.json, evaluation.md, the heatmaps and clap_audio_embeddings.npy (default: DIR)." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Where to write evaluation.json, evaluation.md, the heatmaps and clap_audio_embeddings.npy (default: a batch folder itself; DIR-evaluation beside a run folder, which holds one run's files alone)." };
         var resamples = new Option<int>("--bootstrap") { Description = "Bootstrap resamples per confidence interval.", DefaultValueFactory = _ => Bootstrap.DefaultResamples }.InRange(1, 1_000_000);
         var confidence = new Option<double>("--confidence") { Description = "Confidence of the intervals.", DefaultValueFactory = _ => Bootstrap.DefaultConfidence }.FiniteInRange(0.5, 0.999);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the bootstrap resampling.", DefaultValueFactory = _ => 0UL };
@@ -61,6 +61,7 @@ internal static class EvaluateCommand
                 throw new ArgumentException($"--label {repeated}= is given more than once; today an edit has one removed and one added object.");
             }
             EvaluationSource source = EvaluationSource.Discover(result.GetRequiredValue(folder).FullName);
+            string target = OutputFolder.CheckEvaluation(result.GetValue(output)?.FullName ?? EvaluationReport.DefaultFolder(source), source);
             LabelTable? table = result.GetValue(labelFile) is { } file ? LabelTable.Load(file.FullName) : null;
             string? modelFolder = result.GetValue(models)?.FullName ?? source.RecordedModelFolder();
             ModelSet set = EditToAudioEngine.LoadModelSet(modelFolder);
@@ -78,12 +79,11 @@ internal static class EvaluateCommand
                 ClipsPerCall = result.GetValue(clipsPerCall),
             };
             EvaluationOutcome outcome = new Evaluator(networks).Evaluate(source, options, progress, cancellationToken);
-            string target = result.GetValue(output)?.FullName ?? source.Folder;
-            EvaluationRecord record = EvaluationReport.Write(OutputFolder.Prepare(target), outcome);
+            EvaluationRecord record = EvaluationReport.Write(target, outcome);
             EvaluationSummary summary = EvaluationReport.Summary(record, target);
             if (result.GetValue(json))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(summary, CliJson.Default.EvaluationSummary));
+                stdout.WriteLine(ReadableJson.Serialize(summary, CliJson.Default.EvaluationSummary));
             }
             else
             {

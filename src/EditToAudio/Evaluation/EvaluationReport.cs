@@ -28,15 +28,55 @@ public static class EvaluationReport
     /// <summary>Rows of the per-pair table in the report; every pair is in the record.</summary>
     public const int MaxPairRows = 200;
 
-    /// <summary>Writes the outcome into <paramref name="folder"/> and returns the record as written (with its outputs).</summary>
+    /// <summary>Suffix of the default output folder of a run folder's evaluation (beside it: a run folder holds one run's files alone).</summary>
+    public const string FolderSuffix = "-evaluation";
+
+    /// <summary>Where an evaluation of <paramref name="source"/> goes by default: a batch folder holds its evaluation beside results.jsonl; a run folder's goes to the folder beside it named with <see cref="FolderSuffix"/>.</summary>
+    public static string DefaultFolder(EvaluationSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return source.Kind == SourceKind.Batch ? source.Folder : source.Folder.TrimEnd(Path.DirectorySeparatorChar) + FolderSuffix;
+    }
+
+    /// <summary>
+    /// The files an earlier evaluation left in <paramref name="folder"/>, which a new one replaces as a
+    /// whole. A folder holding anything else is refused, except the evaluated batch's own folder
+    /// (<paramref name="batchFolder"/>), where the evaluation lives beside results.jsonl.
+    /// </summary>
+    /// <exception cref="OutputFolderException">The folder holds files that are not an earlier evaluation's.</exception>
+    public static IReadOnlyList<string> EarlierOutput(string folder, string? batchFolder = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        List<string> kept = [.. OutputFolders.Files(folder).Where(f => !OutputFolders.IsTemporary(f))];
+        HashSet<string> listed = [.. PreviousOutputs(folder).Where(kept.Contains)];
+        bool besideBatch = batchFolder is not null && string.Equals(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(batchFolder).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+        List<string> others = [.. kept.Where(f => !listed.Contains(f))];
+        if (!besideBatch && others.Count > 0)
+        {
+            throw new OutputFolderException(
+                $"the output folder {folder} holds files that are not an earlier evaluation's ({OutputFolders.Describe(others)}), which an evaluation would mix with its own; choose a new or empty folder with --out, or empty this one.");
+        }
+        return [.. listed.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Writes the outcome into <paramref name="folder"/> and returns the record as written (with its
+    /// outputs). An earlier evaluation there is replaced: its record is deleted first, its other files
+    /// once the new ones are complete.
+    /// </summary>
+    /// <exception cref="OutputFolderException">The folder holds files that are not an earlier evaluation's (see <see cref="EarlierOutput"/>).</exception>
     public static EvaluationRecord Write(string folder, EvaluationOutcome outcome)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(outcome);
-        Directory.CreateDirectory(folder);
-        string[] previous = PreviousOutputs(folder);
         EvaluationRecord record = outcome.Record;
-        EvaluationRecord written = RunOutputs.WriteAll(folder, RecordFile, files =>
+        IReadOnlyList<string> earlier = EarlierOutput(folder, record.Source.Kind == "batch" ? record.Source.Folder : null);
+        Directory.CreateDirectory(folder);
+        if (earlier.Contains(RecordFile))
+        {
+            File.Delete(Path.Combine(folder, RecordFile));
+        }
+        EvaluationRecord written = RunOutputs.WriteAll(folder, RecordFile, null, files =>
         {
             if (record.Clips.Count > 0)
             {
@@ -48,17 +88,14 @@ public static class EvaluationReport
             }
             RunOutputs.Write(folder, MarkdownFile, files, path => AtomicFile.WriteAllText(path, Markdown(record)));
             EvaluationRecord final = record with { Outputs = [.. files, RecordFile] };
-            AtomicFile.WriteAllText(Path.Combine(folder, RecordFile), JsonSerializer.Serialize(final, EvaluationRecordJson.Default.EvaluationRecord) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(folder, RecordFile), ReadableJson.Serialize(final, EvaluationRecordJson.Default.EvaluationRecord) + "\n");
             return final;
         });
-        foreach (string stale in previous.Except(written.Outputs, StringComparer.Ordinal))
-        {
-            File.Delete(Path.Combine(folder, stale));
-        }
+        OutputFolders.Delete(folder, earlier.Except(written.Outputs, StringComparer.Ordinal));
         return written;
     }
 
-    /// <summary>The files an earlier evaluation in <paramref name="folder"/> wrote (only names this report writes are trusted).</summary>
+    /// <summary>The files an earlier evaluation in <paramref name="folder"/> lists (only the names this report writes are trusted), its record included.</summary>
     private static string[] PreviousOutputs(string folder)
     {
         string path = Path.Combine(folder, RecordFile);
@@ -69,10 +106,14 @@ public static class EvaluationReport
         try
         {
             using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
-            return [.. document.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetString() ?? "")
+            if (document.RootElement.GetProperty("kind").GetString() != "evaluation")
+            {
+                return [];
+            }
+            return [RecordFile, .. document.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetString() ?? "")
                 .Where(o => o is MarkdownFile or EmbeddingsFile || (o.StartsWith("heatmap_", StringComparison.Ordinal) && o.EndsWith(".png", StringComparison.Ordinal) && !o.Contains('/', StringComparison.Ordinal)))];
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException)
         {
             return [];
         }

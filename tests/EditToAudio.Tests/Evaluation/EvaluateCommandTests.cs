@@ -112,7 +112,9 @@ public sealed class EvaluateCommandTests : IDisposable
             ["clip.manipulated_vs_original.cosine"] = Cos(editedClip, originalCls),
             ["clip.manipulated_vs_original.max_abs"] = editedClip.Zip(originalCls, (x, y) => Math.Abs(x - y / Math.Sqrt(originalCls.Sum(v => (double)v * v)))).Max(),
         };
-        Assert.All(expected, p => Assert.True(Math.Abs(p.Value - pair.Scores[p.Key]) <= 1e-6, $"{pair.Name} {p.Key}: evaluated {pair.Scores[p.Key]:G17}, recomputed {p.Value:G17}"));
+        // The network's float32 embeddings differ in the last bits between batch sizes (here one clip
+        // against the evaluation's many); a few cosines of them sum to these scores.
+        Assert.All(expected, p => Assert.True(Math.Abs(p.Value - pair.Scores[p.Key]) <= 1e-5, $"{pair.Name} {p.Key}: evaluated {pair.Scores[p.Key]:G17}, recomputed {p.Value:G17}"));
     }
 
     [Fact]
@@ -219,7 +221,9 @@ public sealed class EvaluateCommandTests : IDisposable
         var evaluate = await CliRunner.RunAsync("evaluate", Path.Combine(runs, "a"), "--labels", labels, "--label", "removed=gone", "--label", "added=new", "--quiet");
 
         Assert.True(evaluate.ExitCode == 0, evaluate.Error);
-        EvaluationRecord record = Record(Path.Combine(runs, "a"));
+        // Beside the run folder, which keeps only the run's own files (a later run may replace it).
+        Assert.DoesNotContain(Directory.GetFiles(Path.Combine(runs, "a")), f => Path.GetFileName(f).StartsWith("evaluation", StringComparison.Ordinal));
+        EvaluationRecord record = Record(Path.Combine(runs, "a-evaluation"));
         Assert.Equal(labels, record.Labels!.Source);
         PairRecord pair = Assert.Single(record.Pairs);
         Assert.Contains("audio.manipulated.conditioning", pair.Scores.Keys);
@@ -267,6 +271,22 @@ public sealed class EvaluateCommandTests : IDisposable
         EvaluationRecord record = Record(report);
         Assert.Equal([EvaluationReport.EmbeddingsFile, EvaluationReport.MarkdownFile, EvaluationReport.RecordFile], record.Outputs);
         Assert.Equal([.. record.Outputs.Order(StringComparer.Ordinal)], Directory.GetFiles(report).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_output_folder_holding_other_files_is_refused_before_any_work()
+    {
+        string manifest = _scenes.WriteManifest(_scenes.Line("a", "a"));
+        string runs = _scenes.Folder.File("runs");
+        Assert.Equal(0, (await CliRunner.RunAsync(["batch", manifest, "--out", runs, .. BatchScenes.FastArguments])).ExitCode);
+        string[] before = Directory.GetFiles(Path.Combine(runs, "a"));
+
+        var evaluate = await CliRunner.RunAsync("evaluate", runs, "--out", Path.Combine(runs, "a"), "--quiet");
+
+        Assert.Equal(2, evaluate.ExitCode);
+        Assert.Contains("holds files that are not an earlier evaluation's", evaluate.Error, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFiles(Path.Combine(runs, "a")));
+        Assert.DoesNotContain("[evaluate", evaluate.Error, StringComparison.Ordinal);
     }
 
     [Fact]
