@@ -81,7 +81,20 @@ public sealed class Evaluator
         }
         var unevaluated = new List<UnevaluatedPair>(source.Unevaluated);
 
-        // 1. Every pair's record and embeddings.
+        // 1. Labels: each pair's own, else the options'; every name must be in the table before any file is read.
+        var labels = source.Pairs.ToDictionary(p => p, p => ObjectLabel.Merge(p.Labels, options.Labels));
+        LabelTable? table = null;
+        if (labels.Values.Any(l => l.Count > 0))
+        {
+            table = options.LabelTable ?? LabelTable.FromModelSet(models);
+            string[] unknown = [.. labels.Values.SelectMany(l => l).Select(l => l.Name).Distinct(StringComparer.Ordinal).Where(n => !table.Contains(n))];
+            if (unknown.Length > 0)
+            {
+                throw new ArgumentException(table.UnknownMessage(unknown));
+            }
+        }
+
+        // 2. Every pair's record and embeddings.
         var started = Stopwatch.StartNew();
         var read = new PairData?[source.Pairs.Count];
         var readErrors = new string?[source.Pairs.Count];
@@ -112,18 +125,6 @@ public sealed class Evaluator
         }
         timings["read"] = started.Elapsed.TotalSeconds;
 
-        // 2. Labels: each pair's own, else the options'; every name must be in the table.
-        var labels = pairs.ToDictionary(p => p, p => ObjectLabel.Merge(p.Location.Labels, options.Labels));
-        LabelTable? table = null;
-        if (labels.Values.Any(l => l.Count > 0))
-        {
-            table = options.LabelTable ?? LabelTable.FromModelSet(models);
-            string[] unknown = [.. labels.Values.SelectMany(l => l).Select(l => l.Name).Distinct(StringComparer.Ordinal).Where(n => !table.Contains(n))];
-            if (unknown.Length > 0)
-            {
-                throw new ArgumentException(table.UnknownMessage(unknown));
-            }
-        }
         NoteModelMismatch(pairs, models, warnings);
 
         // 3. The clips' CLAP audio embeddings, batched.
@@ -161,9 +162,9 @@ public sealed class Evaluator
             {
                 absent.Add("audio scores (the model set has no clap_audio network)");
             }
-            Dictionary<string, double> scores = PairScorer.Score(pair, labels[pair], table, audio, absent);
+            Dictionary<string, double> scores = PairScorer.Score(pair, labels[pair.Location], table, audio, absent);
             scored.Add((pair, new PairRecord(
-                pair.Location.Name, Relative(source, pair.Location.Folder), pair.Parameters, labels[pair],
+                pair.Location.Name, Relative(source, pair.Location.Folder), pair.Parameters, labels[pair.Location],
                 pair.Clips.OrderBy(c => c.Key).ToDictionary(c => PairScorer.Name(c.Key), c => Relative(source, c.Value)),
                 absent, scores)));
         }
