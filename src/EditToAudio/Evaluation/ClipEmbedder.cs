@@ -139,12 +139,12 @@ internal sealed class ClipEmbedder(NetworkSet networks, int? clipsPerCall = null
         return -1;
     }
 
-    /// <summary>Samples of a float32 mono WAV of the first file's size (an estimate for sizing the calls).</summary>
+    /// <summary>Samples of a mono WAV of the first file's size, at 16 bits a sample (the most a file of that size can hold): an estimate for sizing the calls.</summary>
     private static long EstimatedSamples(string file)
     {
         try
         {
-            return Math.Max(new FileInfo(file).Length / sizeof(float), 1);
+            return Math.Max(new FileInfo(file).Length / sizeof(short), 1);
         }
         catch (IOException)
         {

@@ -174,10 +174,8 @@ public sealed class Evaluator
         }
         timings["scores"] = started.Elapsed.TotalSeconds;
 
-        // 5. Aggregates, distances, settings.
+        // 5. Distances, aggregates, settings.
         started.Restart();
-        progress?.Report(new EvaluationProgress("intervals", 0, 1));
-        IReadOnlyDictionary<string, MeanInterval> aggregates = Aggregate(scored.Select(s => s.Record).ToList(), bootstrap);
         var settings = scored.GroupBy(s => s.Pair.Parameters.Name, StringComparer.Ordinal).ToList();
         var distances = new List<DistanceRecord>();
         foreach (var group in settings)
@@ -191,8 +189,12 @@ public sealed class Evaluator
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{unstable} Fréchet distance(s) compare sets of at most {largest} clips with {ClapAudioEncoder.Width}-dimensional embeddings: a set needs more clips than dimensions for a full-rank covariance, so these distances vary strongly with the clips drawn; compare them only with distances from sets of the same sizes."));
         }
+        timings["distances"] = started.Elapsed.TotalSeconds;
+        started.Restart();
+        progress?.Report(new EvaluationProgress("intervals", 0, 1));
+        IReadOnlyDictionary<string, MeanInterval> aggregates = Aggregate(scored.Select(s => s.Record).ToList(), bootstrap);
         SweepRecord? sweep = settings.Count > 1 ? SweepAnalysis.Analyze(scored.Select(s => s.Record).ToList(), bootstrap) : null;
-        timings["intervals_and_distances"] = started.Elapsed.TotalSeconds;
+        timings["intervals"] = started.Elapsed.TotalSeconds;
         timings["total"] = total.Elapsed.TotalSeconds;
         progress?.Report(new EvaluationProgress("intervals", 1, 1));
 
@@ -248,23 +250,25 @@ public sealed class Evaluator
             sets[role] = [.. pairs.Where(p => p.Clips.ContainsKey(role) && embeddings.RowOf.ContainsKey(p.Clips[role]))
                 .Select(p => embeddings.RowOf[p.Clips[role]]).Distinct().Order()];
         }
+        // Each set is fitted once; it takes part in two comparisons.
+        var fits = sets.Where(s => s.Value.Length >= FrechetDistance.MinimumCount)
+            .ToDictionary(s => s.Key, s => FrechetDistance.Fit(Gather(embeddings, s.Value), s.Value.Length, ClapAudioEncoder.Width));
         (ClipRole A, ClipRole B)[] comparisons =
             [(ClipRole.Manipulated, ClipRole.BaselineOriginal), (ClipRole.Manipulated, ClipRole.BaselineEdited), (ClipRole.BaselineOriginal, ClipRole.BaselineEdited)];
         foreach ((ClipRole a, ClipRole b) in comparisons)
         {
-            int[] rowsA = sets[a], rowsB = sets[b];
-            if (rowsA.Length == 0 || rowsB.Length == 0)
+            int countA = sets[a].Length, countB = sets[b].Length;
+            if (countA == 0 || countB == 0)
             {
                 continue;
             }
-            if (rowsA.Length < FrechetDistance.MinimumCount || rowsB.Length < FrechetDistance.MinimumCount)
+            if (!fits.TryGetValue(a, out GaussianFit? fitA) || !fits.TryGetValue(b, out GaussianFit? fitB))
             {
-                yield return new DistanceRecord(setting, PairScorer.Name(a), PairScorer.Name(b), rowsA.Length, rowsB.Length, null, null, null, true);
+                yield return new DistanceRecord(setting, PairScorer.Name(a), PairScorer.Name(b), countA, countB, null, null, null, true);
                 continue;
             }
-            float[] valuesA = Gather(embeddings, rowsA), valuesB = Gather(embeddings, rowsB);
-            FrechetResult result = FrechetDistance.Compute(valuesA, rowsA.Length, valuesB, rowsB.Length, ClapAudioEncoder.Width);
-            yield return new DistanceRecord(setting, PairScorer.Name(a), PairScorer.Name(b), rowsA.Length, rowsB.Length, result.Distance, result.MeanTerm, result.TraceTerm, result.Unstable);
+            FrechetResult result = FrechetDistance.Compute(fitA, fitB);
+            yield return new DistanceRecord(setting, PairScorer.Name(a), PairScorer.Name(b), countA, countB, result.Distance, result.MeanTerm, result.TraceTerm, result.Unstable);
         }
     }
 

@@ -36,36 +36,48 @@ public static class FrechetDistance
 
     /// <summary>The distance between <paramref name="a"/> ([countA, dimension], row-major) and <paramref name="b"/> ([countB, dimension]).</summary>
     /// <exception cref="ArgumentException">When a set has fewer than <see cref="MinimumCount"/> rows or the shapes disagree.</exception>
-    public static FrechetResult Compute(ReadOnlySpan<float> a, int countA, ReadOnlySpan<float> b, int countB, int dimension)
+    public static FrechetResult Compute(ReadOnlySpan<float> a, int countA, ReadOnlySpan<float> b, int countB, int dimension) =>
+        Compute(Fit(a, countA, dimension), Fit(b, countB, dimension));
+
+    /// <summary>The distance between two fitted sets (fit each set once when it is compared with several).</summary>
+    /// <exception cref="ArgumentException">When the sets' dimensions differ.</exception>
+    public static FrechetResult Compute(GaussianFit a, GaussianFit b)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        if (countA < MinimumCount || countB < MinimumCount)
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Dimension != b.Dimension)
         {
-            throw new ArgumentException($"A Fréchet distance needs at least {MinimumCount} embeddings in each set (got {countA} and {countB}).");
+            throw new ArgumentException($"Sets of {a.Dimension}- and {b.Dimension}-dimensional embeddings cannot be compared.", nameof(b));
         }
-        if (a.Length != countA * dimension || b.Length != countB * dimension)
-        {
-            throw new ArgumentException($"The sets hold {a.Length} and {b.Length} values, not {countA}×{dimension} and {countB}×{dimension}.");
-        }
-        (double[] meanA, Matrix<double> centredA) = Centre(a, countA, dimension);
-        (double[] meanB, Matrix<double> centredB) = Centre(b, countB, dimension);
         double meanTerm = 0;
-        for (int j = 0; j < dimension; j++)
+        for (int j = 0; j < a.Dimension; j++)
         {
-            double d = meanA[j] - meanB[j];
+            double d = a.Mean[j] - b.Mean[j];
             meanTerm += d * d;
         }
-        double traceA = SumOfSquares(centredA) / (countA - 1);
-        double traceB = SumOfSquares(centredB) / (countB - 1);
-        Matrix<double> product = Factor(centredA).TransposeAndMultiply(Factor(centredB));
-        double cross = product.Svd(computeVectors: false).S.Sum() / Math.Sqrt((countA - 1.0) * (countB - 1.0));
-        double traceTerm = Math.Max(traceA + traceB - 2 * cross, 0);
-        return new FrechetResult(meanTerm + traceTerm, meanTerm, traceTerm, countA, countB, dimension);
+        double cross = a.Factor.TransposeAndMultiply(b.Factor).Svd(computeVectors: false).S.Sum() / Math.Sqrt((a.Count - 1.0) * (b.Count - 1.0));
+        double traceTerm = Math.Max(a.Trace + b.Trace - 2 * cross, 0);
+        return new FrechetResult(meanTerm + traceTerm, meanTerm, traceTerm, a.Count, b.Count, a.Dimension);
     }
 
-    /// <summary>A matrix F with FᵀF = XᵀX and at most min(rows, columns) rows: X itself, or the R of its thin QR.</summary>
-    private static Matrix<double> Factor(Matrix<double> centred) =>
-        centred.RowCount <= centred.ColumnCount ? centred : centred.QR(QRMethod.Thin).R;
+    /// <summary>Fits a set ([count, dimension], row-major): its mean, covariance trace and covariance factor.</summary>
+    /// <exception cref="ArgumentException">When the set has fewer than <see cref="MinimumCount"/> rows or the wrong length.</exception>
+    public static GaussianFit Fit(ReadOnlySpan<float> values, int count, int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (count < MinimumCount)
+        {
+            throw new ArgumentException($"A Fréchet distance needs at least {MinimumCount} embeddings in each set (got {count}).", nameof(count));
+        }
+        if (values.Length != count * dimension)
+        {
+            throw new ArgumentException($"The set holds {values.Length} values, not {count}×{dimension}.", nameof(values));
+        }
+        (double[] mean, Matrix<double> centred) = Centre(values, count, dimension);
+        // F with FᵀF = XᵀX and at most min(count, dimension) rows: X itself, or the R of its thin QR.
+        Matrix<double> factor = count <= dimension ? centred : centred.QR(QRMethod.Thin).R;
+        return new GaussianFit(count, dimension, mean, SumOfSquares(centred) / (count - 1), factor);
+    }
 
     private static (double[] Mean, Matrix<double> Centred) Centre(ReadOnlySpan<float> values, int count, int dimension)
     {
@@ -90,3 +102,11 @@ public static class FrechetDistance
         return sum;
     }
 }
+
+/// <summary>A set of embeddings reduced to what its Fréchet distances need.</summary>
+/// <param name="Count">Embeddings in the set.</param>
+/// <param name="Dimension">Their width.</param>
+/// <param name="Mean">The sample mean.</param>
+/// <param name="Trace">tr Σ of the unbiased covariance.</param>
+/// <param name="Factor">F with FᵀF = XᵀX for the centred set X (X itself, or the R of its thin QR).</param>
+public sealed record GaussianFit(int Count, int Dimension, double[] Mean, double Trace, Matrix<double> Factor);
