@@ -1,15 +1,20 @@
+using System.Numerics.Tensors;
+
 namespace EditToAudio.Editing;
 
 /// <summary>
 /// The CLIP tokens of one image: 257 rows (CLS, then the 16×16 patch grid row-major) of
-/// <see cref="Dimension"/> values. The engine L2-normalizes every token itself, in float64,
-/// so already-normalized input is unchanged up to rounding. The values are not copied: the
-/// caller must not change them while this object is in use.
+/// <see cref="Dimension"/> values. The engine L2-normalizes every token itself, so
+/// already-normalized input is unchanged up to rounding. The values are not copied (they may be
+/// a memory-mapped file): the caller must not change them while this object is in use.
 /// </summary>
 public sealed class ImageTokens
 {
     /// <summary>CLS plus 256 patch tokens.</summary>
     public const int TokenCount = 1 + ClipGeometry.PatchCount;
+
+    /// <summary>Below this a float32 sum of squares may have lost digits to underflow.</summary>
+    private const float SmallestSingleSquares = 1e-30f;
 
     private readonly ReadOnlyMemory<float> _values;
     private readonly double[] _inverseNorms = new double[TokenCount];
@@ -28,15 +33,17 @@ public sealed class ImageTokens
         for (int token = 0; token < TokenCount; token++)
         {
             ReadOnlySpan<float> row = Raw(token);
-            double squares = VectorMath.Dot(row, row);
-            if (!double.IsFinite(squares))
+            // float32 lanes (many partial sums, ~1e-7 relative) are plenty for a scale factor;
+            // float64 where the float32 squares overflow or underflow, or a value is not finite.
+            double squares = TensorPrimitives.SumOfSquares(row);
+            if (squares is not (>= SmallestSingleSquares and <= float.MaxValue))
             {
-                int bad = 0;
-                while (float.IsFinite(row[bad]))
+                int bad = row.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+                if (bad >= 0)
                 {
-                    bad++;
+                    throw new ArgumentException($"Token {token}, component {bad} is {row[bad]}; tokens must be finite.", nameof(values));
                 }
-                throw new ArgumentException($"Token {token}, component {bad} is {row[bad]}; tokens must be finite.", nameof(values));
+                squares = VectorMath.Dot(row, row);
             }
             // A zero token stays zero rather than becoming NaN.
             _inverseNorms[token] = squares > 0 ? 1.0 / Math.Sqrt(squares) : 0.0;
@@ -45,6 +52,9 @@ public sealed class ImageTokens
 
     /// <summary>Length of each token (768 for ViT-L/14 after the projection).</summary>
     public int Dimension { get; }
+
+    /// <summary>All 257 tokens, row-major, as given.</summary>
+    internal ReadOnlySpan<float> Values => _values.Span;
 
     /// <summary>Token <paramref name="index"/> (0 = CLS, 1 + p = patch p) as given, not normalized.</summary>
     public ReadOnlySpan<float> Raw(int index) => _values.Span.Slice(index * Dimension, Dimension);

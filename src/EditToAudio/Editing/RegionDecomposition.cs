@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace EditToAudio.Editing;
 
 /// <summary>
@@ -17,6 +19,7 @@ public sealed class RegionDecomposition
     private readonly int[] _rows;               // token indices of X's rows: CLS (0), then the selected patches
     private readonly double[][] _topVectors;    // top eigenvectors of XXᵀ, largest eigenvalue first
     private readonly double[] _topEigenvalues;
+    private readonly double[]?[] _weightedSums;  // [0] = Xᵀw, [k] = XᵀUₖUₖᵀw, filled on first use
 
     private RegionDecomposition(ImageTokens tokens, int[] rows, double[][] topVectors, double[] topEigenvalues, int maxK)
     {
@@ -27,6 +30,7 @@ public sealed class RegionDecomposition
         _topVectors = topVectors;
         _topEigenvalues = topEigenvalues;
         MaxK = maxK;
+        _weightedSums = new double[]?[topVectors.Length + 1];
     }
 
     /// <summary>Rows of X: CLS plus the selected patches, or 0 when no patch is selected.</summary>
@@ -38,6 +42,9 @@ public sealed class RegionDecomposition
     /// <summary>True when the mask selects no patch: every edit is then the zero vector.</summary>
     public bool IsEmpty => RowCount == 0;
 
+    /// <summary>Whether the eigenvectors came from the float64 Gram matrix (the float32 one was not separated enough, or it was asked for).</summary>
+    internal bool UsedExactGram { get; private init; }
+
     /// <summary>The largest k that <see cref="Edit"/> accepts.</summary>
     public int MaxK { get; }
 
@@ -46,7 +53,11 @@ public sealed class RegionDecomposition
 
     /// <summary>Selects the rows of <paramref name="tokens"/> where the binary <paramref name="patchWeights"/> are 1 and decomposes them for k ≤ <paramref name="maxK"/>.</summary>
     /// <exception cref="ArgumentException">The weights are not 256 values of 0 or 1.</exception>
-    public static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK)
+    public static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK) =>
+        Create(tokens, patchWeights, maxK, forceExactGram: false);
+
+    /// <summary><see cref="Create(ImageTokens, ReadOnlySpan{float}, int)"/>, with the float64 Gram matrix from the start when <paramref name="forceExactGram"/> (for comparisons).</summary>
+    internal static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK, bool forceExactGram)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxK, 1);
@@ -83,19 +94,45 @@ public sealed class RegionDecomposition
             return new RegionDecomposition(tokens, rows, [], [], maxK);
         }
 
-        var gram = new double[rowCount * rowCount];
-        for (int i = 0; i < rowCount; i++)
+        // The float32 Gram matrix is exact enough unless a kept eigenvalue is near its rounding
+        // level (a rank-deficient region): then the float64 one is used.
+        bool exact = forceExactGram;
+        (double[] eigenvalues, double[][] vectors) = Decompose(tokens, rows, kept, exact);
+        if (!exact && !AboveSingleRounding(eigenvalues[kept - 1], tokens.Dimension, rowCount))
         {
-            for (int j = 0; j <= i; j++)
-            {
-                double dot = tokens.NormalizedDot(rows[i], rows[j]);
-                gram[i * rowCount + j] = dot;
-                gram[j * rowCount + i] = dot;
-            }
+            exact = true;
+            (eigenvalues, vectors) = Decompose(tokens, rows, kept, exact);
         }
+        return new RegionDecomposition(tokens, rows, vectors, eigenvalues, maxK) { UsedExactGram = exact };
+    }
 
-        (double[] eigenvalues, double[][] vectors) = SymmetricEigen.Top(gram, rowCount, kept);
-        return new RegionDecomposition(tokens, rows, vectors, eigenvalues, maxK);
+    /// <summary>How far above the float32 Gram matrix's rounding the smallest kept eigenvalue must be.</summary>
+    internal const double SingleGramMargin = 10;
+
+    /// <summary>
+    /// Whether <paramref name="smallestKept"/> lies well above the rounding of the float32 Gram matrix
+    /// (about √D·2⁻²⁴ per element of unit rows, times the rows for the whole matrix). Eigenvectors of
+    /// well-represented eigenvalues then move by rounding over gap, which is invisible in the result;
+    /// an eigenvalue at the rounding level picks an arbitrary direction whose rows sum to about the
+    /// square root of that rounding, which is not.
+    /// </summary>
+    private static bool AboveSingleRounding(double smallestKept, int dimension, int rowCount) =>
+        smallestKept >= SingleGramMargin * rowCount * Math.Sqrt(dimension) * Math.ScaleB(1.0, -24);
+
+    /// <summary>The top eigenpairs of the rows' Gram matrix.</summary>
+    private static (double[] Values, double[][] Vectors) Decompose(ImageTokens tokens, int[] rows, int kept, bool exact)
+    {
+        int n = rows.Length;
+        double[] gram = ArrayPool<double>.Shared.Rent(n * n);
+        try
+        {
+            GramMatrix.Compute(tokens, rows, gram, exact);
+            return SymmetricEigen.Top(gram.AsSpan(0, n * n), n, kept);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(gram);
+        }
     }
 
     /// <summary>
@@ -115,12 +152,37 @@ public sealed class RegionDecomposition
             return new float[Dimension];
         }
 
-        // r = w + (s−1)·UₖUₖᵀw with w the uniform weights of the rows (the mask is binary).
-        // With k ≥ n+1, UₖUₖᵀ = I and r = s·w.
+        // With r = w + (s−1)·UₖUₖᵀw and w the uniform weights (the mask is binary), e = Xᵀw + (s−1)·XᵀUₖUₖᵀw:
+        // both sums are kept, so every further factor for the same k costs one vector operation.
+        // With k ≥ n+1, UₖUₖᵀ = I and e = s·Xᵀw.
+        double[] mean = WeightedRowSum(0);
+        var embedding = new double[Dimension];
+        if (k >= RowCount)
+        {
+            VectorMath.AddScaled(embedding, mean, factor);
+        }
+        else
+        {
+            mean.CopyTo(embedding, 0);
+            VectorMath.AddScaled(embedding, WeightedRowSum(k), factor - 1.0);
+        }
+        return VectorMath.NormalizedToSingle(embedding);
+    }
+
+    /// <summary>Xᵀw for k = 0, XᵀUₖUₖᵀw for 1 ≤ k ≤ the kept vectors; computed once, then shared (thread-safe).</summary>
+    private double[] WeightedRowSum(int k)
+    {
+        if (Volatile.Read(ref _weightedSums[k]) is { } known)
+        {
+            return known;
+        }
         var weights = new double[RowCount];
         double uniform = 1.0 / RowCount;
-        Array.Fill(weights, k >= RowCount ? factor * uniform : uniform);
-        for (int j = 0; j < k && k < RowCount; j++)
+        if (k == 0)
+        {
+            Array.Fill(weights, uniform);
+        }
+        for (int j = 0; j < k; j++)
         {
             double[] u = _topVectors[j];
             double projection = 0;
@@ -128,14 +190,15 @@ public sealed class RegionDecomposition
             {
                 projection += component * uniform;
             }
-            VectorMath.AddScaled(weights, u, (factor - 1.0) * projection);
+            VectorMath.AddScaled(weights, u, projection);
         }
 
-        var embedding = new double[Dimension];
+        var sum = new double[Dimension];
         for (int i = 0; i < RowCount; i++)
         {
-            _tokens.AddNormalized(_rows[i], embedding, weights[i]);
+            _tokens.AddNormalized(_rows[i], sum, weights[i]);
         }
-        return VectorMath.NormalizedToSingle(embedding);
+        // Two threads may both compute it: either result is the same.
+        return Interlocked.CompareExchange(ref _weightedSums[k], sum, null) ?? sum;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -67,7 +68,20 @@ internal static class SymmetricEigen
         // Scale by a power of two (exact) so the largest element is in [1, 2): squares and
         // Sturm-sequence quotients then neither overflow nor underflow for any finite input.
         int exponent = Math.ILogB(largest);
-        var a = new double[n * n];
+        double[] a = ArrayPool<double>.Shared.Rent(n * n);
+        try
+        {
+            return TopOfScaled(symmetric, n, k, exponent, a);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(a);
+        }
+    }
+
+    /// <summary><see cref="Top"/> after the scaling exponent is known, with <paramref name="a"/> (≥ n² values) as the working matrix.</summary>
+    private static (double[] Values, double[][] Vectors) TopOfScaled(ReadOnlySpan<double> symmetric, int n, int k, int exponent, double[] a)
+    {
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j <= i; j++)
