@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace EditToAudio.Editing;
@@ -65,6 +66,31 @@ public sealed class ImageTokens
     /// <summary><paramref name="target"/> += <paramref name="scale"/> · (token <paramref name="index"/>, normalized).</summary>
     public void AddNormalized(int index, Span<double> target, double scale) =>
         VectorMath.AddScaled(target, Raw(index), scale * _inverseNorms[index]);
+
+    /// <summary>
+    /// <paramref name="target"/> += Σᵢ <paramref name="scales"/>[i] · (token <paramref name="indices"/>[i], normalized),
+    /// float32 within small groups of tokens and float64 across them (<see cref="VectorMath.AddScaledRows"/>).
+    /// </summary>
+    public void AddNormalized(ReadOnlySpan<int> indices, ReadOnlySpan<double> scales, Span<double> target)
+    {
+        if (scales.Length != indices.Length)
+        {
+            throw new ArgumentException($"Expected one scale per token, got {scales.Length} for {indices.Length}.", nameof(scales));
+        }
+        double[] normalizing = ArrayPool<double>.Shared.Rent(indices.Length);
+        try
+        {
+            for (int i = 0; i < indices.Length; i++)
+            {
+                normalizing[i] = scales[i] * _inverseNorms[indices[i]];
+            }
+            VectorMath.AddScaledRows(target, Values, Dimension, indices, normalizing.AsSpan(0, indices.Length));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(normalizing);
+        }
+    }
 
     /// <summary>The dot product of two normalized tokens, accumulated in float64.</summary>
     public double NormalizedDot(int a, int b) => VectorMath.Dot(Raw(a), Raw(b)) * _inverseNorms[a] * _inverseNorms[b];

@@ -194,10 +194,7 @@ public sealed class RegionDecomposition
         }
 
         var sum = new double[Dimension];
-        for (int i = 0; i < RowCount; i++)
-        {
-            _tokens.AddNormalized(_rows[i], sum, weights[i]);
-        }
+        _tokens.AddNormalized(_rows, weights, sum);
         // Two threads may both compute it: either result is the same.
         return Interlocked.CompareExchange(ref _weightedSums[k], sum, null) ?? sum;
     }

@@ -1,4 +1,8 @@
+using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EditToAudio.Editing;
 
@@ -30,22 +34,65 @@ internal static class VectorMath
     /// <summary><paramref name="target"/> += <paramref name="scale"/> · <paramref name="source"/>, in float64.</summary>
     public static void AddScaled(Span<double> target, ReadOnlySpan<float> source, double scale)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (source.Length < target.Length)
         {
-            var factor = new Vector<double>(scale);
-            for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
+            throw new ArgumentException($"The source has {source.Length} values, the target {target.Length}.", nameof(source));
+        }
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Unchecked loads and stores: i + 8 ≤ target.Length ≤ source.Length.
+            ref double t = ref MemoryMarshal.GetReference(target);
+            ref float s = ref MemoryMarshal.GetReference(source);
+            var factor = Vector256.Create(scale);
+            for (; i <= target.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector.Widen(new Vector<float>(source[i..]), out Vector<double> low, out Vector<double> high);
-                Span<double> t = target[i..];
-                (new Vector<double>(t) + factor * low).CopyTo(t);
-                Span<double> u = t[Vector<double>.Count..];
-                (new Vector<double>(u) + factor * high).CopyTo(u);
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
+                Vector256.FusedMultiplyAdd(factor, low, Vector256.LoadUnsafe(ref t, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
+                Vector256.FusedMultiplyAdd(factor, high, Vector256.LoadUnsafe(ref t, (nuint)i + 4)).StoreUnsafe(ref t, (nuint)i + 4);
             }
         }
         for (; i < target.Length; i++)
         {
             target[i] += scale * source[i];
+        }
+    }
+
+    /// <summary>Rows summed in float32 before their sum joins the float64 total.</summary>
+    private const int SingleSumRows = 8;
+
+    /// <summary>
+    /// <paramref name="target"/> += Σᵢ <paramref name="scales"/>[i] · row <paramref name="rows"/>[i] of
+    /// <paramref name="values"/> (row-major, <paramref name="dimension"/> wide). Rows are added in float32
+    /// in groups of <see cref="SingleSumRows"/> (each group's sum off by a few float32 ulps), and the groups
+    /// in float64, so the error does not grow with the number of rows and few values are widened.
+    /// </summary>
+    public static void AddScaledRows(Span<double> target, ReadOnlySpan<float> values, int dimension, ReadOnlySpan<int> rows, ReadOnlySpan<double> scales)
+    {
+        if (target.Length != dimension || scales.Length != rows.Length)
+        {
+            throw new ArgumentException($"Expected a target of {dimension} values and one scale per row, got {target.Length} and {scales.Length} for {rows.Length} rows.", nameof(target));
+        }
+        float[]? rented = dimension > 1024 ? ArrayPool<float>.Shared.Rent(dimension) : null;
+        Span<float> group = rented is null ? stackalloc float[dimension] : rented.AsSpan(0, dimension);
+        try
+        {
+            for (int first = 0; first < rows.Length; first += SingleSumRows)
+            {
+                group.Clear();
+                for (int i = first; i < Math.Min(first + SingleSumRows, rows.Length); i++)
+                {
+                    TensorPrimitives.MultiplyAdd(values.Slice(rows[i] * dimension, dimension), (float)scales[i], group, group);
+                }
+                AddScaled(target, group, 1.0);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
         }
     }
 
