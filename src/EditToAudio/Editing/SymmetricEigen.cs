@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EditToAudio.Editing;
 
@@ -68,10 +70,11 @@ internal static class SymmetricEigen
         // Scale by a power of two (exact) so the largest element is in [1, 2): squares and
         // Sturm-sequence quotients then neither overflow nor underflow for any finite input.
         int exponent = Math.ILogB(largest);
-        double[] a = ArrayPool<double>.Shared.Rent(n * n);
+        int stride = n + Vector256<double>.Count - 1;
+        double[] a = ArrayPool<double>.Shared.Rent(n * stride);
         try
         {
-            return TopOfScaled(symmetric, n, k, exponent, a);
+            return TopOfScaled(symmetric, n, k, exponent, a, stride);
         }
         finally
         {
@@ -79,26 +82,33 @@ internal static class SymmetricEigen
         }
     }
 
-    /// <summary><see cref="Top"/> after the scaling exponent is known, with <paramref name="a"/> (≥ n² values) as the working matrix.</summary>
-    private static (double[] Values, double[][] Vectors) TopOfScaled(ReadOnlySpan<double> symmetric, int n, int k, int exponent, double[] a)
+    /// <summary>
+    /// <see cref="Top"/> after the scaling exponent is known, with <paramref name="a"/> as the working
+    /// matrix: both triangles, rows <paramref name="stride"/> ≥ n + 3 apart with zeros past column n,
+    /// so every row segment can be processed in whole vectors.
+    /// </summary>
+    private static (double[] Values, double[][] Vectors) TopOfScaled(ReadOnlySpan<double> symmetric, int n, int k, int exponent, double[] a, int stride)
     {
+        a.AsSpan(0, n * stride).Clear();
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j <= i; j++)
             {
-                a[i * n + j] = Math.ScaleB(symmetric[i * n + j], -exponent);
+                double value = exponent == 0 ? symmetric[i * n + j] : Math.ScaleB(symmetric[i * n + j], -exponent);
+                a[i * stride + j] = value;
+                a[j * stride + i] = value;
             }
         }
 
         var diagonal = new double[n];
         var offDiagonal = new double[n];             // offDiagonal[i] = T[i, i+1]; the last entry is unused
         var reflectorScales = new double[n];
-        Tridiagonalize(a, n, diagonal, offDiagonal, reflectorScales);
+        Tridiagonalize(a, n, stride, diagonal, offDiagonal, reflectorScales);
 
         double norm = GershgorinBounds(diagonal, offDiagonal, out double lowest, out double highest);
         double[] values = LargestEigenvalues(diagonal, offDiagonal, k, lowest, highest, norm);
         double[][] vectors = TridiagonalEigenvectors(diagonal, offDiagonal, values, norm);
-        BackTransform(a, n, reflectorScales, vectors);
+        BackTransform(a, n, stride, reflectorScales, vectors);
 
         for (int t = 0; t < k; t++)
         {
@@ -109,24 +119,24 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// Householder reduction of the symmetric <paramref name="a"/> (row-major; only the lower
-    /// triangle is read and kept up to date) to tridiagonal form. Reflector j, H = I − τvvᵀ acting
-    /// on indices j+1…n−1, is left in row j right of the diagonal (the unused upper triangle) with τ
-    /// in <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
+    /// Householder reduction of the symmetric <paramref name="a"/> (both triangles, rows
+    /// <paramref name="stride"/> apart, zero-padded) to tridiagonal form. Reflector j, H = I − τvvᵀ acting
+    /// on indices j+1…n−1, is left in row j right of the diagonal with τ in
+    /// <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
     /// </summary>
-    private static void Tridiagonalize(double[] a, int n, double[] diagonal, double[] offDiagonal, double[] reflectorScales)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tridiagonalize(double[] a, int n, int stride, double[] diagonal, double[] offDiagonal, double[] reflectorScales)
     {
-        var p = new double[n];
+        int width = Vector256<double>.Count;
+        var p = new double[stride];
+        ref double start = ref MemoryMarshal.GetArrayDataReference(a);
+        ref double pStart = ref MemoryMarshal.GetArrayDataReference(p);
         for (int j = 0; j < n - 2; j++)
         {
             int m = n - j - 1;
-            diagonal[j] = a[j * n + j];
-            // Column j below the diagonal, copied into row j where it becomes the reflector v.
-            Span<double> v = a.AsSpan(j * n + j + 1, m);
-            for (int i = 0; i < m; i++)
-            {
-                v[i] = a[(j + 1 + i) * n + j];
-            }
+            diagonal[j] = a[j * stride + j];
+            // Row j right of the diagonal (= column j below it) becomes the reflector v.
+            Span<double> v = a.AsSpan(j * stride + j + 1, m);
             double tail = VectorMath.Dot(v[1..], v[1..]);
             if (tail == 0)
             {
@@ -146,68 +156,48 @@ internal static class SymmetricEigen
             offDiagonal[j] = alpha;
             reflectorScales[j] = tau;
 
-            // B ← HBH for the trailing block B as the rank-2 update B − vwᵀ − wvᵀ with
-            // p = τBv and w = p − (τ/2)(pᵀv)v, on B's lower triangle only: every row segment is
-            // contiguous, and the product reads each stored element once for both of its uses.
-            Span<double> product = p.AsSpan(0, m);
-            product.Clear();
-            int blockStart = (j + 1) * n + j + 1;
+            // B ← HBH for the trailing block B as the rank-2 update B − vwᵀ − wvᵀ with p = τBv and
+            // w = p − (τ/2)(pᵀv)v. Rows of B and v are zero past column n, and so is w past m, so every
+            // row runs in whole vectors (over up to 3 padding columns, which stay zero).
+            int vectors = (m + width - 1) / width;
+            ref double vStart = ref Unsafe.Add(ref start, j * stride + j + 1);
+            ref double blockStart = ref Unsafe.Add(ref start, (j + 1) * stride + j + 1);
             for (int i = 0; i < m; i++)
             {
-                ReadOnlySpan<double> row = a.AsSpan(blockStart + i * n, i + 1);
-                product[i] += SymmetricRowProduct(row, v, product);
+                ref double row = ref Unsafe.Add(ref blockStart, i * stride);
+                var sum = Vector256<double>.Zero;
+                for (int c = 0; c < vectors; c++)
+                {
+                    nuint offset = (nuint)(c * width);
+                    sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, offset), Vector256.LoadUnsafe(ref vStart, offset), sum);
+                }
+                p[i] = tau * Vector256.Sum(sum);
             }
-            double correction = 0.5 * tau * tau * VectorMath.Dot(product, v);
+            double correction = 0.5 * tau * VectorMath.Dot(p.AsSpan(0, m), v);
             for (int i = 0; i < m; i++)
             {
-                product[i] = tau * product[i] - correction * v[i];
+                p[i] -= correction * v[i];
             }
+            p.AsSpan(m).Clear();
             for (int i = 0; i < m; i++)
             {
-                SubtractRankTwo(a.AsSpan(blockStart + i * n, i + 1), v[i], product, product[i], v);
+                ref double row = ref Unsafe.Add(ref blockStart, i * stride);
+                var vi = Vector256.Create(-v[i]);
+                var wi = Vector256.Create(-p[i]);
+                for (int c = 0; c < vectors; c++)
+                {
+                    nuint offset = (nuint)(c * width);
+                    var updated = Vector256.FusedMultiplyAdd(vi, Vector256.LoadUnsafe(ref pStart, offset), Vector256.LoadUnsafe(ref row, offset));
+                    Vector256.FusedMultiplyAdd(wi, Vector256.LoadUnsafe(ref vStart, offset), updated).StoreUnsafe(ref row, offset);
+                }
             }
         }
         if (n >= 2)
         {
-            diagonal[n - 2] = a[(n - 2) * n + n - 2];
-            offDiagonal[n - 2] = a[(n - 1) * n + n - 2];
+            diagonal[n - 2] = a[(n - 2) * stride + n - 2];
+            offDiagonal[n - 2] = a[(n - 1) * stride + n - 2];
         }
-        diagonal[n - 1] = a[n * n - 1];
-    }
-
-    /// <summary>
-    /// Row i of the lower triangle (<paramref name="row"/> = B[i, 0..i]) in the product p = Bv:
-    /// adds v[i]·B[i, l] to p[l] for l &lt; i (the mirrored upper element) and returns
-    /// Σ_{l≤i} B[i, l]·v[l], row i's own part of p[i].
-    /// </summary>
-    private static double SymmetricRowProduct(ReadOnlySpan<double> row, ReadOnlySpan<double> v, Span<double> p)
-    {
-        int last = row.Length - 1;
-        double vi = v[last];
-        int l = 0;
-        double sum = 0;
-        if (Vector.IsHardwareAccelerated && last >= Vector<double>.Count)
-        {
-            // Unchecked loads: the loop bounds keep every access inside the spans.
-            ref double rowStart = ref MemoryMarshal.GetReference(row);
-            ref double vStart = ref MemoryMarshal.GetReference(v);
-            ref double pStart = ref MemoryMarshal.GetReference(p);
-            var accumulated = Vector<double>.Zero;
-            var scale = new Vector<double>(vi);
-            for (; l <= last - Vector<double>.Count; l += Vector<double>.Count)
-            {
-                var r = Vector.LoadUnsafe(ref rowStart, (nuint)l);
-                accumulated = Vector.MultiplyAddEstimate(r, Vector.LoadUnsafe(ref vStart, (nuint)l), accumulated);
-                Vector.MultiplyAddEstimate(r, scale, Vector.LoadUnsafe(ref pStart, (nuint)l)).StoreUnsafe(ref pStart, (nuint)l);
-            }
-            sum = Vector.Sum(accumulated);
-        }
-        for (; l < last; l++)
-        {
-            sum += row[l] * v[l];
-            p[l] += vi * row[l];
-        }
-        return sum + row[last] * vi;
+        diagonal[n - 1] = a[(n - 1) * stride + n - 1];
     }
 
     /// <summary>The Gershgorin interval of T, widened a little; returns max(|lowest|, |highest|) ≥ ‖T‖₂.</summary>
@@ -242,9 +232,13 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts. All k intervals are
-    /// bisected together, several per Vector&lt;double&gt; and several vectors per sweep along T, so
-    /// the long-latency divisions of independent counts overlap.
+    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts accelerated by Newton
+    /// steps. Each value's bracket [lower, upper] (at most its index of eigenvalues below lower, more
+    /// below upper) shrinks at every count; the next point is the Newton step on det(T − xI) from the
+    /// last one when that lands inside the bracket, else the midpoint. Near a simple eigenvalue
+    /// Newton converges quadratically, so a handful of sweeps replace ~55 halvings; clusters fall back
+    /// to halving. All k brackets advance together, several per Vector&lt;double&gt; and several vectors
+    /// per sweep along T, so the long-latency divisions of independent counts overlap.
     /// </summary>
     private static double[] LargestEigenvalues(double[] diagonal, double[] offDiagonal, int k, double lowest, double highest, double norm)
     {
@@ -253,11 +247,16 @@ internal static class SymmetricEigen
         int groups = (k + width - 1) / width;
         var lower = new double[groups * width];
         var upper = new double[groups * width];
+        var points = new double[groups * width];
         var targets = new long[groups * width];
+        var lowerCounts = new long[groups * width];   // eigenvalues below lower
+        var upperCounts = new long[groups * width];   // eigenvalues below upper
         for (int t = 0; t < lower.Length; t++)
         {
+            upperCounts[t] = n;
             lower[t] = lowest;
             upper[t] = highest;
+            points[t] = 0.5 * (lowest + highest);
             // Eigenvalue of ascending index n−1−t; padding lanes repeat the last wanted one.
             targets[t] = n - 1 - Math.Min(t, k - 1);
         }
@@ -271,11 +270,13 @@ internal static class SymmetricEigen
         var negativePivotMinimum = -pivotMinimum;
         var absoluteTolerance = new Vector<double>(2 * Epsilon * norm);
         var relativeTolerance = new Vector<double>(2 * Epsilon);
+        var one = Vector<double>.One;
 
-        var middles = new Vector<double>[groups];
-        var quotients = new Vector<double>[groups];
+        var inverses = new Vector<double>[groups];    // 1/qᵢ₋₁
+        var slopes = new Vector<double>[groups];      // dqᵢ₋₁/dx
+        var logSlopes = new Vector<double>[groups];   // Σ (dqⱼ/dx)/qⱼ = (d/dx) log|det(T − xI)|
         var counts = new Vector<long>[groups];
-        // The interval halves from at most ~2‖T‖ to ~ε‖T‖: about 55 sweeps; the cap only guards the loop.
+        // Halving alone needs ~55 sweeps; the cap only guards the loop.
         for (int sweep = 0; sweep < 200; sweep++)
         {
             bool converged = true;
@@ -285,20 +286,22 @@ internal static class SymmetricEigen
                 var high = new Vector<double>(upper, g * width);
                 var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
                 converged &= Vector.LessThanOrEqualAll(high - low, tolerance);
-                middles[g] = 0.5 * (low + high);
             }
             if (converged)
             {
                 break;
             }
 
-            // counts = number of negative pivots of T − xI = number of eigenvalues below x.
+            // counts = number of negative pivots qᵢ of T − xI = number of eigenvalues below x; with
+            // qᵢ = dᵢ − x − eᵢ₋₁²/qᵢ₋₁ also their derivatives, for the Newton step.
             var first = new Vector<double>(diagonal[0]);
             for (int g = 0; g < groups; g++)
             {
-                var q = first - middles[g];
+                var q = first - new Vector<double>(points, g * width);
                 q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
-                quotients[g] = q;
+                inverses[g] = one / q;
+                slopes[g] = -one;
+                logSlopes[g] = -inverses[g];
                 counts[g] = -Vector.LessThan(q, Vector<double>.Zero);
             }
             for (int i = 1; i < n; i++)
@@ -307,19 +310,46 @@ internal static class SymmetricEigen
                 var square = new Vector<double>(squares[i]);
                 for (int g = 0; g < groups; g++)
                 {
-                    var q = d - middles[g] - square / quotients[g];
+                    var coupling = square * inverses[g];                      // eᵢ₋₁²/qᵢ₋₁
+                    var q = d - new Vector<double>(points, g * width) - coupling;
                     q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
-                    quotients[g] = q;
+                    var slope = coupling * inverses[g] * slopes[g] - one;    // −1 + eᵢ₋₁²·q'ᵢ₋₁/qᵢ₋₁²
+                    var inverse = one / q;
+                    inverses[g] = inverse;
+                    slopes[g] = slope;
+                    logSlopes[g] += slope * inverse;
                     counts[g] -= Vector.LessThan(q, Vector<double>.Zero);
                 }
             }
 
             for (int g = 0; g < groups; g++)
             {
-                // At most `target` eigenvalues below the middle: the wanted one is at or above it.
-                var middleIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
-                Vector.ConditionalSelect(middleIsBelow, middles[g], new Vector<double>(lower, g * width)).CopyTo(lower, g * width);
-                Vector.ConditionalSelect(middleIsBelow, new Vector<double>(upper, g * width), middles[g]).CopyTo(upper, g * width);
+                var x = new Vector<double>(points, g * width);
+                var previousLow = new Vector<double>(lower, g * width);
+                var previousHigh = new Vector<double>(upper, g * width);
+                // At most `target` eigenvalues below x: the wanted one is at or above it.
+                var xIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
+                var low = Vector.ConditionalSelect(xIsBelow, x, previousLow);
+                var high = Vector.ConditionalSelect(xIsBelow, previousHigh, x);
+                var lowCount = Vector.ConditionalSelect(xIsBelow, counts[g], new Vector<long>(lowerCounts, g * width));
+                var highCount = Vector.ConditionalSelect(xIsBelow, new Vector<long>(upperCounts, g * width), counts[g]);
+                lowCount.CopyTo(lowerCounts, g * width);
+                highCount.CopyTo(upperCounts, g * width);
+                low.CopyTo(lower, g * width);
+                high.CopyTo(upper, g * width);
+
+                // A Newton step shorter than the tolerance is stretched by it, so the next count lands
+                // on the far side of the eigenvalue and closes the bracket.
+                var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
+                var step = -one / logSlopes[g];
+                var stretched = step + Vector.ConditionalSelect(Vector.LessThan(step, Vector<double>.Zero), -tolerance, tolerance);
+                step = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(step), tolerance), stretched, step);
+                var newton = x + step;
+                // Newton only once the bracket holds this eigenvalue alone (towards another one it would
+                // creep), and only inside the bracket.
+                var isolated = Vector.Equals(highCount - lowCount, Vector<long>.One);
+                var inside = isolated & Vector.GreaterThan(newton, low) & Vector.LessThan(newton, high);
+                Vector.ConditionalSelect(inside, newton, 0.5 * (low + high)).CopyTo(points, g * width);
             }
         }
 
@@ -448,7 +478,7 @@ internal static class SymmetricEigen
     }
 
     /// <summary>y ← H₀H₁…H_{n−3}y for every vector: eigenvectors of T become eigenvectors of A.</summary>
-    private static void BackTransform(double[] a, int n, double[] reflectorScales, double[][] vectors)
+    private static void BackTransform(double[] a, int n, int stride, double[] reflectorScales, double[][] vectors)
     {
         for (int j = n - 3; j >= 0; j--)
         {
@@ -457,7 +487,7 @@ internal static class SymmetricEigen
             {
                 continue;
             }
-            ReadOnlySpan<double> v = a.AsSpan(j * n + j + 1, n - j - 1);
+            ReadOnlySpan<double> v = a.AsSpan(j * stride + j + 1, n - j - 1);
             foreach (double[] y in vectors)
             {
                 Span<double> tail = y.AsSpan(j + 1);
@@ -484,29 +514,6 @@ internal static class SymmetricEigen
         }
     }
 
-    /// <summary>row −= a·u + b·w: one row of the symmetric rank-2 update.</summary>
-    private static void SubtractRankTwo(Span<double> row, double a, ReadOnlySpan<double> u, double b, ReadOnlySpan<double> w)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && u.Length >= row.Length && w.Length >= row.Length)
-        {
-            ref double rowStart = ref MemoryMarshal.GetReference(row);
-            ref double uStart = ref MemoryMarshal.GetReference(u);
-            ref double wStart = ref MemoryMarshal.GetReference(w);
-            var va = new Vector<double>(-a);
-            var vb = new Vector<double>(-b);
-            for (; i <= row.Length - Vector<double>.Count; i += Vector<double>.Count)
-            {
-                var updated = Vector.MultiplyAddEstimate(va, Vector.LoadUnsafe(ref uStart, (nuint)i), Vector.LoadUnsafe(ref rowStart, (nuint)i));
-                Vector.MultiplyAddEstimate(vb, Vector.LoadUnsafe(ref wStart, (nuint)i), updated).StoreUnsafe(ref rowStart, (nuint)i);
-            }
-        }
-        for (; i < row.Length; i++)
-        {
-            row[i] -= a * u[i] + b * w[i];
-        }
-    }
-
     /// <summary>
     /// LU factorization with partial pivoting of the tridiagonal T − σI (U has two superdiagonals
     /// from the row swaps) and the solves of inverse iteration.
@@ -514,6 +521,7 @@ internal static class SymmetricEigen
     private sealed class TridiagonalLu(int n)
     {
         private readonly double[] _pivots = new double[n];        // U[i, i]
+        private readonly double[] _inversePivots = new double[n]; // 1 / U[i, i]: the solves multiply
         private readonly double[] _first = new double[n];         // U[i, i+1]
         private readonly double[] _second = new double[n];        // U[i, i+2]
         private readonly double[] _multipliers = new double[n];   // L[i+1, i]
@@ -559,6 +567,7 @@ internal static class SymmetricEigen
                 {
                     _pivots[i] = _pivots[i] < 0 ? -smallest : smallest;
                 }
+                _inversePivots[i] = 1.0 / _pivots[i];
             }
         }
 
@@ -585,7 +594,7 @@ internal static class SymmetricEigen
                 {
                     r -= _second[i] * x[i + 2];
                 }
-                r /= _pivots[i];
+                r *= _inversePivots[i];
                 x[i] = r;
                 if (Math.Abs(r) > Large)
                 {
