@@ -78,7 +78,7 @@ public static class PatchWeights
         AxisWeights columns = AxisWeights.For(mask.Width, window.ResizedWidth, window.CropLeft);
         AxisWeights rows = AxisWeights.For(mask.Height, window.ResizedHeight, window.CropTop);
         means.Clear();
-        ReadOnlySpan<byte> values = mask.Values;
+        ReadOnlySpan<byte> values = mask.Values.Span;
         int width = mask.Width;
         Span<double> rowSums = stackalloc double[ClipGeometry.GridSize];
         int firstPatchRow = 0;
