@@ -136,6 +136,7 @@ public static class PatchWeights
         private readonly int[] _bandStart = new int[ClipGeometry.GridSize];
         private readonly double[][] _weights = new double[ClipGeometry.GridSize][];   // weight of source index bandStart + t
         private readonly double[][] _prefix = new double[ClipGeometry.GridSize][];    // Σ of the first t weights
+        private readonly int[] _firstPatchReaching;                                     // per source index: the first patch whose band ends at or after it
 
         /// <summary>The first source index any patch samples.</summary>
         public int First => _bandStart[0];
@@ -179,6 +180,15 @@ public static class PatchWeights
                 _weights[patch] = weights;
                 _prefix[patch] = prefix;
             }
+            _firstPatchReaching = new int[inputSize];
+            for (int index = 0, patch = 0; index < inputSize; index++)
+            {
+                while (patch < ClipGeometry.GridSize - 1 && BandEnd(patch) < index)
+                {
+                    patch++;
+                }
+                _firstPatchReaching[index] = patch;
+            }
         }
 
         /// <summary>The first source index <paramref name="patch"/> samples.</summary>
@@ -198,7 +208,8 @@ public static class PatchWeights
         /// <summary>Adds the weights of source indices [<paramref name="start"/>, <paramref name="end"/>) to each patch's sum.</summary>
         public void AddRun(int start, int end, Span<double> sums)
         {
-            for (int patch = 0; patch < ClipGeometry.GridSize; patch++)
+            // Bands are ordered: only the patches from the first one reaching `start` to the last one starting before `end`.
+            for (int patch = _firstPatchReaching[start]; patch < ClipGeometry.GridSize && _bandStart[patch] < end; patch++)
             {
                 double[] prefix = _prefix[patch];
                 int bandStart = _bandStart[patch];

@@ -22,7 +22,7 @@ internal static class SymmetricEigen
     private const double Epsilon = 1.0 / (1L << 52);          // spacing of doubles at 1
     private static readonly double SafeMinimum = Math.ScaleB(1.0, -1022);
 
-    private const int MinimumIterations = 2;
+    private const int MinimumIterations = 1;
     private const int MaximumIterations = 6;
 
     /// <summary>
