@@ -1,6 +1,5 @@
-using System.Buffers;
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -67,31 +66,55 @@ internal static class VectorMath
     /// in groups of <see cref="SingleSumRows"/> (each group's sum off by a few float32 ulps), and the groups
     /// in float64, so the error does not grow with the number of rows and few values are widened.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaledRows(Span<double> target, ReadOnlySpan<float> values, int dimension, ReadOnlySpan<int> rows, ReadOnlySpan<double> scales)
     {
         if (target.Length != dimension || scales.Length != rows.Length)
         {
             throw new ArgumentException($"Expected a target of {dimension} values and one scale per row, got {target.Length} and {scales.Length} for {rows.Length} rows.", nameof(target));
         }
-        float[]? rented = dimension > 1024 ? ArrayPool<float>.Shared.Rent(dimension) : null;
-        Span<float> group = rented is null ? stackalloc float[dimension] : rented.AsSpan(0, dimension);
-        try
+        foreach (int row in rows)
         {
-            for (int first = 0; first < rows.Length; first += SingleSumRows)
+            if ((uint)row >= (uint)(values.Length / dimension))
             {
-                group.Clear();
-                for (int i = first; i < Math.Min(first + SingleSumRows, rows.Length); i++)
-                {
-                    TensorPrimitives.MultiplyAdd(values.Slice(rows[i] * dimension, dimension), (float)scales[i], group, group);
-                }
-                AddScaled(target, group, 1.0);
+                throw new ArgumentOutOfRangeException(nameof(rows), row, $"Row {row} is outside the {values.Length / dimension} rows.");
             }
         }
-        finally
+        int width = Vector256<float>.Count;
+        int vectorEnd = Vector256.IsHardwareAccelerated ? dimension - dimension % width : 0;
+        ref float start = ref MemoryMarshal.GetReference(values);
+        ref double total = ref MemoryMarshal.GetReference(target);
+        Span<float> groupScales = stackalloc float[SingleSumRows];
+        Span<int> groupRows = stackalloc int[SingleSumRows];
+        for (int first = 0; first < rows.Length; first += SingleSumRows)
         {
-            if (rented is not null)
+            int count = Math.Min(SingleSumRows, rows.Length - first);
+            for (int r = 0; r < count; r++)
             {
-                ArrayPool<float>.Shared.Return(rented);
+                groupScales[r] = (float)scales[first + r];
+                groupRows[r] = rows[first + r] * dimension;
+            }
+            // Column blocks in registers: each row is read once, the group's sum widened once per block.
+            // Unchecked loads: every row was checked above, and c + 8 ≤ dimension.
+            for (int c = 0; c < vectorEnd; c += width)
+            {
+                var sum = Vector256<float>.Zero;
+                for (int r = 0; r < count; r++)
+                {
+                    sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref start, (nuint)(groupRows[r] + c)), Vector256.Create(groupScales[r]), sum);
+                }
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(sum);
+                (Vector256.LoadUnsafe(ref total, (nuint)c) + low).StoreUnsafe(ref total, (nuint)c);
+                (Vector256.LoadUnsafe(ref total, (nuint)c + 4) + high).StoreUnsafe(ref total, (nuint)c + 4);
+            }
+            for (int c = vectorEnd; c < dimension; c++)
+            {
+                float sum = 0;
+                for (int r = 0; r < count; r++)
+                {
+                    sum += values[groupRows[r] + c] * groupScales[r];
+                }
+                target[c] += sum;
             }
         }
     }
@@ -99,20 +122,25 @@ internal static class VectorMath
     /// <summary>Σ aᵢbᵢ in float64.</summary>
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
+        if (b.Length < a.Length)
+        {
+            throw new ArgumentException($"The second vector has {b.Length} values, the first {a.Length}.", nameof(b));
+        }
         int i = 0;
         double total = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= 2 * Vector<double>.Count)
+        if (Vector256.IsHardwareAccelerated && a.Length >= 2 * Vector256<double>.Count)
         {
-            // Two accumulators: consecutive additions do not wait for each other.
-            var even = Vector<double>.Zero;
-            var odd = Vector<double>.Zero;
-            int width = Vector<double>.Count;
-            for (; i <= a.Length - 2 * width; i += 2 * width)
+            // Unchecked loads (i + 8 ≤ a.Length ≤ b.Length); two accumulators, so consecutive additions do not wait for each other.
+            ref double x = ref MemoryMarshal.GetReference(a);
+            ref double y = ref MemoryMarshal.GetReference(b);
+            var even = Vector256<double>.Zero;
+            var odd = Vector256<double>.Zero;
+            for (; i <= a.Length - 2 * Vector256<double>.Count; i += 2 * Vector256<double>.Count)
             {
-                even += new Vector<double>(a[i..]) * new Vector<double>(b[i..]);
-                odd += new Vector<double>(a[(i + width)..]) * new Vector<double>(b[(i + width)..]);
+                even = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i), even);
+                odd = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i + 4), Vector256.LoadUnsafe(ref y, (nuint)i + 4), odd);
             }
-            total = Vector.Sum(even + odd);
+            total = Vector256.Sum(even + odd);
         }
         for (; i < a.Length; i++)
         {
@@ -124,14 +152,20 @@ internal static class VectorMath
     /// <summary>target += scale · source, in float64.</summary>
     public static void AddScaled(Span<double> target, ReadOnlySpan<double> source, double scale)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (source.Length < target.Length)
         {
-            var factor = new Vector<double>(scale);
-            for (; i <= target.Length - Vector<double>.Count; i += Vector<double>.Count)
+            throw new ArgumentException($"The source has {source.Length} values, the target {target.Length}.", nameof(source));
+        }
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Unchecked loads and stores: i + 4 ≤ target.Length ≤ source.Length.
+            ref double t = ref MemoryMarshal.GetReference(target);
+            ref double s = ref MemoryMarshal.GetReference(source);
+            var factor = Vector256.Create(scale);
+            for (; i <= target.Length - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                Span<double> t = target[i..];
-                (new Vector<double>(t) + factor * new Vector<double>(source[i..])).CopyTo(t);
+                Vector256.FusedMultiplyAdd(factor, Vector256.LoadUnsafe(ref s, (nuint)i), Vector256.LoadUnsafe(ref t, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
             }
         }
         for (; i < target.Length; i++)
