@@ -42,7 +42,7 @@ public sealed class RegionDecomposition
     /// <summary>True when the mask selects no patch: every edit is then the zero vector.</summary>
     public bool IsEmpty => RowCount == 0;
 
-    /// <summary>Whether the eigenvectors came from the float64 Gram matrix (the float32 one was not separated enough, or it was asked for).</summary>
+    /// <summary>Whether the eigenvectors came from the float64 Gram matrix (a kept eigenvalue was near the float32 one's rounding, or it was asked for).</summary>
     internal bool UsedExactGram { get; private init; }
 
     /// <summary>The largest k that <see cref="Edit"/> accepts.</summary>
