@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace EditToAudio.Editing;
 
@@ -70,11 +68,10 @@ internal static class SymmetricEigen
         // Scale by a power of two (exact) so the largest element is in [1, 2): squares and
         // Sturm-sequence quotients then neither overflow nor underflow for any finite input.
         int exponent = Math.ILogB(largest);
-        int stride = n + Vector256<double>.Count - 1;
-        double[] a = ArrayPool<double>.Shared.Rent(n * stride);
+        double[] a = ArrayPool<double>.Shared.Rent(n * n);
         try
         {
-            return TopOfScaled(symmetric, n, k, exponent, a, stride);
+            return TopOfScaled(symmetric, n, k, exponent, a);
         }
         finally
         {
@@ -82,33 +79,26 @@ internal static class SymmetricEigen
         }
     }
 
-    /// <summary>
-    /// <see cref="Top"/> after the scaling exponent is known, with <paramref name="a"/> as the working
-    /// matrix: both triangles, rows <paramref name="stride"/> ≥ n + 3 apart with zeros past column n,
-    /// so every row segment can be processed in whole vectors.
-    /// </summary>
-    private static (double[] Values, double[][] Vectors) TopOfScaled(ReadOnlySpan<double> symmetric, int n, int k, int exponent, double[] a, int stride)
+    /// <summary><see cref="Top"/> after the scaling exponent is known, with <paramref name="a"/> (≥ n² values) as the working matrix.</summary>
+    private static (double[] Values, double[][] Vectors) TopOfScaled(ReadOnlySpan<double> symmetric, int n, int k, int exponent, double[] a)
     {
-        a.AsSpan(0, n * stride).Clear();
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j <= i; j++)
             {
-                double value = exponent == 0 ? symmetric[i * n + j] : Math.ScaleB(symmetric[i * n + j], -exponent);
-                a[i * stride + j] = value;
-                a[j * stride + i] = value;
+                a[i * n + j] = exponent == 0 ? symmetric[i * n + j] : Math.ScaleB(symmetric[i * n + j], -exponent);
             }
         }
 
         var diagonal = new double[n];
         var offDiagonal = new double[n];             // offDiagonal[i] = T[i, i+1]; the last entry is unused
         var reflectorScales = new double[n];
-        Tridiagonalize(a, n, stride, diagonal, offDiagonal, reflectorScales);
+        Tridiagonalize(a, n, diagonal, offDiagonal, reflectorScales);
 
         double norm = GershgorinBounds(diagonal, offDiagonal, out double lowest, out double highest);
         double[] values = LargestEigenvalues(diagonal, offDiagonal, k, lowest, highest, norm);
         double[][] vectors = TridiagonalEigenvectors(diagonal, offDiagonal, values, norm);
-        BackTransform(a, n, stride, reflectorScales, vectors);
+        BackTransform(a, n, reflectorScales, vectors);
 
         for (int t = 0; t < k; t++)
         {
@@ -119,24 +109,24 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// Householder reduction of the symmetric <paramref name="a"/> (both triangles, rows
-    /// <paramref name="stride"/> apart, zero-padded) to tridiagonal form. Reflector j, H = I − τvvᵀ acting
-    /// on indices j+1…n−1, is left in row j right of the diagonal with τ in
-    /// <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
+    /// Householder reduction of the symmetric <paramref name="a"/> (row-major; only the lower
+    /// triangle is read and kept up to date) to tridiagonal form. Reflector j, H = I − τvvᵀ acting
+    /// on indices j+1…n−1, is left in row j right of the diagonal (the unused upper triangle) with τ
+    /// in <paramref name="reflectorScales"/>[j] (0 where the column was already reduced).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tridiagonalize(double[] a, int n, int stride, double[] diagonal, double[] offDiagonal, double[] reflectorScales)
+    private static void Tridiagonalize(double[] a, int n, double[] diagonal, double[] offDiagonal, double[] reflectorScales)
     {
-        int width = Vector256<double>.Count;
-        var p = new double[stride];
-        ref double start = ref MemoryMarshal.GetArrayDataReference(a);
-        ref double pStart = ref MemoryMarshal.GetArrayDataReference(p);
+        var p = new double[n];
         for (int j = 0; j < n - 2; j++)
         {
             int m = n - j - 1;
-            diagonal[j] = a[j * stride + j];
-            // Row j right of the diagonal (= column j below it) becomes the reflector v.
-            Span<double> v = a.AsSpan(j * stride + j + 1, m);
+            diagonal[j] = a[j * n + j];
+            // Column j below the diagonal, copied into row j where it becomes the reflector v.
+            Span<double> v = a.AsSpan(j * n + j + 1, m);
+            for (int i = 0; i < m; i++)
+            {
+                v[i] = a[(j + 1 + i) * n + j];
+            }
             double tail = VectorMath.Dot(v[1..], v[1..]);
             if (tail == 0)
             {
@@ -156,48 +146,68 @@ internal static class SymmetricEigen
             offDiagonal[j] = alpha;
             reflectorScales[j] = tau;
 
-            // B ← HBH for the trailing block B as the rank-2 update B − vwᵀ − wvᵀ with p = τBv and
-            // w = p − (τ/2)(pᵀv)v. Rows of B and v are zero past column n, and so is w past m, so every
-            // row runs in whole vectors (over up to 3 padding columns, which stay zero).
-            int vectors = (m + width - 1) / width;
-            ref double vStart = ref Unsafe.Add(ref start, j * stride + j + 1);
-            ref double blockStart = ref Unsafe.Add(ref start, (j + 1) * stride + j + 1);
+            // B ← HBH for the trailing block B as the rank-2 update B − vwᵀ − wvᵀ with
+            // p = τBv and w = p − (τ/2)(pᵀv)v, on B's lower triangle only: every row segment is
+            // contiguous, and the product reads each stored element once for both of its uses.
+            Span<double> product = p.AsSpan(0, m);
+            product.Clear();
+            int blockStart = (j + 1) * n + j + 1;
             for (int i = 0; i < m; i++)
             {
-                ref double row = ref Unsafe.Add(ref blockStart, i * stride);
-                var sum = Vector256<double>.Zero;
-                for (int c = 0; c < vectors; c++)
-                {
-                    nuint offset = (nuint)(c * width);
-                    sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, offset), Vector256.LoadUnsafe(ref vStart, offset), sum);
-                }
-                p[i] = tau * Vector256.Sum(sum);
+                ReadOnlySpan<double> row = a.AsSpan(blockStart + i * n, i + 1);
+                product[i] += SymmetricRowProduct(row, v, product);
             }
-            double correction = 0.5 * tau * VectorMath.Dot(p.AsSpan(0, m), v);
+            double correction = 0.5 * tau * tau * VectorMath.Dot(product, v);
             for (int i = 0; i < m; i++)
             {
-                p[i] -= correction * v[i];
+                product[i] = tau * product[i] - correction * v[i];
             }
-            p.AsSpan(m).Clear();
             for (int i = 0; i < m; i++)
             {
-                ref double row = ref Unsafe.Add(ref blockStart, i * stride);
-                var vi = Vector256.Create(-v[i]);
-                var wi = Vector256.Create(-p[i]);
-                for (int c = 0; c < vectors; c++)
-                {
-                    nuint offset = (nuint)(c * width);
-                    var updated = Vector256.FusedMultiplyAdd(vi, Vector256.LoadUnsafe(ref pStart, offset), Vector256.LoadUnsafe(ref row, offset));
-                    Vector256.FusedMultiplyAdd(wi, Vector256.LoadUnsafe(ref vStart, offset), updated).StoreUnsafe(ref row, offset);
-                }
+                SubtractRankTwo(a.AsSpan(blockStart + i * n, i + 1), v[i], product, product[i], v);
             }
         }
         if (n >= 2)
         {
-            diagonal[n - 2] = a[(n - 2) * stride + n - 2];
-            offDiagonal[n - 2] = a[(n - 1) * stride + n - 2];
+            diagonal[n - 2] = a[(n - 2) * n + n - 2];
+            offDiagonal[n - 2] = a[(n - 1) * n + n - 2];
         }
-        diagonal[n - 1] = a[(n - 1) * stride + n - 1];
+        diagonal[n - 1] = a[n * n - 1];
+    }
+
+    /// <summary>
+    /// Row i of the lower triangle (<paramref name="row"/> = B[i, 0..i]) in the product p = Bv:
+    /// adds v[i]·B[i, l] to p[l] for l &lt; i (the mirrored upper element) and returns
+    /// Σ_{l≤i} B[i, l]·v[l], row i's own part of p[i].
+    /// </summary>
+    private static double SymmetricRowProduct(ReadOnlySpan<double> row, ReadOnlySpan<double> v, Span<double> p)
+    {
+        int last = row.Length - 1;
+        double vi = v[last];
+        int l = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && last >= Vector<double>.Count)
+        {
+            // Unchecked loads: the loop bounds keep every access inside the spans.
+            ref double rowStart = ref MemoryMarshal.GetReference(row);
+            ref double vStart = ref MemoryMarshal.GetReference(v);
+            ref double pStart = ref MemoryMarshal.GetReference(p);
+            var accumulated = Vector<double>.Zero;
+            var scale = new Vector<double>(vi);
+            for (; l <= last - Vector<double>.Count; l += Vector<double>.Count)
+            {
+                var r = Vector.LoadUnsafe(ref rowStart, (nuint)l);
+                accumulated = Vector.MultiplyAddEstimate(r, Vector.LoadUnsafe(ref vStart, (nuint)l), accumulated);
+                Vector.MultiplyAddEstimate(r, scale, Vector.LoadUnsafe(ref pStart, (nuint)l)).StoreUnsafe(ref pStart, (nuint)l);
+            }
+            sum = Vector.Sum(accumulated);
+        }
+        for (; l < last; l++)
+        {
+            sum += row[l] * v[l];
+            p[l] += vi * row[l];
+        }
+        return sum + row[last] * vi;
     }
 
     /// <summary>The Gershgorin interval of T, widened a little; returns max(|lowest|, |highest|) ≥ ‖T‖₂.</summary>
@@ -276,6 +286,7 @@ internal static class SymmetricEigen
         var slopes = new Vector<double>[groups];      // dqᵢ₋₁/dx
         var logSlopes = new Vector<double>[groups];   // Σ (dqⱼ/dx)/qⱼ = (d/dx) log|det(T − xI)|
         var counts = new Vector<long>[groups];
+        var active = new Vector<long>[groups];        // brackets still wider than their tolerance
         // Halving alone needs ~55 sweeps; the cap only guards the loop.
         for (int sweep = 0; sweep < 200; sweep++)
         {
@@ -285,7 +296,10 @@ internal static class SymmetricEigen
                 var low = new Vector<double>(lower, g * width);
                 var high = new Vector<double>(upper, g * width);
                 var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
-                converged &= Vector.LessThanOrEqualAll(high - low, tolerance);
+                // A converged bracket is left as it is, so each value's bits do not depend on how many
+                // other values were asked for (an edit gives the same bits alone or in a sweep).
+                active[g] = Vector.GreaterThan(high - low, tolerance);
+                converged &= Vector.EqualsAll(active[g], Vector<long>.Zero);
             }
             if (converged)
             {
@@ -329,10 +343,12 @@ internal static class SymmetricEigen
                 var previousHigh = new Vector<double>(upper, g * width);
                 // At most `target` eigenvalues below x: the wanted one is at or above it.
                 var xIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
-                var low = Vector.ConditionalSelect(xIsBelow, x, previousLow);
-                var high = Vector.ConditionalSelect(xIsBelow, previousHigh, x);
-                var lowCount = Vector.ConditionalSelect(xIsBelow, counts[g], new Vector<long>(lowerCounts, g * width));
-                var highCount = Vector.ConditionalSelect(xIsBelow, new Vector<long>(upperCounts, g * width), counts[g]);
+                var raiseLow = xIsBelow & active[g];
+                var lowerHigh = ~xIsBelow & active[g];
+                var low = Vector.ConditionalSelect(raiseLow, x, previousLow);
+                var high = Vector.ConditionalSelect(lowerHigh, x, previousHigh);
+                var lowCount = Vector.ConditionalSelect(raiseLow, counts[g], new Vector<long>(lowerCounts, g * width));
+                var highCount = Vector.ConditionalSelect(lowerHigh, counts[g], new Vector<long>(upperCounts, g * width));
                 lowCount.CopyTo(lowerCounts, g * width);
                 highCount.CopyTo(upperCounts, g * width);
                 low.CopyTo(lower, g * width);
@@ -478,7 +494,7 @@ internal static class SymmetricEigen
     }
 
     /// <summary>y ← H₀H₁…H_{n−3}y for every vector: eigenvectors of T become eigenvectors of A.</summary>
-    private static void BackTransform(double[] a, int n, int stride, double[] reflectorScales, double[][] vectors)
+    private static void BackTransform(double[] a, int n, double[] reflectorScales, double[][] vectors)
     {
         for (int j = n - 3; j >= 0; j--)
         {
@@ -487,7 +503,7 @@ internal static class SymmetricEigen
             {
                 continue;
             }
-            ReadOnlySpan<double> v = a.AsSpan(j * stride + j + 1, n - j - 1);
+            ReadOnlySpan<double> v = a.AsSpan(j * n + j + 1, n - j - 1);
             foreach (double[] y in vectors)
             {
                 Span<double> tail = y.AsSpan(j + 1);
@@ -511,6 +527,29 @@ internal static class SymmetricEigen
         for (int i = 0; i < x.Length; i++)
         {
             x[i] *= scale;
+        }
+    }
+
+    /// <summary>row −= a·u + b·w: one row of the symmetric rank-2 update.</summary>
+    private static void SubtractRankTwo(Span<double> row, double a, ReadOnlySpan<double> u, double b, ReadOnlySpan<double> w)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && u.Length >= row.Length && w.Length >= row.Length)
+        {
+            ref double rowStart = ref MemoryMarshal.GetReference(row);
+            ref double uStart = ref MemoryMarshal.GetReference(u);
+            ref double wStart = ref MemoryMarshal.GetReference(w);
+            var va = new Vector<double>(-a);
+            var vb = new Vector<double>(-b);
+            for (; i <= row.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var updated = Vector.MultiplyAddEstimate(va, Vector.LoadUnsafe(ref uStart, (nuint)i), Vector.LoadUnsafe(ref rowStart, (nuint)i));
+                Vector.MultiplyAddEstimate(vb, Vector.LoadUnsafe(ref wStart, (nuint)i), updated).StoreUnsafe(ref rowStart, (nuint)i);
+            }
+        }
+        for (; i < row.Length; i++)
+        {
+            row[i] -= a * u[i] + b * w[i];
         }
     }
 
