@@ -69,4 +69,31 @@ public class GramMatrixTests
             Tolerance.AssertCosine([.. expected.Select(v => (double)v)], region.Edit(10, factor), 1 - 1e-10, $"{kind}, factor {factor}");
         }
     }
+
+    [Theory]
+    [InlineData(20)]
+    [InlineData(120)]
+    [InlineData(256)]
+    public void A_region_of_identical_tokens_is_the_mean_of_its_rows(int patches)
+    {
+        // Rank 1: one eigenvalue n+1, the rest zero up to rounding; every factor leaves the one direction.
+        var random = new Random(patches);
+        float[] token = [.. Enumerable.Range(0, TokenFactory.Dimension).Select(_ => (float)(random.NextDouble() - 0.5))];
+        var values = new float[ImageTokens.TokenCount * TokenFactory.Dimension];
+        for (int t = 0; t < ImageTokens.TokenCount; t++)
+        {
+            token.CopyTo(values, t * TokenFactory.Dimension);
+        }
+        var tokens = new ImageTokens(values, TokenFactory.Dimension);
+        float[] weights = TokenFactory.PatchWeights(patches, patches);
+
+        var region = RegionDecomposition.Create(tokens, weights, maxK: 10);
+        double norm = Math.Sqrt(token.Sum(v => (double)v * v));
+        double[] unit = [.. token.Select(v => v / norm)];
+        Assert.True(region.UsedExactGram);
+        foreach (double factor in new[] { 0.1, 2.0 })
+        {
+            Tolerance.AssertCosine(unit, region.Edit(10, factor), 1 - 1e-12, $"{patches} identical patches, factor {factor}");
+        }
+    }
 }
