@@ -49,7 +49,7 @@ public static class SyntheticModelSet
             new ModelSetConstants(
                 SyntheticWeights.SampleRate, SyntheticWeights.HopLength, SyntheticWeights.VaeScaleFactor, BetaSchedule.AudioLdm,
                 weights.UnconditionalEmbedding, ImageNormalization.Clip, ImageNormalization.Sam2, TokenLayout.ClipVitL14),
-            new ModelLabels(labelsFile, SyntheticWeights.LabelNames));
+            Labels: new ModelLabels(labelsFile, SyntheticWeights.LabelNames));
         progress?.Report(ModelSetManifest.FileName);
         AtomicFile.WriteAllBytes(Path.Combine(folder, ModelSetManifest.FileName), manifest.ToJson());
         return manifest;
