@@ -72,7 +72,7 @@ public sealed class CpuBackend : ComputeBackend
         int rows = job.Rows;
         float[] waves = Decode(networks, latents, rows, job.Shape, cancellationToken);
         int samples = waves.Length / rows;
-        float[] embeddings = networks.Models.Has(NetworkKind.ClapAudio) ? EmbedAudio(networks, waves, rows, samples, job.Unconditional.Length, cancellationToken) : [];
+        float[] embeddings = networks.Models.Has(NetworkKind.ClapAudio) ? ClapAudioEncoder.Embed(networks, waves, rows, samples, cancellationToken) : [];
         return new HostCandidates(waves, rows, samples, clipped, embeddings);
     }
 
@@ -109,13 +109,6 @@ public sealed class CpuBackend : ComputeBackend
         using var melInput = OrtTensors.Wrap(transposed, count, melBins, melFrames);
         using var waves = networks.Get(NetworkKind.Vocoder).Run(new Dictionary<string, OrtValue> { [NetworkContracts.Vocoder.Mel.Name] = melInput }, cancellationToken);
         return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * constants.HopLength);
-    }
-
-    private static float[] EmbedAudio(NetworkSet networks, float[] waves, int count, int length, int width, CancellationToken cancellationToken)
-    {
-        using var input = OrtTensors.Wrap(waves, count, length);
-        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { [NetworkContracts.ClapAudio.Wave.Name] = input }, cancellationToken);
-        return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, width);
     }
 
     /// <summary>Runs parallel work and rethrows its first failure as itself rather than inside an <see cref="AggregateException"/>.</summary>

@@ -131,6 +131,7 @@ internal sealed partial class BatchRun
             Masks = masks,
             TimingsSeconds = timings,
             Warnings = [.. warnings.Distinct()],
+            Labels = item.Labels.Count == 0 ? null : item.Labels,
         };
     }
 

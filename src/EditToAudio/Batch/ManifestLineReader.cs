@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Editing;
+using EditToAudio.Evaluation;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Batch;
@@ -121,6 +122,20 @@ internal sealed class ManifestLineReader(JsonElement root, List<string> errors)
             errors.Add($"sweep: {e.Message}");
             return null;
         }
+    }
+
+    public IEnumerable<ObjectLabel> Label(string key, ObjectRole role)
+    {
+        if (!root.TryGetProperty(key, out JsonElement value))
+        {
+            return [];
+        }
+        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+        {
+            errors.Add($"'{key}' must be a non-empty string (a sound label, e.g. \"a cat meowing\"), got {value.GetRawText()}");
+            return [];
+        }
+        return [new ObjectLabel(role, value.GetString()!.Trim())];
     }
 
     private string? String(string key)
