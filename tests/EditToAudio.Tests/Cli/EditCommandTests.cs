@@ -1,5 +1,7 @@
 using System.Text.Json;
+using EditToAudio.Cli.Commands;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Tests.Editing;
 using EditToAudio.Tests.Support;
