@@ -49,7 +49,10 @@ internal static class NetworkTiming
                 case "--memory-pattern": memoryPattern = true; break;
                 default:
                     string[] pair = args[i].Split('=');
-                    if (pair.Length != 2) throw new ArgumentException($"{args[i]}: expected SYMBOL=SIZE. {Usage}");
+                    if (pair.Length != 2)
+                    {
+                        throw new ArgumentException($"{args[i]}: expected SYMBOL=SIZE. {Usage}");
+                    }
                     sizes[pair[0]] = long.Parse(pair[1], CultureInfo.InvariantCulture);
                     break;
             }
@@ -102,7 +105,10 @@ internal static class NetworkTiming
         }
         finally
         {
-            foreach (OrtValue value in inputs.Values) value.Dispose();
+            foreach (OrtValue value in inputs.Values)
+            {
+                value.Dispose();
+            }
         }
     }
 
@@ -114,15 +120,7 @@ internal static class NetworkTiming
             NpyArray array = Npy.Read(file);
             return OrtValue.CreateTensorValueFromMemory(array.ToSingle(), [.. array.Shape.Select(d => (long)d)]);
         }
-        long[] shape = [.. tensor.Shape.Select(d => d.IsFixed ? d.Value : d.Multiplier * (sizes.TryGetValue(d.Symbol!, out long s) ? s
-            : throw new ArgumentException($"give {d.Symbol}=SIZE for {tensor.Name} {tensor.ShapeText}")))];
-        int count = checked((int)shape.Aggregate(1L, (p, d) => p * d));
-        if (tensor.DataType == TensorDataType.Int64)
-        {
-            return OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, count).Select(i => (long)(i * 137 % 1000)).ToArray(), shape);
-        }
-        var random = new Random(1234);
-        return OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), shape);
+        return NetworkInputs.Seeded(tensor, sizes);
     }
 
     private static double Time(ModelSession session, Dictionary<string, OrtValue> inputs, out double cpuSeconds)

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using EditToAudio.Backends;
 using EditToAudio.Batch;
-using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Models;
-using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Cli.Commands;
@@ -37,7 +36,7 @@ internal static class BatchCommand
         };
         memory.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } value && (!double.IsFinite(value) || value <= 0))
+            if (result.Parsed<double>() is { } value && (!double.IsFinite(value) || value <= 0))
             {
                 result.AddError($"--memory-gb must be a positive number of GiB, got {value}.");
             }
@@ -55,23 +54,26 @@ internal static class BatchCommand
         {
             ItemParameters defaults = Defaults(result, pipeline, audio);
             BatchManifest loaded = BatchManifest.Load(result.GetRequiredValue(manifest).FullName, defaults, result.GetValue(sweep));
-            EngineOptions engine = pipeline.Engine(result, stderr);
-            // Both before the output folder exists, so that a missing GPU is an error with nothing written,
-            // and the free memory is read before any network or kernel takes its share.
-            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), engine.Networks.Provider,
-                () => PlanningMemory.DeviceFreeBytes(engine.Networks.DeviceId));
-            // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
-            using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            ModelSet models = EditToAudioEngine.LoadModelSet(result.GetValue(pipeline.Models)?.FullName);
+            bool embedOnlyRun = result.GetValue(embedOnly);
+            if (!embedOnlyRun)
+            {
+                audio.CheckAgainst(result, models);
+            }
+            // Checked, not created: the folder appears with the batch's lock, once everything that can fail early has been tried.
+            string folder = OutputFolder.CheckBatch(result.GetRequiredValue(output).FullName);
             int workerCount = result.GetValue(workers);
+            // Opened before the output folder exists, so that a missing GPU is an error with nothing written;
+            // on CUDA the free memory is read before any network or kernel takes its share.
+            using ComputeBackend backend = pipeline.Device.Open(result, pipeline.Device.Resolve(result, stderr), cpuThreads: workerCount);
+            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), backend);
             // Workers share the cores: each session gets its part of them instead of all.
-            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
-            ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
-            using var networks = new NetworkSet(models, cuda?.NetworkOptions(intraOpThreads) ?? engine.Networks with { IntraOpThreads = intraOpThreads });
+            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : 0;
+            using PipelineStages stages = backend.Open(models, intraOpThreads);
             var options = new BatchOptions
             {
                 OutputFolder = folder,
-                EmbedOnly = result.GetValue(embedOnly),
+                EmbedOnly = embedOnlyRun,
                 Workers = workerCount,
                 CacheFolder = result.GetValue(cache)?.FullName,
                 Shard = result.GetValue(shard),
@@ -80,8 +82,12 @@ internal static class BatchCommand
                 MemorySource = planning.Source,
             };
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
-            BatchSummary summary = await new BatchRunner(networks, cuda?.Diffusion).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
+            BatchSummary summary = await new BatchRunner(stages).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
 
+            foreach (string warning in summary.Warnings)
+            {
+                await stderr.WriteLineAsync($"warning: {warning}").ConfigureAwait(false);
+            }
             string results = Path.Combine(folder, BatchRunner.ResultsFileName(options.Shard));
             foreach (string line in File.ReadLines(results))
             {
@@ -96,7 +102,7 @@ internal static class BatchCommand
             string calls = string.Join(", ", summary.NetworkCalls.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}"));
             await stdout.WriteLineAsync($"network calls: {(calls.Length == 0 ? "none" : calls)}").ConfigureAwait(false);
             await stdout.WriteLineAsync(summary.Synthetic
-                ? $"models: {summary.Models} (SYNTHETIC: analytic stand-ins for the real networks; the audio tests the pipeline, it is not the scene's sound)"
+                ? $"models: {summary.Models} (SYNTHETIC: not the real weights; the audio tests the pipeline, it is not the scene's sound)"
                 : $"models: {summary.Models}").ConfigureAwait(false);
             return summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         }));

@@ -10,6 +10,8 @@ namespace EditToAudio.Audio;
 /// </summary>
 internal sealed class OnnxEpsilonPredictor(NetworkSet networks, int steps, CancellationToken cancellationToken) : IEpsilonPredictor
 {
+    private static UNetContract Contract => NetworkContracts.UNet;
+
     private int _calls;
 
     public void Predict(int batch, LatentShape shape, ReadOnlySpan<float> latents, ReadOnlySpan<long> timesteps, ReadOnlySpan<float> conditioning, Span<float> epsilon)
@@ -19,7 +21,8 @@ internal sealed class OnnxEpsilonPredictor(NetworkSet networks, int steps, Cance
         using var sample = OrtTensors.Wrap(latents.ToArray(), batch, shape.Channels, shape.Frames, shape.Bins);
         using var timestep = OrtTensors.Wrap(timesteps.ToArray(), batch);
         using var y = OrtTensors.Wrap(conditioning.ToArray(), batch, conditioning.Length / batch);
-        using var outputs = session.Run(new Dictionary<string, OrtValue> { ["sample"] = sample, ["timestep"] = timestep, ["y"] = y }, keepWorkingMemory: moreSteps, cancellationToken);
+        using var outputs = session.Run(new Dictionary<string, OrtValue> { [Contract.Sample.Name] = sample, [Contract.Timestep.Name] = timestep, [Contract.Y.Name] = y },
+            keepWorkingMemory: moreSteps, cancellationToken);
         OrtTensors.Read(outputs[0], "UNet eps", batch, shape.Channels, shape.Frames, shape.Bins).CopyTo(epsilon);
     }
 }

@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using EditToAudio.Audio;
-using EditToAudio.Editing;
+using EditToAudio.Evaluation;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Batch;
@@ -21,6 +20,9 @@ public sealed record ManifestItem(int Line, string Id, string OriginalPath, stri
 {
     /// <summary>The settings this item runs: the sweep's grid, or the item's own edit as the only one.</summary>
     public IReadOnlyList<SweepSetting> Settings { get; } = Sweep?.Expand(Parameters.Edit) ?? [new SweepSetting(SweepSetting.NameOf(Parameters.Edit), Parameters.Edit)];
+
+    /// <summary>The sound labels of the removed and added objects (<c>removed_label</c>, <c>added_label</c>), for the evaluation; empty when the line gives none.</summary>
+    public IReadOnlyList<ObjectLabel> Labels { get; init; } = [];
 }
 
 /// <summary>One problem of a manifest, with its line.</summary>
@@ -51,7 +53,8 @@ public sealed class ManifestException : FormatException
 /// A batch manifest: JSON Lines, one object per line with <c>id</c>, <c>original</c>, <c>edited</c>,
 /// <c>remove_point</c> and <c>add_point</c> ([x, y] in pixels of the image), and optional per-line
 /// overrides named like the command-line options (k, alpha, beta, mix, mask_align, mask_selection,
-/// seed, var_samples, steps, guidance, eta, candidates, duration, rank_against, baselines, sweep).
+/// seed, var_samples, steps, guidance, eta, candidates, duration, rank_against, baselines, sweep) and the
+/// objects' sound labels for the evaluation (removed_label, added_label).
 /// Relative image paths are relative to the manifest's folder; blank lines are ignored. The whole
 /// manifest is checked before any work starts: every problem is reported with its line.
 /// </summary>
@@ -68,7 +71,8 @@ public sealed class BatchManifest
 
     /// <summary>The optional per-line keys.</summary>
     public static IReadOnlyList<string> OptionalKeys { get; } =
-        ["k", "alpha", "beta", "mix", "mask_align", "mask_selection", "seed", "var_samples", "steps", "guidance", "eta", "candidates", "duration", "rank_against", "baselines", "sweep"];
+        ["k", "alpha", "beta", "mix", "mask_align", "mask_selection", "seed", "var_samples", "steps", "guidance", "eta", "candidates", "duration", "rank_against", "baselines", "sweep",
+         "removed_label", "added_label"];
 
     private BatchManifest(string path, string sha256, IReadOnlyList<ManifestItem> items)
     {
@@ -224,7 +228,7 @@ public sealed class BatchManifest
                 return null;
             }
 
-            var reader = new LineReader(root, errors);
+            var reader = new ManifestLineReader(root, errors);
             string id = reader.Id();
             string original = reader.ImagePath("original", folder);
             string edited = reader.ImagePath("edited", folder);
@@ -232,6 +236,7 @@ public sealed class BatchManifest
             PromptPoint add = reader.Point("add_point");
             ItemParameters parameters = reader.Parameters(defaults);
             SweepGrid? sweep = reader.Sweep() ?? defaultSweep;
+            List<ObjectLabel> labels = [.. reader.Label("removed_label", ObjectRole.Removed), .. reader.Label("added_label", ObjectRole.Added)];
             if (errors.Count > 0)
             {
                 return null;
@@ -242,254 +247,10 @@ public sealed class BatchManifest
             }
             catch (ArgumentException e)
             {
-                errors.Add(PlainMessage(e));
+                errors.Add(ErrorMessages.Plain(e));
                 return null;
             }
-            return new ManifestItem(number, id, original, edited, remove, add, parameters, sweep);
-        }
-    }
-
-    /// <summary>The message of a validation error without .NET's "(Parameter …)" suffix, with the value it got.</summary>
-    internal static string PlainMessage(ArgumentException error)
-    {
-        string message = error.Message;
-        int suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        if (suffix >= 0)
-        {
-            message = message[..suffix];
-        }
-        message = message.Split('\n')[0].TrimEnd('.', '\r');
-        return error is ArgumentOutOfRangeException { ActualValue: { } actual }
-            ? string.Create(CultureInfo.InvariantCulture, $"{message} (got {actual})")
-            : message;
-    }
-
-    /// <summary>Reads the typed values of one line, adding a message per bad value.</summary>
-    private sealed class LineReader(JsonElement root, List<string> errors)
-    {
-        public string Id()
-        {
-            string? id = String("id");
-            if (id is null)
-            {
-                return "";
-            }
-            bool valid = id.Length is > 0 and <= MaxIdLength && char.IsAsciiLetterOrDigit(id[0])
-                && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
-            if (!valid)
-            {
-                errors.Add($"id '{id}' is not a folder name: 1 to {MaxIdLength} characters from A-Z a-z 0-9 . _ -, starting with a letter or digit");
-            }
-            return id;
-        }
-
-        public string ImagePath(string key, string folder)
-        {
-            string? path = String(key);
-            if (path is null)
-            {
-                return "";
-            }
-            if (path.Length == 0)
-            {
-                errors.Add($"'{key}' is empty (expected an image path, relative to the manifest's folder or absolute)");
-                return "";
-            }
-            return System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, path));
-        }
-
-        public PromptPoint Point(string key)
-        {
-            JsonElement value = root.GetProperty(key);
-            if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2
-                && value[0].ValueKind == JsonValueKind.Number && value[1].ValueKind == JsonValueKind.Number
-                && value[0].TryGetDouble(out double x) && value[1].TryGetDouble(out double y)
-                && double.IsFinite(x) && double.IsFinite(y))
-            {
-                if (x < 0 || y < 0)
-                {
-                    errors.Add(string.Create(CultureInfo.InvariantCulture, $"'{key}' [{x}, {y}] is negative (expected pixel coordinates ≥ 0)"));
-                }
-                return new PromptPoint(x, y);
-            }
-            errors.Add($"'{key}' must be [x, y] (two finite numbers, in image pixels), got {value.GetRawText()}");
-            return default;
-        }
-
-        public ItemParameters Parameters(ItemParameters defaults)
-        {
-            EditParameters edit = defaults.Edit;
-            AudioOptions audio = defaults.Audio;
-            SamplerOptions sampler = audio.Sampler;
-            edit = edit with
-            {
-                K = Int("k") ?? edit.K,
-                Alpha = Double("alpha") ?? edit.Alpha,
-                Beta = Double("beta") ?? edit.Beta,
-                Mix = Mix("mix") ?? edit.Mix,
-                MaskAlignment = Enum<MaskAlignment>("mask_align") ?? edit.MaskAlignment,
-            };
-            sampler = sampler with
-            {
-                Steps = Int("steps") ?? sampler.Steps,
-                Guidance = Double("guidance") ?? sampler.Guidance,
-                Eta = Double("eta") ?? sampler.Eta,
-            };
-            audio = audio with
-            {
-                Sampler = sampler,
-                Candidates = Int("candidates") ?? audio.Candidates,
-                Duration = Double("duration") ?? audio.Duration,
-                RankAgainst = Enum<RankTarget>("rank_against") ?? audio.RankAgainst,
-            };
-            return defaults with
-            {
-                Edit = edit,
-                Audio = audio,
-                MaskSelection = Enum<MaskSelection>("mask_selection") ?? defaults.MaskSelection,
-                Seed = Seed() ?? defaults.Seed,
-                VarSamples = Int("var_samples") ?? defaults.VarSamples,
-                Baselines = Bool("baselines") ?? defaults.Baselines,
-            };
-        }
-
-        public SweepGrid? Sweep()
-        {
-            if (!root.TryGetProperty("sweep", out JsonElement value))
-            {
-                return null;
-            }
-            string[]? terms = value.ValueKind switch
-            {
-                JsonValueKind.String => [value.GetString()!],
-                JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => [.. value.EnumerateArray().Select(e => e.GetString()!)],
-                _ => null,
-            };
-            if (terms is null)
-            {
-                errors.Add($"'sweep' must be a string like \"k=5,10 alpha=0.05,0.1\" or an array of such terms, got {value.GetRawText()}");
-                return null;
-            }
-            try
-            {
-                return SweepGrid.Parse(terms);
-            }
-            catch (FormatException e)
-            {
-                errors.Add($"sweep: {e.Message}");
-                return null;
-            }
-        }
-
-        private string? String(string key)
-        {
-            JsonElement value = root.GetProperty(key);
-            if (value.ValueKind != JsonValueKind.String)
-            {
-                errors.Add($"'{key}' must be a string, got {value.GetRawText()}");
-                return null;
-            }
-            return value.GetString();
-        }
-
-        private int? Int(string key)
-        {
-            if (!root.TryGetProperty(key, out JsonElement value))
-            {
-                return null;
-            }
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result))
-            {
-                return result;
-            }
-            errors.Add($"'{key}' must be an integer, got {value.GetRawText()}");
-            return null;
-        }
-
-        private ulong? Seed()
-        {
-            if (!root.TryGetProperty("seed", out JsonElement value))
-            {
-                return null;
-            }
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out ulong result))
-            {
-                return result;
-            }
-            errors.Add($"'seed' must be an integer from 0 to {ulong.MaxValue}, got {value.GetRawText()}");
-            return null;
-        }
-
-        private double? Double(string key)
-        {
-            if (!root.TryGetProperty(key, out JsonElement value))
-            {
-                return null;
-            }
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double result) && double.IsFinite(result))
-            {
-                return result;
-            }
-            errors.Add($"'{key}' must be a finite number, got {value.GetRawText()}");
-            return null;
-        }
-
-        private bool? Bool(string key)
-        {
-            if (!root.TryGetProperty(key, out JsonElement value))
-            {
-                return null;
-            }
-            if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                return value.GetBoolean();
-            }
-            errors.Add($"'{key}' must be true or false, got {value.GetRawText()}");
-            return null;
-        }
-
-        private MixWeights? Mix(string key)
-        {
-            if (!root.TryGetProperty(key, out JsonElement value))
-            {
-                return null;
-            }
-            if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 3
-                && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out double d) && double.IsFinite(d)))
-            {
-                return new MixWeights(value[0].GetDouble(), value[1].GetDouble(), value[2].GetDouble());
-            }
-            if (value.ValueKind == JsonValueKind.String)
-            {
-                try
-                {
-                    return MixWeights.Parse(value.GetString()!);
-                }
-                catch (FormatException e)
-                {
-                    errors.Add($"'{key}': {e.Message}");
-                    return null;
-                }
-            }
-            errors.Add($"'{key}' must be [a, b, g] or \"a,b,g\", got {value.GetRawText()}");
-            return null;
-        }
-
-        private TEnum? Enum<TEnum>(string key) where TEnum : struct, Enum
-        {
-            if (!root.TryGetProperty(key, out JsonElement value))
-            {
-                return null;
-            }
-            string? text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-            string names = string.Join(", ", System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()));
-            if (text is not null && !text.Any(char.IsAsciiDigit)
-                && System.Enum.TryParse(text.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out TEnum result))
-            {
-                return result;
-            }
-            errors.Add($"'{key}' must be one of {names}, got {value.GetRawText()}");
-            return null;
+            return new ManifestItem(number, id, original, edited, remove, add, parameters, sweep) { Labels = labels };
         }
     }
 }

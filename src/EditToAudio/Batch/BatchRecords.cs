@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EditToAudio.Evaluation;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Batch;
@@ -50,11 +51,19 @@ public sealed record BatchItemResult
     /// <summary>Seconds per stage; shared stages count this item's share.</summary>
     public IReadOnlyDictionary<string, double> TimingsSeconds { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Mask areas of the item (the same for all its settings), as in its records; null when it failed before writing them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MaskRecord? Masks { get; init; }
+
     /// <summary>Warnings of the item's runs.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>Why the item failed; null otherwise.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The manifest line's sound labels of the removed and added objects (read by <c>evaluate</c>); absent when it gives none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ObjectLabel>? Labels { get; init; }
 }
 
 /// <summary>How much work a batch did and how much it shared (<c>batch.json</c>).</summary>
@@ -159,6 +168,9 @@ public sealed record BatchSummary
 
     /// <summary>The cache folder, when one was used.</summary>
     public string? Cache { get; init; }
+
+    /// <summary>What the batch itself noticed (a stale lock taken over); the items' warnings are in the results.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>Source-generated JSON for the batch records (indented files).</summary>
@@ -166,6 +178,7 @@ public sealed record BatchSummary
 [JsonSerializable(typeof(BatchSummary))]
 [JsonSerializable(typeof(ParameterRecord))]
 [JsonSerializable(typeof(SweepRow[]))]
+[JsonSerializable(typeof(MaskRecord))]
 public sealed partial class BatchRecordJson : JsonSerializerContext;
 
 /// <summary>Source-generated JSON for <c>results.jsonl</c> lines (one compact object per line).</summary>

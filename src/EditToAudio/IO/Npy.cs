@@ -10,7 +10,7 @@ namespace EditToAudio.IO;
 /// Reads and writes NumPy <c>.npy</c> files (format versions 1.0, 2.0 and 3.0).
 /// </summary>
 /// <remarks>
-/// <para>Reading accepts the dtypes <c>'&lt;f2'</c>, <c>'&lt;f4'</c>, <c>'&lt;f8'</c> and their big-endian forms
+/// <para>Reading accepts the dtypes <c>'&lt;f2'</c>, <c>'&lt;f4'</c>, <c>'&lt;f8'</c>, <c>'&lt;i8'</c> and their big-endian forms
 /// (byte-swapped on load), <c>'|b1'</c> and <c>'|u1'</c> (also spelled with <c>'&lt;'</c> or <c>'&gt;'</c>), in C or
 /// Fortran order (Fortran order is converted to C order). Descriptors that do not state a byte order
 /// (<c>'=f4'</c>, <c>'f4'</c>) are refused: NumPy never writes them, and their meaning depends on the machine
@@ -54,15 +54,49 @@ public static class Npy
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
+        NpyHeader header = ReadHeader(stream, source, out long dataBytes);
+        Array data = header.DType switch
+        {
+            NpyDType.Float16 => ReadElements<Half>(stream, source, header, dataBytes),
+            NpyDType.Float32 => ReadElements<float>(stream, source, header, dataBytes),
+            NpyDType.Float64 => ReadElements<double>(stream, source, header, dataBytes),
+            NpyDType.Int64 => ReadElements<long>(stream, source, header, dataBytes),
+            _ => ReadElements<byte>(stream, source, header, dataBytes),
+        };
+        if (header.DType == NpyDType.Bool)
+        {
+            NormalizeBooleans((byte[])data);
+        }
+        if (header.FortranOrder)
+        {
+            data = FortranToC(data, header.Shape);
+        }
+        return new NpyArray(header.DType, header.Shape, data, source);
+    }
+
+    /// <summary>
+    /// Reads and checks the magic string, version and header, leaving <paramref name="stream"/> at the
+    /// first data byte; where the stream's length is known, also checks that the data is all there.
+    /// </summary>
+    /// <param name="stream">The stream, positioned at the magic string.</param>
+    /// <param name="source">A name for the stream, used in error messages.</param>
+    /// <param name="dataBytes">The size of the array's data in bytes.</param>
+    /// <exception cref="NpyFormatException">The stream does not start with a readable <c>.npy</c> header, or its data is cut short.</exception>
+    internal static NpyHeader ReadHeader(Stream stream, string source, out long dataBytes)
+    {
 
         Span<byte> prefix = stackalloc byte[Magic.Length + 2];
         int got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
         int magicBytes = Math.Min(got, Magic.Length);
         if (!prefix[..magicBytes].SequenceEqual(Magic[..magicBytes]) || got == 0)
+        {
             throw new NpyFormatException(source,
                 $"not a NumPy .npy file: expected it to start with the bytes 93 4E 55 4D 50 59 (\\x93NUMPY), found {Hex(prefix[..magicBytes])}");
+        }
         if (got < prefix.Length)
+        {
             throw Truncated(source, "header", prefix.Length, got);
+        }
 
         byte major = prefix[Magic.Length], minor = prefix[Magic.Length + 1];
         int lengthFieldSize = (major, minor) switch
@@ -75,19 +109,27 @@ public static class Npy
         Span<byte> lengthField = stackalloc byte[lengthFieldSize];
         got = stream.ReadAtLeast(lengthField, lengthFieldSize, throwOnEndOfStream: false);
         if (got < lengthFieldSize)
+        {
             throw Truncated(source, "header length", lengthFieldSize, got);
+        }
         long headerLength = lengthFieldSize == 2
             ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField)
             : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);
         if (headerLength > MaxHeaderBytes)
+        {
             throw new NpyFormatException(source, $"header length {headerLength} bytes is above the limit of {MaxHeaderBytes} bytes");
+        }
         if (TryGetRemaining(stream, out long remaining) && remaining < headerLength)
+        {
             throw Truncated(source, "header", headerLength, remaining);
+        }
 
         byte[] headerBytes = new byte[headerLength];
         got = stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false);
         if (got < headerBytes.Length)
+        {
             throw Truncated(source, "header", headerBytes.Length, got);
+        }
 
         string headerText;
         try
@@ -101,22 +143,12 @@ public static class Npy
         }
         NpyHeader header = NpyHeader.Parse(headerText, source, allowLongSuffix: major < 3);
 
-        long dataBytes = header.Count * header.DType.ItemSize();
+        dataBytes = header.Count * header.DType.ItemSize();
         if (TryGetRemaining(stream, out remaining) && remaining < dataBytes)
-            throw TruncatedData(source, header, dataBytes, remaining);
-
-        Array data = header.DType switch
         {
-            NpyDType.Float16 => ReadElements<Half>(stream, source, header, dataBytes),
-            NpyDType.Float32 => ReadElements<float>(stream, source, header, dataBytes),
-            NpyDType.Float64 => ReadElements<double>(stream, source, header, dataBytes),
-            _ => ReadElements<byte>(stream, source, header, dataBytes),
-        };
-        if (header.DType == NpyDType.Bool)
-            NormalizeBooleans((byte[])data);
-        if (header.FortranOrder)
-            data = FortranToC(data, header.Shape);
-        return new NpyArray(header.DType, header.Shape, data, source);
+            throw TruncatedData(source, header, dataBytes, remaining);
+        }
+        return header;
     }
 
     /// <summary>Writes <paramref name="array"/> to <paramref name="path"/> atomically (a reader never sees a partial file).</summary>
@@ -159,6 +191,7 @@ public static class Npy
             case float[] single: WriteLittleEndian<float>(stream, single); break;
             case double[] wide: WriteLittleEndian<double>(stream, wide); break;
             case Half[] half: WriteLittleEndian<Half>(stream, half); break;
+            case long[] integers: WriteLittleEndian<long>(stream, integers); break;
             default: stream.Write((byte[])array.Data); break;
         }
     }
@@ -169,7 +202,9 @@ public static class Npy
         for (int axis = 0; axis < shape.Length; axis++)
         {
             if (shape[axis] < 0)
+            {
                 throw new ArgumentException($"Dimension {axis} of shape {NpyHeader.FormatShape(shape)} is negative.", parameterName);
+            }
         }
         long count;
         try
@@ -181,8 +216,10 @@ public static class Npy
             throw new ArgumentException(e.Problem, parameterName, e);
         }
         if (count != length)
+        {
             throw new ArgumentException(
                 $"Shape {NpyHeader.FormatShape(shape)} holds {count} elements but the data has {length}.", parameterName);
+        }
     }
 
     private static T[] ReadElements<T>(Stream stream, string source, NpyHeader header, long dataBytes)
@@ -207,7 +244,9 @@ public static class Npy
             Span<byte> free = MemoryMarshal.AsBytes(elements.AsSpan((int)firstFree, window))[(int)(filled % itemSize)..];
             int read = stream.Read(free);
             if (read == 0)
+            {
                 throw TruncatedData(source, header, dataBytes, filled);
+            }
             filled += read;
         }
 
@@ -246,7 +285,9 @@ public static class Npy
         finally
         {
             if (buffer is not null)
+            {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -277,7 +318,9 @@ public static class Npy
         for (int i = 0; i < values.Length; i++)
         {
             if (values[i] > 1)
+            {
                 values[i] = 1;
+            }
         }
     }
 
@@ -289,17 +332,22 @@ public static class Npy
             float[] a => Reorder(a, shape),
             double[] a => Reorder(a, shape),
             Half[] a => Reorder(a, shape),
+            long[] a => Reorder(a, shape),
             _ => Reorder((byte[])fortran, shape),
         };
 
         static T[] Reorder<T>(T[] source, int[] shape)
         {
             if (shape.Length < 2 || source.Length == 0)
+            {
                 return source; // 0-d, 1-d and empty arrays are the same in both orders
+            }
             var stride = new long[shape.Length]; // row-major strides
             stride[^1] = 1;
             for (int axis = shape.Length - 2; axis >= 0; axis--)
+            {
                 stride[axis] = stride[axis + 1] * shape[axis + 1];
+            }
 
             var result = new T[source.Length];
             var index = new int[shape.Length];
@@ -312,7 +360,9 @@ public static class Npy
                 {
                     target += stride[axis];
                     if (++index[axis] < shape[axis])
+                    {
                         break;
+                    }
                     target -= stride[axis] * shape[axis];
                     index[axis] = 0;
                 }

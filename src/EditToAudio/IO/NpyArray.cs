@@ -11,7 +11,7 @@ public sealed class NpyArray
     /// <summary>The <see cref="Source"/> of arrays built in memory.</summary>
     public const string InMemorySource = "(in memory)";
 
-    // float[], double[], Half[] or byte[] (Bool: only 0 and 1), in C order.
+    // float[], double[], Half[], long[] or byte[] (Bool: only 0 and 1), in C order.
     private readonly Array _data;
     private readonly int[] _shape;
 
@@ -58,14 +58,27 @@ public sealed class NpyArray
                 {
                     var result = new float[wide.Length];
                     for (int i = 0; i < wide.Length; i++)
+                    {
                         result[i] = (float)wide[i];
+                    }
                     return result;
                 }
             case Half[] half:
                 {
                     var result = new float[half.Length];
                     for (int i = 0; i < half.Length; i++)
+                    {
                         result[i] = (float)half[i];
+                    }
+                    return result;
+                }
+            case long[] integers:
+                {
+                    var result = new float[integers.Length];
+                    for (int i = 0; i < integers.Length; i++)
+                    {
+                        result[i] = integers[i];
+                    }
                     return result;
                 }
             default:
@@ -73,7 +86,9 @@ public sealed class NpyArray
                     byte[] bytes = (byte[])_data;
                     var result = new float[bytes.Length];
                     for (int i = 0; i < bytes.Length; i++)
+                    {
                         result[i] = bytes[i];
+                    }
                     return result;
                 }
         }
@@ -90,14 +105,27 @@ public sealed class NpyArray
                 {
                     var result = new double[single.Length];
                     for (int i = 0; i < single.Length; i++)
+                    {
                         result[i] = single[i];
+                    }
                     return result;
                 }
             case Half[] half:
                 {
                     var result = new double[half.Length];
                     for (int i = 0; i < half.Length; i++)
+                    {
                         result[i] = (double)half[i];
+                    }
+                    return result;
+                }
+            case long[] integers:
+                {
+                    var result = new double[integers.Length];
+                    for (int i = 0; i < integers.Length; i++)
+                    {
+                        result[i] = integers[i];
+                    }
                     return result;
                 }
             default:
@@ -105,10 +133,24 @@ public sealed class NpyArray
                     byte[] bytes = (byte[])_data;
                     var result = new double[bytes.Length];
                     for (int i = 0; i < bytes.Length; i++)
+                    {
                         result[i] = bytes[i];
+                    }
                     return result;
                 }
         }
+    }
+
+    /// <summary>The elements of an Int64 array as a new array in C order.</summary>
+    /// <exception cref="NpyFormatException">The array is not Int64.</exception>
+    public long[] ToInt64()
+    {
+        if (_data is not long[] integers)
+        {
+            throw new NpyFormatException(Source,
+                $"expected an int64 array ('<i8'), found dtype {DType} ({DType.LittleEndianDescr()}) with shape {ShapeText}");
+        }
+        return (long[])integers.Clone();
     }
 
     /// <summary>
@@ -118,8 +160,10 @@ public sealed class NpyArray
     public byte[] ToBytes()
     {
         if (_data is not byte[] bytes)
+        {
             throw new NpyFormatException(Source,
                 $"expected a bool or uint8 array ('|b1' or '|u1'), found dtype {DType} ({DType.LittleEndianDescr()}) with shape {ShapeText}");
+        }
         return (byte[])bytes.Clone();
     }
 
@@ -138,6 +182,11 @@ public sealed class NpyArray
     public static NpyArray FromHalf(Half[] data, params int[] shape) =>
         Create(NpyDType.Float16, (Half[])CheckedData(data, shape).Clone(), shape);
 
+    /// <summary>An Int64 array holding a copy of <paramref name="data"/> with the given shape (C order).</summary>
+    /// <exception cref="ArgumentException">The shape has a negative dimension or does not match the data length.</exception>
+    public static NpyArray FromInt64(long[] data, params int[] shape) =>
+        Create(NpyDType.Int64, (long[])CheckedData(data, shape).Clone(), shape);
+
     /// <summary>A Bool or UInt8 array holding a copy of <paramref name="data"/> with the given shape (C order).</summary>
     /// <exception cref="ArgumentException">
     /// <paramref name="dtype"/> is not Bool or UInt8, a Bool value is not 0 or 1, or the shape does not match the data.
@@ -145,13 +194,17 @@ public sealed class NpyArray
     public static NpyArray FromBytes(byte[] data, NpyDType dtype, params int[] shape)
     {
         if (dtype is not (NpyDType.Bool or NpyDType.UInt8))
+        {
             throw new ArgumentException($"FromBytes makes Bool or UInt8 arrays, not {dtype}.", nameof(dtype));
+        }
         CheckedData(data, shape);
         if (dtype == NpyDType.Bool)
         {
             int bad = Array.FindIndex(data, b => b > 1);
             if (bad >= 0)
+            {
                 throw new ArgumentException($"A Bool array holds only 0 and 1; element {bad} is {data[bad]}.", nameof(data));
+            }
         }
         return Create(dtype, (byte[])data.Clone(), shape);
     }

@@ -83,6 +83,10 @@ public sealed class ModelSet
                 throw new ModelSetException($"{manifestPath}: networks.{NetworkContracts.For(kind).Key} names '{file}', which does not exist ({path}).");
             }
         }
+        if (manifest.Labels is { } labels && !File.Exists(Path.Combine(full, labels.File)))
+        {
+            throw new ModelSetException($"{manifestPath}: labels.file names '{labels.File}', which does not exist ({Path.GetFullPath(Path.Combine(full, labels.File))}).");
+        }
         return new ModelSet(full, manifest);
     }
 
@@ -98,7 +102,10 @@ public sealed class ModelSet
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, SyntheticRelativeFolder);
-                if (File.Exists(Path.Combine(candidate, ModelSetManifest.FileName))) return candidate;
+                if (File.Exists(Path.Combine(candidate, ModelSetManifest.FileName)))
+                {
+                    return candidate;
+                }
             }
         }
         return null;

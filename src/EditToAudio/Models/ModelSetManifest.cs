@@ -12,18 +12,26 @@ namespace EditToAudio.Models;
 /// <param name="IsSynthetic">True for the generated analytic models (not real weights).</param>
 /// <param name="Networks">File name, relative to the set's folder, per network.</param>
 /// <param name="Constants">The set's constants.</param>
+/// <param name="Precision">The precision of the networks' weights and arithmetic (their inputs and outputs are float32 either way).</param>
+/// <param name="Labels">The set's label table (CLAP text embeddings of sound labels), when it has one.</param>
 public sealed record ModelSetManifest(
     string Name,
     string Description,
     bool IsSynthetic,
     IReadOnlyDictionary<NetworkKind, string> Networks,
-    ModelSetConstants Constants)
+    ModelSetConstants Constants,
+    ModelPrecision Precision = ModelPrecision.Fp32,
+    ModelLabels? Labels = null)
 {
     /// <summary>The manifest's file name inside a model set folder.</summary>
     public const string FileName = "models.json";
 
     /// <summary>The manifest format this engine reads and writes.</summary>
     public const int FormatVersion = 1;
+
+    /// <summary>The spelling of each precision in <c>models.json</c> (absent means fp32).</summary>
+    public static IReadOnlyDictionary<ModelPrecision, string> PrecisionNames { get; } =
+        new Dictionary<ModelPrecision, string> { [ModelPrecision.Fp32] = "fp32", [ModelPrecision.Fp16] = "fp16" };
 
     /// <summary>Serializes the manifest as indented UTF-8 JSON (floats in round-trip form, so it is byte-for-byte reproducible).</summary>
     public byte[] ToJson()
@@ -36,12 +44,31 @@ public sealed record ModelSetManifest(
             json.WriteString("name", Name);
             json.WriteString("description", Description);
             json.WriteBoolean("synthetic", IsSynthetic);
+            if (Precision != ModelPrecision.Fp32)
+            {
+                json.WriteString("precision", PrecisionNames[Precision]);
+            }
             json.WriteStartObject("networks");
             foreach (var contract in NetworkContracts.All)
             {
-                if (Networks.TryGetValue(contract.Kind, out string? file)) json.WriteString(contract.Key, file);
+                if (Networks.TryGetValue(contract.Kind, out string? file))
+                {
+                    json.WriteString(contract.Key, file);
+                }
             }
             json.WriteEndObject();
+            if (Labels is not null)
+            {
+                json.WriteStartObject("labels");
+                json.WriteString("file", Labels.File);
+                json.WriteStartArray("names");
+                foreach (string label in Labels.Names)
+                {
+                    json.WriteStringValue(label);
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
 
             var c = Constants;
             json.WriteStartObject("constants");
@@ -64,7 +91,10 @@ public sealed record ModelSetManifest(
             json.WriteNumber("cls_index", c.Tokens.ClsIndex);
             json.WriteEndObject();
             json.WriteStartArray("unconditional_embedding");
-            foreach (float value in c.UnconditionalEmbedding) json.WriteNumberValue(value);
+            foreach (float value in c.UnconditionalEmbedding)
+            {
+                json.WriteNumberValue(value);
+            }
             json.WriteEndArray();
             json.WriteEndObject();
             json.WriteEndObject();
@@ -98,6 +128,13 @@ public sealed record ModelSetManifest(
             string name = reader.String(root, "name", "");
             string description = root.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
             bool synthetic = reader.Bool(root, "synthetic", "");
+            var precision = ModelPrecision.Fp32;
+            if (root.TryGetProperty("precision", out JsonElement precisionElement))
+            {
+                string? text = precisionElement.ValueKind == JsonValueKind.String ? precisionElement.GetString() : null;
+                precision = PrecisionNames.Where(p => p.Value == text).Select(p => (ModelPrecision?)p.Key).FirstOrDefault()
+                    ?? throw new ModelSetException($"{source}: precision must be one of {string.Join(", ", PrecisionNames.Values.Select(v => $"\"{v}\""))}.");
+            }
 
             var networks = new Dictionary<NetworkKind, string>();
             JsonElement networksElement = reader.Object(root, "networks", "");
@@ -121,7 +158,10 @@ public sealed record ModelSetManifest(
             int sampleRate = reader.Int(constants, "sample_rate", at, min: 1);
             int hop = reader.Int(constants, "hop_length", at, min: 1);
             double scale = reader.Double(constants, "vae_scale_factor", at);
-            if (!(scale > 0)) throw new ModelSetException($"{source}: constants.vae_scale_factor must be positive, found {scale.ToString(CultureInfo.InvariantCulture)}.");
+            if (!(scale > 0))
+            {
+                throw new ModelSetException($"{source}: constants.vae_scale_factor must be positive, found {scale.ToString(CultureInfo.InvariantCulture)}.");
+            }
 
             JsonElement schedule = reader.Object(constants, "beta_schedule", at);
             const string sat = "constants.beta_schedule.";
@@ -164,18 +204,48 @@ public sealed record ModelSetManifest(
             float[] unconditional = reader.FloatArray(constants, "unconditional_embedding", at, expectedLength: 512);
 
             return new ModelSetManifest(name, description, synthetic, networks,
-                new ModelSetConstants(sampleRate, hop, scale, betaSchedule, unconditional, clip, sam2, tokens));
+                new ModelSetConstants(sampleRate, hop, scale, betaSchedule, unconditional, clip, sam2, tokens), precision, ReadLabels(reader, root));
         }
+    }
+
+    /// <summary>The optional <c>labels</c> object: <c>file</c> (a .npy of float32 [L, 512]) and <c>names</c> (L distinct, non-empty strings).</summary>
+    private static ModelLabels? ReadLabels(FieldReader reader, JsonElement root)
+    {
+        if (!root.TryGetProperty("labels", out _))
+        {
+            return null;
+        }
+        JsonElement labels = reader.Object(root, "labels", "");
+        string file = reader.String(labels, "file", "labels.");
+        JsonElement names = reader.Get(labels, "names", "labels.");
+        if (string.IsNullOrWhiteSpace(file) || names.ValueKind != JsonValueKind.Array || names.GetArrayLength() == 0
+            || names.EnumerateArray().Any(n => n.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(n.GetString())))
+        {
+            throw new ModelSetException($"{reader.Source}: labels needs \"file\" (the .npy of their embeddings) and \"names\" (a non-empty array of non-empty strings).");
+        }
+        string[] list = [.. names.EnumerateArray().Select(n => n.GetString()!)];
+        string? repeated = list.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (repeated is not null)
+        {
+            throw new ModelSetException($"{reader.Source}: labels.names lists '{repeated}' more than once.");
+        }
+        return new ModelLabels(file, list);
     }
 
     private static void WriteNormalization(Utf8JsonWriter json, string name, ImageNormalization normalization)
     {
         json.WriteStartObject(name);
         json.WriteStartArray("mean");
-        foreach (double v in normalization.Mean) json.WriteNumberValue(v);
+        foreach (double v in normalization.Mean)
+        {
+            json.WriteNumberValue(v);
+        }
         json.WriteEndArray();
         json.WriteStartArray("std");
-        foreach (double v in normalization.Std) json.WriteNumberValue(v);
+        foreach (double v in normalization.Std)
+        {
+            json.WriteNumberValue(v);
+        }
         json.WriteEndArray();
         json.WriteNumber("image_size", normalization.ImageSize);
         json.WriteEndObject();
@@ -217,7 +287,7 @@ public sealed record ModelSetManifest(
     {
         public string Source => source;
 
-        private JsonElement Get(JsonElement parent, string name, string at)
+        public JsonElement Get(JsonElement parent, string name, string at)
         {
             if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out JsonElement value))
             {
@@ -289,3 +359,8 @@ public sealed record ModelSetManifest(
         }
     }
 }
+
+/// <summary>A model set's label table: the file of the embeddings and the label of each row.</summary>
+/// <param name="File">A .npy of float32 [L, 512], relative to the set's folder: row i is the L2-normalized CLAP text embedding of <paramref name="Names"/>[i].</param>
+/// <param name="Names">The labels, in row order.</param>
+public sealed record ModelLabels(string File, IReadOnlyList<string> Names);

@@ -1,13 +1,14 @@
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
 [Collection("GPU")]
 public class DiffusionKernelTests(GpuFixture gpu)
 {
-    [Fact]
+    [GpuFact]
     public void Clip_fires_per_job_and_only_past_the_offset()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -34,7 +35,7 @@ public class DiffusionKernelTests(GpuFixture gpu)
         TestData.AssertClose(expected, actual.AsSpan(offset), 0, 0, "clipped latents");
     }
 
-    [Fact]
+    [GpuFact]
     public void Divide_reads_from_the_offset_and_rounds_once()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -50,7 +51,7 @@ public class DiffusionKernelTests(GpuFixture gpu)
         TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 0, 6e-8, "latents / scale factor");
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(1, 1, 1)]
     [InlineData(3, 1024, 64)]
     [InlineData(2, 37, 5)]
@@ -65,9 +66,15 @@ public class DiffusionKernelTests(GpuFixture gpu)
 
         var expected = new double[values.Length];
         for (int b = 0; b < batches; b++)
+        {
             for (int r = 0; r < rows; r++)
+            {
                 for (int c = 0; c < columns; c++)
+                {
                     expected[(b * columns + c) * rows + r] = values[(b * rows + r) * columns + c];
+                }
+            }
+        }
         TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 0, 0, $"[{batches}, {rows}, {columns}] transposed");
     }
 }

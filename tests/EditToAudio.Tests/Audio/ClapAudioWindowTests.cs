@@ -1,4 +1,5 @@
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.SyntheticModels;
@@ -111,14 +112,14 @@ public class ClapAudioWindowTests
     {
         const int windowLength = 16000;
         using var set = FixedWindowSet(windowLength);
-        using var networks = new NetworkSet(set.Models);
-        var generator = new AudioGenerator(networks);
-        int frames = generator.LatentFrames(seconds);
+        using var backend = new CpuBackend();
+        using PipelineStages stages = backend.Open(set.Models);
+        int frames = stages.Audio.LatentFrames(seconds);
         float[] unconditional = [.. set.Models.Constants.UnconditionalEmbedding];
         var schedule = DdimSchedule.Create(set.Models.Constants.BetaSchedule, 2, 1.0);
         var job = new DiffusionJob(schedule, new LatentShape(8, frames, 16), Conditioning(), [42UL], unconditional, Candidates: 2, Guidance: 2.5);
 
-        using DecodedCandidates decoded = CpuDiffusionBackend.Instance.Generate(networks, job, cancellationToken: TestContext.Current.CancellationToken);
+        using DecodedCandidates decoded = stages.Sample(job, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(frames * 4 * 160, decoded.Samples);
         for (int row = 0; row < decoded.Rows; row++)
@@ -132,24 +133,36 @@ public class ClapAudioWindowTests
         }
     }
 
-    /// <summary>The synthetic CLAP encoder's closed form in float64 (models/README.md): mean power per vocoder partial · projection.</summary>
+    /// <summary>
+    /// The synthetic CLAP encoder's closed form in float64 (SyntheticNetworks.ClapAudio): per whole hop the
+    /// amplitude of each vocoder partial, the mean of ½·ln(a² + ε) over hops, centred over the partials, · projection.
+    /// </summary>
     private static double[] SyntheticClapEmbedding(float[] wave)
     {
-        int hops = wave.Length / 160;
-        var power = new double[64];
+        const int hop = SyntheticWeights.HopLength;
+        int hops = wave.Length / hop;
+        var level = new double[64];
         for (int b = 0; b < 64; b++)
         {
             for (int m = 0; m < hops; m++)
             {
-                double dot = 0;
-                for (int r = 0; r < 160; r++) dot += wave[m * 160 + r] * Math.Sin(2 * Math.PI * (b + 1) * r / 160);
-                power[b] += dot * dot / hops;
+                double amplitude = 0;
+                for (int r = 0; r < hop; r++)
+                {
+                    amplitude += wave[m * hop + r] * Math.Sin(2 * Math.PI * (b + 1) * r / hop);
+                }
+                amplitude *= 2.0 / hop;
+                level[b] += 0.5 * Math.Log(amplitude * amplitude + SyntheticWeights.ClapAudioEpsilon) / hops;
             }
         }
+        double mean = level.Average();
         var embedding = new double[512];
         for (int k = 0; k < 512; k++)
         {
-            for (int b = 0; b < 64; b++) embedding[k] += power[b] * SyntheticSet.Weights.ClapAudioProjection[b * 512 + k];
+            for (int b = 0; b < 64; b++)
+            {
+                embedding[k] += (level[b] - mean) * SyntheticSet.Weights.ClapAudioProjection[b * 512 + k];
+            }
         }
         return embedding;
     }
@@ -166,7 +179,10 @@ public class ClapAudioWindowTests
     private static FixedWindowModels FixedWindowSet(int window)
     {
         var folder = new TemporaryFolder();
-        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder)) File.Copy(file, folder.File(Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder))
+        {
+            File.Copy(file, folder.File(Path.GetFileName(file)));
+        }
         File.WriteAllBytes(folder.File("clap_audio.onnx"), SyntheticNetworks.ClapAudio(SyntheticSet.Weights, window).ToByteArray());
         return new FixedWindowModels(folder, ModelSet.Load(folder.Path));
     }

@@ -19,6 +19,7 @@ internal static class NpyFixtures
         "thirds" => i / 3.0,
         "mask" => i % 3 == 0 ? 1 : 0,
         "u1" => i * 25,
+        "count" => i,
         "scalar" => 3.5,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Unknown fixture family."),
     };
@@ -27,7 +28,9 @@ internal static class NpyFixtures
     {
         var values = new double[count];
         for (long i = 0; i < count; i++)
+        {
             values[i] = Expected(family, i);
+        }
         return values;
     }
 }
@@ -46,7 +49,9 @@ internal static class ExactAssert
             {
                 mismatches++;
                 if (first < 0)
+                {
                     first = i;
+                }
             }
         }
         Assert.True(mismatches == 0,

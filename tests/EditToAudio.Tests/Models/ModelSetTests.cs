@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Tests.Support;
@@ -73,7 +72,10 @@ public class ModelSetTests
         {
             string[] path = field.Split('.');
             JsonNode node = json;
-            foreach (string part in path[..^1]) node = node[part]!;
+            foreach (string part in path[..^1])
+            {
+                node = node[part]!;
+            }
             node.AsObject().Remove(path[^1]);
         }).Path));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
@@ -95,6 +97,19 @@ public class ModelSetTests
             File.WriteAllText(Path.Combine(folder.Path, "models.json"), "{ \"format_version\": ");
             ModelSet.Load(folder.Path);
         }).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Precision_is_fp32_unless_the_manifest_says_fp16()
+    {
+        Assert.Equal(ModelPrecision.Fp32, SyntheticSet.Load().Manifest.Precision);
+        using var fp16 = WithManifestEdit(json => json["precision"] = "fp16");
+        var set = ModelSet.Load(fp16.Path);
+        Assert.Equal(ModelPrecision.Fp16, set.Manifest.Precision);
+        Assert.Equal(ModelPrecision.Fp16, ModelSetManifest.Parse(set.Manifest.ToJson(), "round trip").Precision);
+        Assert.Equal(EditToAudio.Networks.VerificationTolerance.Fp16, EditToAudio.Networks.VerificationTolerance.For(set.Manifest.Precision));
+        Assert.Contains("precision must be one of \"fp32\", \"fp16\"", Assert.Throws<ModelSetException>(() => ModelSet.Load(WithManifestEdit(json =>
+            json["precision"] = "bf16").Path)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -124,7 +124,10 @@ public sealed class EngineTests : IDisposable
     public async Task A_run_cancelled_inside_a_long_network_call_stops_there()
     {
         using var folder = new TemporaryFolder();
-        foreach (string file in Directory.GetFiles(_engine.Models.Folder)) File.Copy(file, folder.File(Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(_engine.Models.Folder))
+        {
+            File.Copy(file, folder.File(Path.GetFileName(file)));
+        }
         SlowNetwork.Write(Path.Combine(_engine.Models.Folder, "vocoder.onnx"), folder.File("vocoder.onnx"), "wave");
         using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { ModelFolder = folder.Path });
         // Linked to the test's token only so that a timeout stops the vocoder too (xUnit fails a timed-out test either way).

@@ -42,7 +42,10 @@ internal static class SlowNetwork
         {
             long count = dims.Aggregate(1L, (a, b) => a * b);
             var bytes = new byte[count * sizeof(float)];
-            for (long i = 0; i < count; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan((int)(i * 4)), value);
+            for (long i = 0; i < count; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan((int)(i * 4)), value);
+            }
             var tensor = new TensorProto { Name = Fresh("init"), DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
             tensor.Dims.AddRange(dims);
             graph.Initializer.Add(tensor);
@@ -64,7 +67,10 @@ internal static class SlowNetwork
         {
             for (int i = 0; i < node.Output.Count; i++)
             {
-                if (node.Output[i] == output) node.Output[i] = fast;
+                if (node.Output[i] == output)
+                {
+                    node.Output[i] = fast;
+                }
             }
         }
         string seed = Node("ReduceMean", input); // a scalar that depends on the input, so nothing folds away
