@@ -133,6 +133,28 @@ public class ClapAudioWindowTests
         }
     }
 
+    // The evaluation embeds clips read from disk through the same call: a 0.5 s and a 1.5 s clip against a 1 s window.
+    [Theory]
+    [InlineData(8000)]
+    [InlineData(24000)]
+    public void Clips_embedded_for_evaluation_are_fitted_to_the_window(int samples)
+    {
+        const int windowLength = 16000;
+        using var set = FixedWindowSet(windowLength);
+        using var networks = new NetworkSet(set.Models);
+        var random = new Random(samples);
+        float[] waves = [.. Enumerable.Range(0, 2 * samples).Select(i => (float)(0.3 * Math.Sin(0.05 * i) + 0.1 * (random.NextDouble() - 0.5)))];
+
+        float[] embeddings = ClapAudioEncoder.Embed(networks, waves, 2, samples, TestContext.Current.CancellationToken);
+
+        for (int row = 0; row < 2; row++)
+        {
+            double[] expected = SyntheticClapEmbedding(Upstream(waves[(row * samples)..((row + 1) * samples)], windowLength));
+            double scale = expected.Max(Math.Abs);
+            Tolerance.AssertClose(expected, embeddings.AsSpan(row * 512, 512), 1e-4 * scale, 1e-4, $"CLAP embedding of clip {row} ({samples} samples)");
+        }
+    }
+
     /// <summary>
     /// The synthetic CLAP encoder's closed form in float64 (SyntheticNetworks.ClapAudio): per whole hop the
     /// amplitude of each vocoder partial, the mean of ½·ln(a² + ε) over hops, centred over the partials, · projection.
