@@ -122,7 +122,7 @@ public sealed class FeatureCache
 
     private string MaskStem(string imageSha256, PromptPoint point, MaskSelection selection) =>
         Path.Combine(Folder, "masks", Key(string.Create(CultureInfo.InvariantCulture,
-            $"sam2|{imageSha256}|{point.X:R},{point.Y:R},{(point.IsPositive ? 1 : 0)}|{selection}|{ModelSetHash}|{EngineInfo.Version}")));
+            $"sam2|{imageSha256}|{point.X:R},{point.Y:R},{(int)point.Label}|{selection}|{ModelSetHash}|{EngineInfo.Version}")));
 
     private string TokensPath(string imageSha256) =>
         Path.Combine(Folder, "tokens", Key($"clip|{imageSha256}|{ModelSetHash}|{EngineInfo.Version}") + ".npy");
