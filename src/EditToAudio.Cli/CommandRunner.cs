@@ -49,6 +49,7 @@ internal static class CommandRunner
             (string message, int code) = failure switch
             {
                 OperationCanceledException => ("cancelled; no partial output was written.", ExitCodes.Cancelled),
+                OptionUsageException usage => ($"error: {usage.Message}", ExitCodes.Usage),
                 ArgumentException argument => ($"error: {BatchManifest.PlainMessage(argument)}", ExitCodes.BadInput),
                 _ when IsInputProblem(failure) => ($"error: {failure.Message}", ExitCodes.BadInput),
                 // Still one line and a distinct code rather than a stack trace; the type says where to look.
