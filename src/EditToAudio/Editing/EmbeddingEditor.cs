@@ -140,10 +140,16 @@ public static class EmbeddingEditor
     }
 
     /// <summary>One region's edit with the reference's warnings (empty region, zero result); shared with sweeps.</summary>
-    internal static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings)
+    /// <param name="region">The decomposed region.</param>
+    /// <param name="k">Singular values to scale.</param>
+    /// <param name="factor">Their factor.</param>
+    /// <param name="which">"removed" or "added", for the warnings.</param>
+    /// <param name="warnings">Receives the warnings.</param>
+    /// <param name="number">The object's 1-based number when its side has several, for the warnings.</param>
+    internal static float[] EditRegion(RegionDecomposition region, int k, double factor, string which, List<string> warnings, int? number = null)
     {
         float[] edited = region.IsEmpty ? new float[region.Dimension] : region.Edit(k, factor);
-        AddRegionWarning(which, region.RowCount, edited, warnings);
+        AddRegionWarning(number is null ? which : string.Create(CultureInfo.InvariantCulture, $"{which} object {number}"), region.RowCount, edited, warnings, number is not null);
         return edited;
     }
 
@@ -187,15 +193,16 @@ public static class EmbeddingEditor
     private static bool IsZero(float[] vector) => Array.TrueForAll(vector, v => v == 0f);
 
     /// <summary>The reference warns about an empty region, and about a region that the factor scaled to zero.</summary>
-    private static void AddRegionWarning(string which, int rowCount, float[] edited, List<string> warnings)
+    private static void AddRegionWarning(string which, int rowCount, float[] edited, List<string> warnings, bool numbered = false)
     {
+        string subject = numbered ? $"The {which}'s" : $"The {which} object's";
         if (rowCount == 0)
         {
-            warnings.Add($"The {which} object's mask covers no patch; its embedding is zero.");
+            warnings.Add($"{subject} mask covers no patch; its embedding is zero.");
         }
         else if (IsZero(edited))
         {
-            warnings.Add($"The {which} object's edited embedding is zero (factor 0 scales away all {rowCount} rows).");
+            warnings.Add($"{subject} edited embedding is zero (factor 0 scales away all {rowCount} rows).");
         }
     }
 
