@@ -155,6 +155,52 @@ public static class PromptJson
         return SidePrompts.Of(objects);
     }
 
+    /// <summary>The keys a batch manifest line may give its prompts by.</summary>
+    public static IReadOnlyList<string> ManifestKeys { get; } = ["remove", "add", "remove_point", "add_point"];
+
+    /// <summary>
+    /// The prompts of a batch manifest line: per side, <c>remove</c> / <c>add</c> (a list of objects or
+    /// <c>"auto"</c>, as in a prompt file) or the short <c>remove_point</c> / <c>add_point</c> ([x, y], one
+    /// positive point); a side given by neither is found automatically. Problems go to <paramref name="errors"/>.
+    /// </summary>
+    /// <param name="line">The line's JSON object.</param>
+    /// <param name="folder">Folder that relative mask paths resolve against (the manifest's).</param>
+    /// <param name="errors">Receives every problem, naming its key.</param>
+    public static EditPrompts ReadManifestLine(JsonElement line, string folder, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        SidePrompts Side(EditSide side)
+        {
+            string key = side.Key(), pointKey = key + "_point";
+            bool hasList = line.TryGetProperty(key, out JsonElement list), hasPoint = line.TryGetProperty(pointKey, out JsonElement point);
+            if (hasList && hasPoint)
+            {
+                errors.Add($"'{key}' and '{pointKey}' both give the {key} side's prompts; keep one");
+                return SidePrompts.None;
+            }
+            if (hasList)
+            {
+                return ReadSide(list, key, folder, errors);
+            }
+            if (!hasPoint)
+            {
+                return SidePrompts.Auto;
+            }
+            double[]? xy = Numbers(point, 2);
+            if (xy is null)
+            {
+                errors.Add($"'{pointKey}' must be [x, y] (two finite numbers, in image pixels), got {Shorten(point.GetRawText())}");
+                return SidePrompts.None;
+            }
+            if (xy[0] < 0 || xy[1] < 0)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"'{pointKey}' [{xy[0]}, {xy[1]}] is negative (expected pixel coordinates ≥ 0)"));
+            }
+            return SidePrompts.Of(ObjectPrompt.FromPoint(new PromptPoint(xy[0], xy[1])));
+        }
+        return new EditPrompts(Side(EditSide.Remove), Side(EditSide.Add));
+    }
+
     private static ObjectPrompt? ReadObject(JsonElement element, string where, string folder, List<string> errors)
     {
         if (element.ValueKind != JsonValueKind.Object)

@@ -129,4 +129,38 @@ public sealed class PromptJsonTests : IDisposable
     [InlineData("1,2,NaN,4", "expected X0,Y0,X1,Y1")]
     public void Bad_boxes_are_refused(string text, string message) =>
         Assert.Contains(message, Assert.Throws<FormatException>(() => PromptBox.Parse(text)).Message, StringComparison.Ordinal);
+
+    private EditPrompts ReadLine(string json, List<string> errors)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return PromptJson.ReadManifestLine(document.RootElement, _folder.Path, errors);
+    }
+
+    [Fact]
+    public void A_manifest_line_takes_the_short_points_the_full_lists_or_nothing()
+    {
+        var errors = new List<string>();
+        Assert.Equal(EditPrompts.FromPoints(new PromptPoint(1, 2), new PromptPoint(3, 4)), ReadLine("""{"remove_point": [1, 2], "add_point": [3, 4]}""", errors));
+        EditPrompts mixed = ReadLine("""{"remove": [{"box": [0, 0, 9, 9]}, {"mask": "m.npy"}], "add": "auto"}""", errors);
+        Assert.Equal(2, mixed.Remove.Objects.Count);
+        Assert.Equal(Path.Combine(_folder.Path, "m.npy"), mixed.Remove.Objects[1].MaskPath);
+        Assert.True(mixed.Add.IsAuto);
+        Assert.Equal(EditPrompts.Auto, ReadLine("{}", errors));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void A_manifest_lines_prompt_problems_name_their_key()
+    {
+        var errors = new List<string>();
+        ReadLine("""{"remove_point": [1, 2], "remove": "auto", "add_point": [-1, 3]}""", errors);
+        ReadLine("""{"add_point": "1,2", "remove": [{"points": [[1, 2]], "mask": "m.png"}]}""", errors);
+        Assert.Equal(
+        [
+            "'remove' and 'remove_point' both give the remove side's prompts; keep one",
+            "'add_point' [-1, 3] is negative (expected pixel coordinates ≥ 0)",
+            "remove[0]: a mask is the object itself; it cannot be combined with points or a box (give either)",
+            "'add_point' must be [x, y] (two finite numbers, in image pixels), got \"1,2\"",
+        ], errors);
+    }
 }
