@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using EditToAudio.ChangeDetection;
 using EditToAudio.Networks;
 using EditToAudio.Prompts;
 
@@ -38,13 +39,40 @@ internal sealed class PromptOptions
         Description = "Find the removed and added objects from what changed between the images (a side given no prompt is found so too).",
     };
 
+    public Option<double?> ChangeThreshold { get; } = new("--change-threshold")
+    {
+        Description = "For --auto: the CIEDE2000 colour difference above which a pixel changed (default: Otsu's threshold, at least 8).",
+    };
+
+    public Option<double> MinRegion { get; } = new Option<double>("--min-region")
+    {
+        Description = "For --auto: the smallest changed region kept, as a share of the frame.",
+        DefaultValueFactory = _ => new ChangeDetectionOptions().MinRegionFraction,
+    }.FiniteInRange(0, 1);
+
     public void AddTo(Command command)
     {
         Remove.AddTo(command);
         Add.AddTo(command);
         command.Options.Add(PromptFile);
         command.Options.Add(Auto);
+        command.Options.Add(ChangeThreshold);
+        command.Options.Add(MinRegion);
+        ChangeThreshold.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double value && !(double.IsFinite(value) && value > 0))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{ChangeThreshold.Name} must be a ΔE00 above 0, got {value}."));
+            }
+        });
     }
+
+    /// <summary>The change detector's settings of the command line.</summary>
+    public ChangeDetectionOptions Detection(ParseResult result) => new()
+    {
+        Threshold = result.GetValue(ChangeThreshold),
+        MinRegionFraction = result.GetValue(MinRegion),
+    };
 
     /// <summary>The prompts of the command line, or of the prompt file it names.</summary>
     /// <exception cref="OptionUsageException">Listing every problem of the prompt options.</exception>

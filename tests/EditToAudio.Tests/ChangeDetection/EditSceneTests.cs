@@ -101,6 +101,20 @@ public class EditSceneTests
     }
 
     [Fact]
+    public void A_lighting_change_on_part_of_the_background_is_no_object()
+    {
+        // A patch of the background turns a little yellower: well above the floor, but no object is there on either side.
+        Shape cat = Shape.Circle("cat", Orange, 70, 160, 35), patch = Shape.Rectangle("light", (250, 235, 170), 150, 120, 230, 200);
+        FoundObjects found = Find(Draw("original", [cat, Kept]), Draw("edited", [patch, Kept]));
+
+        Assert.Equal([RegionRole.Removed, RegionRole.Unclear], found.Regions.Select(r => r.Role));
+        AssertFound(found, removed: [cat], added: []);
+        RegionFinding light = found.Regions[1];
+        Assert.Null(light.Original.Prompt);
+        Assert.Contains("spills out of the region", light.Edited.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Images_of_different_sizes_are_compared_in_one_frame()
     {
         // The edit was saved at twice the size: masks and prompts are in each image's own pixels.

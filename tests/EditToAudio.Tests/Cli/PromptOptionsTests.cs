@@ -106,4 +106,24 @@ public sealed class PromptOptionsTests : IDisposable
         ParseResult result = command.Parse([option, value]);
         Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Detection_settings_default_to_the_detectors_and_take_the_options()
+    {
+        (ParseResult plain, PromptOptions options) = Parse();
+        Assert.Equal(new EditToAudio.ChangeDetection.ChangeDetectionOptions(), options.Detection(plain));
+        (ParseResult given, PromptOptions others) = Parse("--change-threshold", "12.5", "--min-region", "0.01");
+        Assert.Equal((12.5, 0.01), (others.Detection(given).Threshold, others.Detection(given).MinRegionFraction));
+    }
+
+    [Theory]
+    [InlineData("--change-threshold", "0", "--change-threshold must be a ΔE00 above 0, got 0.")]
+    [InlineData("--min-region", "2", "--min-region must be a number from 0 to 1, got 2.")]
+    public void Detection_settings_out_of_range_are_parse_errors(string option, string value, string message)
+    {
+        var options = new PromptOptions();
+        var command = new RootCommand();
+        options.AddTo(command);
+        Assert.Contains(command.Parse([option, value]).Errors, e => e.Message == message);
+    }
 }
