@@ -1,7 +1,9 @@
 using System.Globalization;
 using EditToAudio.ChangeDetection;
 using EditToAudio.Images;
+using EditToAudio.Networks;
 using EditToAudio.Prompts;
+using EditToAudio.Samples;
 using EditToAudio.Tests.Support;
 using static EditToAudio.Tests.ChangeDetection.EditScenes;
 
@@ -150,6 +152,23 @@ public class EditSceneTests
             Assert.True(box.X0 <= 50 && box.X1 >= 130 && box.Y0 <= 100 && box.Y1 >= 170, $"{shape.Name}: box {box}");
             Assert.Equal(item.Prompt.Sam2Points.Take(2), box.Corners);
         }
+    }
+
+    [Fact]
+    public void The_demo_scene_is_found_with_exactly_the_masks_of_its_point_prompts()
+    {
+        DemoImages demo = DemoScene.Create();
+        RgbImage original = new(demo.Width, demo.Height, demo.OriginalRgb, "original"), edited = new(demo.Width, demo.Height, demo.EditedRgb, "edited");
+        FoundObjects found = Find(original, edited);
+
+        Assert.Equal([RegionRole.Replaced], found.Regions.Select(r => r.Role));
+        SegmentSide sam2 = Sam2(original, edited);
+        SegmentationResult removeByPoint = sam2(EditSide.Remove, [[new PromptPoint(demo.RemovePoint.X, demo.RemovePoint.Y)]], TestContext.Current.CancellationToken)[0];
+        SegmentationResult addByPoint = sam2(EditSide.Add, [[new PromptPoint(demo.AddPoint.X, demo.AddPoint.Y)]], TestContext.Current.CancellationToken)[0];
+        Assert.Equal(removeByPoint.Mask, found.Removed[0].Segmentation.Mask);
+        Assert.Equal(addByPoint.Mask, found.Added[0].Segmentation.Mask);
+        Assert.True(MaskMetrics.IoU(found.Removed[0].Segmentation.Mask, demo.RemoveMask) >= 0.9);
+        Assert.True(MaskMetrics.IoU(found.Added[0].Segmentation.Mask, demo.AddMask) >= 0.9);
     }
 
     /// <summary>Each expected shape matches one found object of its side with IoU ≥ 0.9, and no other object was found.</summary>
