@@ -14,7 +14,7 @@ internal static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>System.CommandLine's own code for options that do not parse or validate.</summary>
+    /// <summary>An option that does not parse or is out of range (the parser's, or <see cref="UsageException"/>).</summary>
     public const int Usage = 1;
 
     /// <summary>An input file, model or argument value the run could not use.</summary>
@@ -30,6 +30,27 @@ internal static class ExitCodes
     public const int Cancelled = 130;
 }
 
+/// <summary>
+/// An option value that parses but is out of range for what the run found (say, <c>--steps</c> beyond the model
+/// set's schedule): reported like the parser's errors, with exit code 1.
+/// </summary>
+internal sealed class UsageException : Exception
+{
+    public UsageException(string message)
+        : base(message)
+    {
+    }
+
+    public UsageException()
+    {
+    }
+
+    public UsageException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>Runs a command body and turns the failures a user can fix into one clear line and an exit code.</summary>
 internal static class CommandRunner
 {
@@ -37,7 +58,7 @@ internal static class CommandRunner
     {
         TextWriter output = result.InvocationConfiguration.Output;
         TextWriter error = result.InvocationConfiguration.Error;
-        string name = result.CommandResult.Command.Name;
+        string name = CliApp.CommandPath(result.CommandResult);
         try
         {
             return await body(output, error).ConfigureAwait(false);
@@ -49,13 +70,13 @@ internal static class CommandRunner
             (string message, int code) = failure switch
             {
                 OperationCanceledException => ("cancelled; no partial output was written.", ExitCodes.Cancelled),
-                OptionUsageException usage => ($"error: {usage.Message}", ExitCodes.Usage),
+                UsageException usage => ($"error: {usage.Message}\n{CliApp.HelpHint(name)}", ExitCodes.Usage),
                 ArgumentException argument => ($"error: {BatchManifest.PlainMessage(argument)}", ExitCodes.BadInput),
                 _ when IsInputProblem(failure) => ($"error: {failure.Message}", ExitCodes.BadInput),
                 // Still one line and a distinct code rather than a stack trace; the type says where to look.
                 _ => ($"internal error ({failure.GetType().Name}): {failure.Message}", ExitCodes.InternalError),
             };
-            await error.WriteLineAsync($"edit2audio {name}: {message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"{name}: {message}").ConfigureAwait(false);
             return code;
         }
     }

@@ -1,22 +1,28 @@
+using EditToAudio.Batch;
+using EditToAudio.IO;
+using EditToAudio.Pipeline;
+
 namespace EditToAudio.Cli;
 
-/// <summary>Checks that an output folder can be written before any long work starts.</summary>
+/// <summary>
+/// Checks an output folder before any long work starts, creating nothing: folders appear with
+/// their first file, so a run that fails or is cancelled leaves none behind.
+/// </summary>
 internal static class OutputFolder
 {
-    public static string Prepare(string path)
+    /// <summary>For <c>run</c>, <c>embed</c> and <c>demo</c>: writable, and empty or an earlier output of <paramref name="kind"/> (replaced as a whole).</summary>
+    public static string CheckRun(string path, string kind)
     {
-        string full = Path.GetFullPath(path);
-        try
-        {
-            Directory.CreateDirectory(full);
-            string probe = Path.Combine(full, $".write-check-{Guid.NewGuid():N}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot write to the output folder {full}: {error.Message}", error);
-        }
+        string full = OutputFolders.CheckWritable(path);
+        RunOutputs.EarlierOutput(full, kind);
+        return full;
+    }
+
+    /// <summary>For <c>batch</c>: writable, and empty or an earlier batch's.</summary>
+    public static string CheckBatch(string path)
+    {
+        string full = OutputFolders.CheckWritable(path);
+        OutputFolderLock.CheckFolder(full);
         return full;
     }
 }

@@ -5,6 +5,7 @@ using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Images;
+using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
@@ -162,6 +163,17 @@ internal sealed class AudioCliOptions
         Duration = result.GetValue(Duration),
         RankAgainst = result.GetValue(RankAgainst),
     };
+
+    /// <summary>Refuses, as a usage error, a --steps beyond the model set's training schedule (the parser cannot know it).</summary>
+    public void CheckAgainst(ParseResult result, ModelSet models)
+    {
+        int steps = result.GetValue(Steps), trainingSteps = models.Constants.BetaSchedule.Steps;
+        if (steps > trainingSteps)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--steps must be at most the {trainingSteps} training steps of the model set {models.Name}, got {steps}."));
+        }
+    }
 
     public WaveSampleFormat Format(ParseResult result) => result.GetValue(Pcm16) ? WaveSampleFormat.Pcm16 : WaveSampleFormat.Float32;
 }

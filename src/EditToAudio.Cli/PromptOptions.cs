@@ -7,16 +7,6 @@ using EditToAudio.Prompts;
 
 namespace EditToAudio.Cli;
 
-/// <summary>Options that parsed but do not go together; reported like a parse error (exit code 1).</summary>
-internal sealed class OptionUsageException : Exception
-{
-    public OptionUsageException() { }
-
-    public OptionUsageException(string message) : base(message) { }
-
-    public OptionUsageException(string message, Exception innerException) : base(message, innerException) { }
-}
-
 /// <summary>
 /// The prompt options of the commands that segment (embed, run): per side, points, negative points,
 /// a box and a ready mask; several objects per side, each started by <c>--remove-object</c> /
@@ -75,7 +65,7 @@ internal sealed class PromptOptions
     };
 
     /// <summary>The prompts of the command line, or of the prompt file it names.</summary>
-    /// <exception cref="OptionUsageException">Listing every problem of the prompt options.</exception>
+    /// <exception cref="UsageException">Listing every problem of the prompt options.</exception>
     /// <exception cref="PromptFormatException">The prompt file was refused.</exception>
     public EditPrompts Read(ParseResult result)
     {
@@ -94,7 +84,7 @@ internal sealed class PromptOptions
         }
         if (problems.Count > 0)
         {
-            throw new OptionUsageException(string.Join(Environment.NewLine, problems));
+            throw new UsageException(string.Join(Environment.NewLine, problems));
         }
         return file is not null ? PromptJson.Load(file.FullName) : new EditPrompts(remove, add);
     }

@@ -161,17 +161,19 @@ internal static class SyntheticNetworks
     }
 
     /// <summary>
-    /// Vocoder, additive synthesis: wave[160·m + r] = tanh(Σ_b exp(mel[b,m]) · sin(2π (b+1) r / 160)),
-    /// bin b at (b+1)·100 Hz; each partial completes whole periods per hop, so frames join without clicks.
+    /// Vocoder, additive synthesis at a moderate level: wave[160·m + r] = g · Σ_b a_b(m) · sin(2π (b+1) r / 160)
+    /// with a(m) = softmax over the bins of mel[·, m], bin b at (b+1)·100 Hz. The weights of a frame sum
+    /// to 1, so |wave| ≤ g and nothing saturates, while the spectrum (which partials sound) still follows
+    /// the mel, and so the embedding; each partial completes whole periods per hop, so frames join without clicks.
     /// </summary>
     public static ModelProto Vocoder()
     {
         var contract = NetworkContracts.Vocoder;
         var g = new GraphBuilder("synthetic_vocoder", contract);
-        string amplitude = g.Transpose(g.Node("Exp", ["mel"]), 0, 2, 1); // [N,F,64]
-        string frames = g.MatMul(amplitude, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
-        g.Node("Tanh", [g.Reshape(frames, 0, -1)], "wave");
-        return g.ToModel("Synthetic vocoder: additive synthesis of 64 harmonics of 100 Hz, amplitude exp(mel).");
+        string weights = g.Node("Softmax", [g.Transpose("mel", 0, 2, 1)], null, ("axis", -1L)); // [N,F,64], each frame summing to 1
+        string frames = g.MatMul(weights, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
+        g.Mul(g.Reshape(frames, 0, -1), g.Scalar(SyntheticWeights.VocoderGain), "wave");
+        return g.ToModel("Synthetic vocoder: additive synthesis of 64 harmonics of 100 Hz, weighted by the softmax of each mel frame, at most ±0.5.");
     }
 
     /// <summary>

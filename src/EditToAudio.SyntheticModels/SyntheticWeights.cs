@@ -46,6 +46,9 @@ public sealed class SyntheticWeights
     /// <summary>VAE scale factor written to the manifest (not 1, so a sampler that forgets it is caught).</summary>
     public const double VaeScaleFactor = 0.5;
 
+    /// <summary>Vocoder: the largest amplitude of the wave (−6 dBFS), since the partials' weights of a frame sum to 1.</summary>
+    public const float VocoderGain = 0.5f;
+
     /// <summary>Vocoder: fundamental of the additive synthesis; bin b sounds at (b + 1)·100 Hz, which repeats every hop.</summary>
     public const double VocoderFundamentalHz = 100;
 

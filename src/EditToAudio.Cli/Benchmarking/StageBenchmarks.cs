@@ -37,7 +37,7 @@ internal static class StageBenchmarks
             latencies.Add(Stopwatch.GetElapsedTime(batchStart).TotalMilliseconds);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("edit", "cpu", pairs.Count, "pairs", batch, workers, seconds, latencies, 0);
+        return Measurement("edit", "cpu", pairs.Count, "pairs", batch, workers, seconds, latencies, $"batch of {batch} pairs", 0);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ internal static class StageBenchmarks
         DeviceMemoryInfo device = context.MemoryInfo();
         double gpuTotal = stageTotals.Values.Sum();
         var shares = stageTotals.ToDictionary(p => p.Key, p => gpuTotal > 0 ? p.Value / gpuTotal : 0);
-        return Measurement("edit", "cuda", pairs.Count, "pairs", batch, 1, seconds, latencies, 7.0 * batches / pairs.Count) with
+        return Measurement("edit", "cuda", pairs.Count, "pairs", batch, 1, seconds, latencies, $"batch of {batch} pairs", 7.0 * batches / pairs.Count) with
         {
             ShareOfTime = shares,
             PeakDeviceBufferMegabytes = peakBufferBytes / Megabyte,
@@ -105,7 +105,7 @@ internal static class StageBenchmarks
             latencies.Add(Stopwatch.GetElapsedTime(pairStart).TotalMilliseconds);
         }).ConfigureAwait(false);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("embed", DeviceLabel(engine, engine.EditBackend), pairs, "pairs", 1, workers, seconds, [.. latencies], 0);
+        return Measurement("embed", DeviceLabel(engine, engine.EditBackend), pairs, "pairs", 1, workers, seconds, [.. latencies], "pair", 0);
     }
 
     /// <summary>Whole runs (embedding and one clip) of the demo scene; latency per clip.</summary>
@@ -121,7 +121,7 @@ internal static class StageBenchmarks
             latencies.Add(result.Embedding.Timings.Seconds[PipelineStage.Audio] * 1000);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("audio", DeviceLabel(engine, engine.DiffusionBackend), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, 0);
+        return Measurement("audio", DeviceLabel(engine, engine.DiffusionBackend), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, "clip", 0);
     }
 
     private static EmbedRequest DemoRequest()
@@ -136,21 +136,16 @@ internal static class StageBenchmarks
     private static string DeviceLabel(EditToAudioEngine engine, string backend) =>
         engine.Provider == ExecutionProvider.Cpu ? "cpu" : backend == "cuda" ? "cuda (device tensors)" : "cuda (host tensors)";
 
+    /// <summary>A measurement; the command fills in the stage's own peak host memory (<see cref="StagePeak"/>).</summary>
     private static StageMeasurement Measurement(string stage, string device, int items, string unit, int batch, int workers, double seconds,
-        IReadOnlyList<double> latencies, double copiesPerItem)
+        IReadOnlyList<double> latencies, string latencyOf, double copiesPerItem)
     {
         double[] sorted = [.. latencies.Order()];
         return new StageMeasurement(stage, device, items, unit, batch, workers, seconds, items / seconds,
-            Percentile(sorted, 0.50), Percentile(sorted, 0.95), PeakHostMegabytes(), copiesPerItem);
+            Percentile(sorted, 0.50), Percentile(sorted, 0.95), latencyOf, 0, copiesPerItem);
     }
 
     private const double Megabyte = 1048576.0;
-
-    private static double PeakHostMegabytes()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64 / Megabyte;
-    }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>
     private static double Percentile(double[] sorted, double fraction) =>

@@ -37,7 +37,7 @@ internal static class BatchCommand
         };
         memory.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } value && (!double.IsFinite(value) || value <= 0))
+            if (result.Parsed<double>() is { } value && (!double.IsFinite(value) || value <= 0))
             {
                 result.AddError($"--memory-gb must be a positive number of GiB, got {value}.");
             }
@@ -56,22 +56,28 @@ internal static class BatchCommand
             ItemParameters defaults = Defaults(result, pipeline, audio);
             BatchManifest loaded = BatchManifest.Load(result.GetRequiredValue(manifest).FullName, defaults, result.GetValue(sweep));
             EngineOptions engine = pipeline.Engine(result, stderr);
+            ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
+            bool embedOnlyRun = result.GetValue(embedOnly);
+            if (!embedOnlyRun)
+            {
+                audio.CheckAgainst(result, models);
+            }
+            // Checked, not created: the folder appears with the batch's lock, once everything that can fail early has been tried.
+            string folder = OutputFolder.CheckBatch(result.GetRequiredValue(output).FullName);
             // Both before the output folder exists, so that a missing GPU is an error with nothing written,
             // and the free memory is read before any network or kernel takes its share.
             PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), engine.Networks.Provider,
                 () => PlanningMemory.DeviceFreeBytes(engine.Networks.DeviceId));
             // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
             using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
             int workerCount = result.GetValue(workers);
             // Workers share the cores: each session gets its part of them instead of all.
             int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
-            ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
             using var networks = new NetworkSet(models, cuda?.NetworkOptions(intraOpThreads) ?? engine.Networks with { IntraOpThreads = intraOpThreads });
             var options = new BatchOptions
             {
                 OutputFolder = folder,
-                EmbedOnly = result.GetValue(embedOnly),
+                EmbedOnly = embedOnlyRun,
                 Workers = workerCount,
                 CacheFolder = result.GetValue(cache)?.FullName,
                 Shard = result.GetValue(shard),
@@ -82,6 +88,10 @@ internal static class BatchCommand
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
             BatchSummary summary = await new BatchRunner(networks, cuda?.Diffusion).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
 
+            foreach (string warning in summary.Warnings)
+            {
+                await stderr.WriteLineAsync($"warning: {warning}").ConfigureAwait(false);
+            }
             string results = Path.Combine(folder, BatchRunner.ResultsFileName(options.Shard));
             foreach (string line in File.ReadLines(results))
             {

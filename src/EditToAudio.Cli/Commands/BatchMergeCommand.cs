@@ -20,7 +20,7 @@ internal static class BatchMergeCommand
         };
         command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (stdout, _) =>
         {
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            string folder = OutputFolder.CheckBatch(result.GetRequiredValue(output).FullName);
             MergeOutcome merged = BatchMerge.Merge([.. result.GetRequiredValue(folders).Select(f => f.FullName)], folder);
             stdout.WriteLine($"merged {merged.Sources.Count} results file(s): {merged.Summary.Items} item(s), {merged.Summary.Ok} ok, {merged.Summary.Failed} failed, {merged.Summary.Skipped} skipped");
             stdout.WriteLine($"results: {merged.ResultsPath}");

@@ -1,7 +1,8 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using EditToAudio.Cli.Benchmarking;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.IO;
@@ -28,7 +29,7 @@ internal static class BenchCommand
         var pairs = new Option<int?>("--pairs") { Description = "Pairs (clips for audio) to measure; default 1024 for edit, 16 for embed, 2 for audio." };
         pairs.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1 and int value)
+            if (r.Parsed<int>() is < 1 and int value)
             {
                 r.AddError($"--pairs must be at least 1, got {value}.");
             }
@@ -45,6 +46,11 @@ internal static class BenchCommand
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
             Stage chosen = result.GetValue(stage);
+            string build = BuildConfiguration();
+            if (build == "Debug")
+            {
+                await stderr.WriteLineAsync("warning: this edit2audio is a Debug build, whose timings mean little; build with -c Release to measure.").ConfigureAwait(false);
+            }
             // auto must pick a provider here too, not fall silently to the CPU.
             bool cuda = PipelineOptions.ResolveDevice(result.GetValue(device), stderr) == ExecutionProvider.Cuda;
             int? count = result.GetValue(pairs);
@@ -52,14 +58,7 @@ internal static class BenchCommand
             var notes = new List<string>();
             if (chosen is Stage.Edit or Stage.All)
             {
-                var inputs = SyntheticEditPairs.Create(count ?? 1024);
-                measurements.Add(StageBenchmarks.EditCpu(inputs, result.GetValue(batch), result.GetValue(workers), cancellationToken));
-                if (cuda)
-                {
-                    measurements.Add(StageBenchmarks.EditCuda(inputs, result.GetValue(batch), cancellationToken));
-                    notes.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"edit: cuda / cpu throughput = {measurements[^1].ItemsPerSecond / measurements[^2].ItemsPerSecond:F1}x in this run"));
-                }
+                measurements.AddRange(MeasureEdit(count ?? 1024, result.GetValue(batch), result.GetValue(workers), cuda, notes, cancellationToken));
             }
             string modelName = "none (the edit stage needs no networks)";
             bool synthetic = false;
@@ -88,11 +87,15 @@ internal static class BenchCommand
                 {
                     if (chosen is Stage.Embed or Stage.All)
                     {
-                        measurements.Add(await StageBenchmarks.EmbedAsync(measured, count ?? 16, result.GetValue(workers), cancellationToken).ConfigureAwait(false));
+                        using StagePeak peak = StagePeak.Start();
+                        StageMeasurement embed = await StageBenchmarks.EmbedAsync(measured, count ?? 16, result.GetValue(workers), cancellationToken).ConfigureAwait(false);
+                        measurements.Add(embed with { PeakHostMegabytes = peak.Megabytes() });
                     }
                     if (chosen is Stage.Audio or Stage.All)
                     {
-                        measurements.Add(await StageBenchmarks.AudioAsync(measured, count ?? 2, result.GetValue(steps), cancellationToken).ConfigureAwait(false));
+                        using StagePeak peak = StagePeak.Start();
+                        StageMeasurement audioStage = await StageBenchmarks.AudioAsync(measured, count ?? 2, result.GetValue(steps), cancellationToken).ConfigureAwait(false);
+                        measurements.Add(audioStage with { PeakHostMegabytes = peak.Megabytes() });
                     }
                 }
                 if (resident is not null)
@@ -105,16 +108,45 @@ internal static class BenchCommand
                     }
                 }
             }
-            var report = new BenchReport(Machine(), modelName, synthetic, measurements, notes);
+            var report = new BenchReport(Machine(), build, modelName, synthetic, measurements, notes);
             Print(stdout, report);
             if (result.GetValue(json) is { } file)
             {
-                AtomicFile.WriteAllText(file.FullName, JsonSerializer.Serialize(report, BenchJson.Default.BenchReport) + "\n");
+                AtomicFile.WriteAllText(file.FullName, ReadableJson.Serialize(report, BenchJson.Default.BenchReport) + "\n");
             }
             return ExitCodes.Success;
         }));
         return command;
     }
+
+    /// <summary>
+    /// The edit stage, in its own method so that its inputs (1.6 GB for 1024 pairs) are garbage once
+    /// it returns and the next stage's peak memory is its own.
+    /// </summary>
+    private static List<StageMeasurement> MeasureEdit(int count, int batch, int workers, bool cuda, List<string> notes, CancellationToken cancellationToken)
+    {
+        var inputs = SyntheticEditPairs.Create(count);
+        var measured = new List<StageMeasurement>();
+        using (StagePeak peak = StagePeak.Start())
+        {
+            StageMeasurement cpu = StageBenchmarks.EditCpu(inputs, batch, workers, cancellationToken);
+            measured.Add(cpu with { PeakHostMegabytes = peak.Megabytes() });
+        }
+        if (cuda)
+        {
+            using StagePeak peak = StagePeak.Start();
+            StageMeasurement gpu = StageBenchmarks.EditCuda(inputs, batch, cancellationToken);
+            measured.Add(gpu with { PeakHostMegabytes = peak.Megabytes() });
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"edit: cuda / cpu throughput = {measured[1].ItemsPerSecond / measured[0].ItemsPerSecond:F1}x in this run"));
+        }
+        return measured;
+    }
+
+    /// <summary>"Debug" when the runner or the engine was compiled without optimizations, else "Release".</summary>
+    internal static string BuildConfiguration() =>
+        new[] { typeof(BenchCommand).Assembly, typeof(EditToAudioEngine).Assembly }
+            .Any(a => a.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true) ? "Debug" : "Release";
 
     // One decimal: the engine's buffers for a small batch are a fraction of a megabyte.
     private static string Megabytes(double? value) => value is { } megabytes ? megabytes.ToString("F1", CultureInfo.InvariantCulture) : "-";
@@ -125,14 +157,14 @@ internal static class BenchCommand
     /// <summary>Writes the report as a Markdown table; device memory reads "-" where the stage ran no engine kernels.</summary>
     internal static void Print(TextWriter output, BenchReport report)
     {
-        output.WriteLine($"machine: {report.Machine}");
+        output.WriteLine($"machine: {report.Machine}; {report.Build} build");
         output.WriteLine($"models: {report.Models}{(report.SyntheticModels ? " (synthetic)" : "")}");
-        output.WriteLine("| stage | device | items | batch | workers | items/s | p50 ms | p95 ms | peak host MB | peak device buffers MB | device in use MB | copies/item |");
-        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| stage | device | items | batch | workers | items/s | p50 ms | p95 ms | latency of | peak host MB | peak device buffers MB | device in use MB | copies/item |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|");
         foreach (StageMeasurement m in report.Stages)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {m.Stage} | {m.Device} | {m.Items} {m.Unit} | {m.Batch} | {m.Workers} | {m.ItemsPerSecond:F1} | {m.LatencyP50Milliseconds:F2} | {m.LatencyP95Milliseconds:F2} | {m.PeakHostMegabytes:F0} | {Megabytes(m.PeakDeviceBufferMegabytes)} | {Megabytes(m.DeviceInUseMegabytes)} | {m.HostDeviceCopiesPerItem:F3} |"));
+                $"| {m.Stage} | {m.Device} | {m.Items} {m.Unit} | {m.Batch} | {m.Workers} | {m.ItemsPerSecond:F1} | {m.LatencyP50Milliseconds:F2} | {m.LatencyP95Milliseconds:F2} | {m.LatencyOf} | {m.PeakHostMegabytes:F0} | {Megabytes(m.PeakDeviceBufferMegabytes)} | {Megabytes(m.DeviceInUseMegabytes)} | {m.HostDeviceCopiesPerItem:F3} |"));
             if (m.ShareOfTime is { Count: > 0 } shares)
             {
                 output.WriteLine("  share of GPU time: " + string.Join(", ", shares.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:P0}"))));

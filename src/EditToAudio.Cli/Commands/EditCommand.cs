@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Editing;
 using EditToAudio.IO;
@@ -45,8 +44,12 @@ internal static class EditCommand
         string OriginalTokens, string EditedTokens, string RemoveMask, string AddMask,
         string Output, string? Parts, EditParameters Parameters, int Threads, bool Json, bool Cuda);
 
+    /// <summary>What --parts writes; a parts folder holds these and nothing else, and each run rewrites all of them.</summary>
+    private static readonly string[] PartFiles = ["E_sup.npy", "E_boost.npy", "E_bg.npy", "remove_patch_weights.npy", "add_patch_weights.npy"];
+
     private static int Run(EditRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        CheckOutputs(request);
         var clock = Stopwatch.StartNew();
         EditArrays.TokenFile original = EditArrays.ReadTokens(request.OriginalTokens);
         EditArrays.TokenFile edited = EditArrays.ReadTokens(request.EditedTokens);
@@ -90,11 +93,11 @@ internal static class EditCommand
         {
             if (request.Parts is { } folder)
             {
-                Write(Path.Combine(folder, "E_sup.npy"), r => r.Suppressed, dimension);
-                Write(Path.Combine(folder, "E_boost.npy"), r => r.Boosted, dimension);
-                Write(Path.Combine(folder, "E_bg.npy"), r => r.Background, dimension);
-                Write(Path.Combine(folder, "remove_patch_weights.npy"), r => r.RemovePatchWeights, ClipGeometry.GridSize, ClipGeometry.GridSize);
-                Write(Path.Combine(folder, "add_patch_weights.npy"), r => r.AddPatchWeights, ClipGeometry.GridSize, ClipGeometry.GridSize);
+                Write(Path.Combine(folder, PartFiles[0]), r => r.Suppressed, dimension);
+                Write(Path.Combine(folder, PartFiles[1]), r => r.Boosted, dimension);
+                Write(Path.Combine(folder, PartFiles[2]), r => r.Background, dimension);
+                Write(Path.Combine(folder, PartFiles[3]), r => r.RemovePatchWeights, ClipGeometry.GridSize, ClipGeometry.GridSize);
+                Write(Path.Combine(folder, PartFiles[4]), r => r.AddPatchWeights, ClipGeometry.GridSize, ClipGeometry.GridSize);
             }
             Write(request.Output, r => r.Embedding, dimension);
         }
@@ -118,13 +121,36 @@ internal static class EditCommand
                 request.Parameters.K, request.Parameters.Alpha, request.Parameters.Beta,
                 [request.Parameters.Mix.Suppressed, request.Parameters.Mix.Boosted, request.Parameters.Mix.Background],
                 request.Parameters.MaskAlignment.ToString().ToLowerInvariant(), warnings);
-            stdout.WriteLine(JsonSerializer.Serialize(summary, CliJson.Default.EditSummary));
+            stdout.WriteLine(ReadableJson.Serialize(summary, CliJson.Default.EditSummary));
         }
         else
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {request.Output} ({count} pair{(count == 1 ? "" : "s")}, {seconds:F3} s)"));
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Before any work: --out must be a file in a writable place, and --parts empty, new or an earlier
+    /// parts folder (which is then rewritten as a whole), so parts of two runs never sit side by side.
+    /// </summary>
+    private static void CheckOutputs(EditRequest request)
+    {
+        if (Directory.Exists(request.Output))
+        {
+            throw new OutputFolderException($"--out {request.Output} is a folder; give the .npy file to write.");
+        }
+        OutputFolders.CheckWritable(Path.GetDirectoryName(request.Output)!);
+        if (request.Parts is { } parts)
+        {
+            string folder = OutputFolders.CheckWritable(parts);
+            List<string> others = [.. OutputFolders.Files(folder).Where(f => !OutputFolders.IsTemporary(f) && !PartFiles.Contains(f))];
+            if (others.Count > 0)
+            {
+                throw new OutputFolderException(
+                    $"the --parts folder {folder} holds files that are not parts of an earlier edit ({OutputFolders.Describe(others)}); choose a new or empty folder, or empty this one.");
+            }
+        }
     }
 
     private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, EditArrays.MaskFile remove, EditArrays.MaskFile add)

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Security.Cryptography;
+using EditToAudio.IO;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
@@ -25,7 +26,7 @@ internal static class PipelineCommands
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
             (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            string folder = OutputFolder.CheckRun(result.GetRequiredValue(output).FullName, "embed");
             using OpenedEngine opened = pipeline.OpenEngine(result, stderr);
             EditToAudioEngine engine = opened.Engine;
             EmbedRequest request = pipeline.Request(result, original, edited, result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint));
@@ -55,7 +56,7 @@ internal static class PipelineCommands
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
             (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            string folder = OutputFolder.CheckRun(result.GetRequiredValue(output).FullName, "run");
             await RunAsync(result, pipeline, audio, folder, original, edited, paths,
                 result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint), stdout, stderr, result.GetValue(json), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
@@ -76,33 +77,21 @@ internal static class PipelineCommands
         audio.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
-            string folder = OutputFolder.Prepare(result.GetRequiredValue(output).FullName);
+            string folder = OutputFolder.CheckRun(result.GetRequiredValue(output).FullName, "run");
             DemoImages scene = DemoScene.Create();
-            // The run's record hashes the input files, so they are written first and removed again if the run does not finish.
-            string inputs = Path.Combine(folder, "inputs");
-            bool inputsExisted = Directory.Exists(inputs);
-            (string originalPath, string editedPath) = DemoScene.SavePngs(inputs, scene);
-            try
-            {
-                RgbImage original = ImageLoader.Load(originalPath), edited = ImageLoader.Load(editedPath);
-                await stdout.WriteLineAsync(
-                    $"demo: the original image has a {DemoScene.Kept.Label} ({DemoScene.Kept.Shape}) and a {DemoScene.Removed.Label} ({DemoScene.Removed.Shape}); " +
-                    $"the edit replaces the {DemoScene.Removed.Label} with a {DemoScene.Added.Label} ({DemoScene.Added.Shape}).").ConfigureAwait(false);
-                await stdout.WriteLineAsync($"inputs: {Path.GetRelativePath(folder, originalPath)}, {Path.GetRelativePath(folder, editedPath)}").ConfigureAwait(false);
-                await RunAsync(result, pipeline, audio, folder, original, edited, new RunInputs(originalPath, editedPath),
-                    new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y),
-                    stdout, stderr, json: false, cancellationToken, forceBaselines: true).ConfigureAwait(false);
-            }
-            catch
-            {
-                File.Delete(originalPath);
-                File.Delete(editedPath);
-                if (!inputsExisted)
-                {
-                    Directory.Delete(inputs);
-                }
-                throw;
-            }
+            // The images are written with the other outputs, at the end; until then the run reads them from memory.
+            (byte[] originalPng, byte[] editedPng) = DemoScene.EncodePngs(scene);
+            ExtraFile[] files = [new($"inputs/{DemoScene.OriginalFileName}", originalPng), new($"inputs/{DemoScene.EditedFileName}", editedPng)];
+            string originalPath = Path.Combine(folder, files[0].Name), editedPath = Path.Combine(folder, files[1].Name);
+            RgbImage original = ImageLoader.Load(new MemoryStream(originalPng), originalPath), edited = ImageLoader.Load(new MemoryStream(editedPng), editedPath);
+            await stdout.WriteLineAsync(
+                $"demo: the original image has a {DemoScene.Kept.Label} ({DemoScene.Kept.Shape}) and a {DemoScene.Removed.Label} ({DemoScene.Removed.Shape}); " +
+                $"the edit replaces the {DemoScene.Removed.Label} with a {DemoScene.Added.Label} ({DemoScene.Added.Shape}).").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"inputs: {files[0].Name}, {files[1].Name}").ConfigureAwait(false);
+            var paths = new RunInputs(originalPath, editedPath, Convert.ToHexStringLower(SHA256.HashData(originalPng)), Convert.ToHexStringLower(SHA256.HashData(editedPng)));
+            await RunAsync(result, pipeline, audio, folder, original, edited, paths,
+                new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y),
+                stdout, stderr, json: false, cancellationToken, forceBaselines: true, files).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -110,10 +99,12 @@ internal static class PipelineCommands
 
     private static async Task RunAsync(
         ParseResult result, PipelineOptions pipeline, AudioCliOptions audio, string folder, RgbImage original, RgbImage edited, RunInputs paths,
-        PromptPoint remove, PromptPoint add, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken, bool forceBaselines = false)
+        PromptPoint remove, PromptPoint add, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken, bool forceBaselines = false,
+        IReadOnlyList<ExtraFile>? extraFiles = null)
     {
         using OpenedEngine opened = pipeline.OpenEngine(result, stderr);
         EditToAudioEngine engine = opened.Engine;
+        audio.CheckAgainst(result, engine.Models);
         RunRequest request = audio.Request(result, pipeline.Request(result, original, edited, remove, add));
         if (forceBaselines)
         {
@@ -121,7 +112,7 @@ internal static class PipelineCommands
         }
         RunResult run = await ProgressDisplay.RunAsync(stderr, result.GetValue(pipeline.Quiet),
             progress => engine.RunAsync(request, progress, cancellationToken)).ConfigureAwait(false);
-        RunRecord record = RunOutputs.WriteRun(folder, request, run, paths, engine.Models, audio.Format(result));
+        RunRecord record = RunOutputs.WriteRun(folder, request, run, paths, engine.Models, audio.Format(result), extraFiles);
         Report(stdout, stderr, record, folder, json);
     }
 
@@ -133,7 +124,7 @@ internal static class PipelineCommands
         }
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord));
+            stdout.WriteLine(ReadableJson.Serialize(record, RunRecordJson.Default.RunRecord));
             return;
         }
         stdout.WriteLine($"wrote {record.Outputs.Count} files to {folder}:");
@@ -173,7 +164,8 @@ internal static class PipelineCommands
         public (RgbImage Original, RgbImage Edited, RunInputs Paths) Load(ParseResult result)
         {
             string originalPath = result.GetRequiredValue(Original).FullName, editedPath = result.GetRequiredValue(Edited).FullName;
-            var limits = ImageLimits.Default with { MaxPixels = (long)Math.Ceiling(result.GetValue(MaxMegapixels) * 1e6) };
+            // Clamped so that any limit the user sets stays a valid pixel count; the memory check bounds what is decoded anyway.
+            var limits = ImageLimits.Default with { MaxPixels = (long)Math.Min(Math.Ceiling(result.GetValue(MaxMegapixels) * 1e6), long.MaxValue / 2) };
             RgbImage original = ImageLoader.Load(originalPath, limits), edited = ImageLoader.Load(editedPath, limits);
             CheckInside(result.GetRequiredValue(RemovePoint), original, "--remove-point");
             CheckInside(result.GetRequiredValue(AddPoint), edited, "--add-point");

@@ -57,7 +57,28 @@ public sealed record AudioOptions
 /// <param name="Scores">Cosine of each candidate's CLAP audio embedding with the rank target; empty without a CLAP audio encoder.</param>
 /// <param name="LatentClipped">True when the sampler's |latent| &gt; 100 clip fired.</param>
 /// <param name="Steps">DDIM steps actually run.</param>
-public sealed record AudioClip(float[] Waveform, int SampleRate, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped, int Steps);
+public sealed record AudioClip(float[] Waveform, int SampleRate, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped, int Steps)
+{
+    /// <summary>A sample at or beyond this magnitude sits at full scale (it clips in a 16-bit file).</summary>
+    public const float FullScale = 0.999f;
+
+    /// <summary>A clip with more than this share of its samples at full scale is clipped: it sounds distorted.</summary>
+    public const double ClippedFraction = 0.001;
+
+    /// <summary>The share of the samples at full scale (|x| ≥ <see cref="FullScale"/>).</summary>
+    public double FullScaleFraction()
+    {
+        int count = 0;
+        foreach (float sample in Waveform)
+        {
+            if (!(Math.Abs(sample) < FullScale))
+            {
+                count++;
+            }
+        }
+        return Waveform.Length == 0 ? 0 : (double)count / Waveform.Length;
+    }
+}
 
 /// <summary>
 /// CLAP embedding → audio: DDIM with guidance on the UNet, latent / scale factor → VAE decoder →

@@ -129,12 +129,12 @@ public static partial class BatchMerge
         var text = new StringBuilder();
         foreach (BatchItemResult item in merged.OrderBy(r => r.Line))
         {
-            text.Append(JsonSerializer.Serialize(item, BatchLineJson.Default.BatchItemResult)).Append('\n');
+            text.Append(ReadableJson.Serialize(item, BatchLineJson.Default.BatchItemResult)).Append('\n');
         }
         string resultsPath = Path.Combine(outputFolder, BatchRunner.ResultsFileName(ShardSpec.All));
         string summaryOut = Path.Combine(outputFolder, BatchRunner.SummaryFileName(ShardSpec.All));
         AtomicFile.WriteAllText(resultsPath, text.ToString());
-        AtomicFile.WriteAllText(summaryOut, JsonSerializer.Serialize(total, BatchRecordJson.Default.BatchSummary) + "\n");
+        AtomicFile.WriteAllText(summaryOut, ReadableJson.Serialize(total, BatchRecordJson.Default.BatchSummary) + "\n");
         return new MergeOutcome(resultsPath, summaryOut, [.. sources.Select(s => s.Results)], total);
     }
 

@@ -50,6 +50,10 @@ public sealed record BatchItemResult
     /// <summary>Seconds per stage; shared stages count this item's share.</summary>
     public IReadOnlyDictionary<string, double> TimingsSeconds { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Mask areas of the item (the same for all its settings), as in its records; null when it failed before writing them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MaskRecord? Masks { get; init; }
+
     /// <summary>Warnings of the item's runs.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -159,6 +163,9 @@ public sealed record BatchSummary
 
     /// <summary>The cache folder, when one was used.</summary>
     public string? Cache { get; init; }
+
+    /// <summary>What the batch itself noticed (a stale lock taken over); the items' warnings are in the results.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>Source-generated JSON for the batch records (indented files).</summary>
@@ -166,6 +173,7 @@ public sealed record BatchSummary
 [JsonSerializable(typeof(BatchSummary))]
 [JsonSerializable(typeof(ParameterRecord))]
 [JsonSerializable(typeof(SweepRow[]))]
+[JsonSerializable(typeof(MaskRecord))]
 public sealed partial class BatchRecordJson : JsonSerializerContext;
 
 /// <summary>Source-generated JSON for <c>results.jsonl</c> lines (one compact object per line).</summary>

@@ -103,6 +103,7 @@ public sealed partial class BatchRunner
             var timings = new Dictionary<string, double>();
             var outputs = new List<string>();
             var warnings = new List<string>();
+            MaskRecord? masks = null;
             foreach ((string prefix, JsonElement record) in records)
             {
                 outputs.AddRange(record.GetProperty("outputs").EnumerateArray().Select(o => $"{prefix}/{o.GetString()}"));
@@ -111,6 +112,17 @@ public sealed partial class BatchRunner
                     foreach (JsonProperty stage in recordTimings.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number))
                     {
                         timings[stage.Name] = timings.GetValueOrDefault(stage.Name) + stage.Value.GetDouble();
+                    }
+                }
+                if (masks is null && record.TryGetProperty("masks", out JsonElement recordMasks) && recordMasks.ValueKind == JsonValueKind.Object)
+                {
+                    try
+                    {
+                        masks = recordMasks.Deserialize(BatchRecordJson.Default.MaskRecord);
+                    }
+                    catch (JsonException)
+                    {
+                        // A record from an older engine: its masks are simply not repeated in the results.
                     }
                 }
                 if (record.TryGetProperty("warnings", out JsonElement recordWarnings) && recordWarnings.ValueKind == JsonValueKind.Array)
@@ -125,6 +137,7 @@ public sealed partial class BatchRunner
                 Status = ItemStatus.Skipped,
                 Settings = item.Settings.Count,
                 Outputs = outputs,
+                Masks = masks,
                 TimingsSeconds = timings,
                 Warnings = [.. warnings.Distinct()],
             };
@@ -151,6 +164,7 @@ public sealed partial class BatchRunner
             {
                 try
                 {
+                    ClearItemFolder(work.Item);
                     work.Outputs = _options.EmbedOnly && work.Item.Sweep is not null ? WriteSweepEmbeddings(work) : WriteRuns(work);
                 }
                 catch (Exception e) when (IsItemProblem(e))
@@ -159,6 +173,20 @@ public sealed partial class BatchRunner
                 }
             }
             Record(work);
+        }
+
+        /// <summary>
+        /// Empties the item's folder, which is the batch's: whatever an earlier run left there (a
+        /// half-written folder, the settings of another sweep) goes as a whole, so it never mixes with this run.
+        /// </summary>
+        private void ClearItemFolder(ManifestItem item)
+        {
+            string folder = Path.Combine(_output, item.Id);
+            OutputFolders.Delete(folder, OutputFolders.Files(folder));
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
         }
 
         private List<string> WriteRuns(ItemWork work)
@@ -175,9 +203,8 @@ public sealed partial class BatchRunner
                 SweepSetting setting = item.Settings[s];
                 string prefix = item.Sweep is null ? item.Id : $"{item.Id}/{setting.Name}";
                 string folder = Path.Combine(_output, prefix);
-                Directory.CreateDirectory(folder);
                 EmbedRequest embed = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, setting.Edit);
-                List<string> warnings = RunOutputs.Warnings(_models, work.Edits![s].Warnings);
+                List<string> warnings = RunOutputs.Warnings(_models, [.. MaskCoverage.Warnings(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!), .. work.Edits![s].Warnings]);
                 StageTimings timings = work.TimingsFor(settings);
                 var embedding = new EmbedResult(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!, work.Original.Tokens!, work.Edited.Tokens!,
                     work.Edits[s], work.Clap![s], _runner._networks.Provider, timings, [.. warnings]);
@@ -202,6 +229,7 @@ public sealed partial class BatchRunner
                 }
                 outputs.AddRange(record.Outputs.Select(o => $"{prefix}/{o}"));
                 work.Warnings.AddRange(record.Warnings);
+                work.Masks = record.Masks;
             }
             return outputs;
         }
@@ -211,13 +239,12 @@ public sealed partial class BatchRunner
             ManifestItem item = work.Item;
             ItemParameters p = item.Parameters;
             string folder = Path.Combine(_output, item.Id);
-            Directory.CreateDirectory(folder);
             RgbImage original = work.Original!.Image!, edited = work.Edited!.Image!;
             SegmentationResult remove = work.RemovePrompt!.Mask!, add = work.AddPrompt!.Mask!;
             EditResult[] edits = work.Edits!;
             int width = _runner._clip.Width, settings = edits.Length;
             SweepRow[] rows = SweepRows(item);
-            RunRecord record = RunOutputs.WriteAll(folder, SweepRecordFile, written =>
+            RunRecord record = RunOutputs.WriteAll(folder, SweepRecordFile, null, written =>
             {
                 RunOutputs.WriteSegmentsAndTokens(folder, original, edited, remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], written);
                 RunOutputs.Write(folder, SweepClipFile, written, path => Npy.Write(path, [.. edits.SelectMany(e => e.Embedding)], [settings, width]));
@@ -229,7 +256,7 @@ public sealed partial class BatchRunner
                 }
                 RunOutputs.Write(folder, SweepIndexFile, written, path => AtomicFile.WriteAllText(path, csv.ToString()));
 
-                List<string> warnings = RunOutputs.Warnings(_models, edits.SelectMany(e => e.Warnings).Distinct());
+                List<string> warnings = RunOutputs.Warnings(_models, [.. MaskCoverage.Warnings(remove, add), .. edits.SelectMany(e => e.Warnings).Distinct()]);
                 EmbedRequest request = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, p.Edit);
                 // The masks, patch weights and provider are the same for every row, so the first row's edit stands for them.
                 var shared = new EmbedResult(remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], work.Clap![0], _runner._networks.Provider, work.TimingsFor(1), warnings);
@@ -239,6 +266,7 @@ public sealed partial class BatchRunner
                 return record;
             });
             work.Warnings.AddRange(record.Warnings);
+            work.Masks = record.Masks;
             return [.. record.Outputs.Select(o => $"{item.Id}/{o}")];
         }
 

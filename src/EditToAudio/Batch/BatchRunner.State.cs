@@ -72,6 +72,8 @@ public sealed partial class BatchRunner
 
         public List<string> Warnings { get; } = [];
 
+        public MaskRecord? Masks { get; set; }
+
         public bool Recorded { get; set; }
 
         public string? Error

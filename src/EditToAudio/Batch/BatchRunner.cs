@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Editing;
 using EditToAudio.Images;
@@ -171,6 +170,7 @@ public sealed partial class BatchRunner
         private readonly Lock _gate = new();
         private readonly List<BatchItemResult> _results = [];
         private readonly Dictionary<string, int> _batchSizes = [];
+        private readonly List<string> _warnings = [];
         private readonly ParallelOptions _parallel;
         private int _total;
         private long _lastFlush;
@@ -194,7 +194,13 @@ public sealed partial class BatchRunner
         {
             long start = Stopwatch.GetTimestamp();
             IReadOnlyDictionary<NetworkKind, long> callsBefore = _runner._networks.CallCounts;
-            Directory.CreateDirectory(_output);
+            OutputFolderLock.CheckFolder(_output);
+            // The folder is created with its lock, the batch's first file.
+            using OutputFolderLock folderLock = OutputFolderLock.Acquire(_output, _options.Shard);
+            if (folderLock.TakenOver is { } previous)
+            {
+                _warnings.Add($"took over the output folder's lock from {previous}, which is no longer running");
+            }
             List<ItemWork> items = [.. _manifest.Items.Where(i => _options.Shard.Contains(i.Id)).Select(i => new ItemWork(i))];
             _total = items.Count;
             try
@@ -589,6 +595,18 @@ public sealed partial class BatchRunner
         private void Record(ItemWork work)
         {
             work.Recorded = true;
+            if (work.Error is not null)
+            {
+                // What an earlier run left for this item is not its output now.
+                try
+                {
+                    ClearItemFolder(work.Item);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    work.Warnings.Add($"the earlier files of this item could not be removed: {e.Message}");
+                }
+            }
             AddResult(new BatchItemResult
             {
                 Id = work.Item.Id,
@@ -596,6 +614,7 @@ public sealed partial class BatchRunner
                 Status = work.Error is null ? ItemStatus.Ok : ItemStatus.Failed,
                 Settings = work.Item.Settings.Count,
                 Outputs = work.Error is null ? work.Outputs : [],
+                Masks = work.Error is null ? work.Masks : null,
                 TimingsSeconds = work.TimingsFor(1).Seconds.ToDictionary(t => t.Key.ToString(), t => t.Value),
                 Warnings = [.. work.Warnings.Distinct()],
                 Error = work.Error,
@@ -626,7 +645,7 @@ public sealed partial class BatchRunner
                 var text = new StringBuilder();
                 foreach (BatchItemResult result in _results.OrderBy(r => r.Line))
                 {
-                    text.Append(JsonSerializer.Serialize(result, BatchLineJson.Default.BatchItemResult)).Append('\n');
+                    text.Append(ReadableJson.Serialize(result, BatchLineJson.Default.BatchItemResult)).Append('\n');
                 }
                 AtomicFile.WriteAllText(Path.Combine(_output, ResultsFileName(_options.Shard)), text.ToString());
             }
@@ -662,9 +681,10 @@ public sealed partial class BatchRunner
                     Workers = _options.Workers,
                     Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
                     Cache = _cache?.Folder,
+                    Warnings = [.. _warnings],
                 };
             }
-            AtomicFile.WriteAllText(Path.Combine(_output, SummaryFileName(_options.Shard)), JsonSerializer.Serialize(summary, BatchRecordJson.Default.BatchSummary) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(_output, SummaryFileName(_options.Shard)), ReadableJson.Serialize(summary, BatchRecordJson.Default.BatchSummary) + "\n");
             return summary;
         }
 

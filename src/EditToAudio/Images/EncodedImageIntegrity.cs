@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Compression;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -46,26 +47,93 @@ internal static class EncodedImageIntegrity
     private static string Truncated(string format, long have, long need) =>
         string.Create(CultureInfo.InvariantCulture, $"the {format} file is truncated: it has {have} bytes, its structure needs at least {need}");
 
-    // Chunks: 4-byte length, 4-byte type, data, 4-byte CRC; the last is IEND.
+    // Chunks: 4-byte length, 4-byte type, data, 4-byte CRC; the last is IEND. A whole chunk
+    // structure can still carry too little image data (an encoder that stopped early), which the
+    // decoder would fill with black rows, so the IDAT stream is inflated and measured too.
     private static string? Png(ReadOnlySpan<byte> bytes)
     {
         long position = 8;
+        using var data = new MemoryStream();
         while (position + 8 <= bytes.Length)
         {
             uint length = BinaryPrimitives.ReadUInt32BigEndian(bytes[(int)position..]);
-            bool end = bytes.Slice((int)position + 4, 4).SequenceEqual("IEND"u8);
+            ReadOnlySpan<byte> type = bytes.Slice((int)position + 4, 4);
             long next = position + 12 + length;
             if (next > bytes.Length)
             {
                 return Truncated("PNG", bytes.Length, next);
             }
-            if (end)
+            if (type.SequenceEqual("IEND"u8))
             {
-                return null;
+                return PngDataShortfall(bytes, data);
+            }
+            if (type.SequenceEqual("IDAT"u8))
+            {
+                data.Write(bytes.Slice((int)position + 8, (int)length));
             }
             position = next;
         }
         return "the PNG file is truncated: it ends before its IEND chunk";
+    }
+
+    /// <summary>Why the inflated image data is shorter than the header's size needs, or null when it is whole.</summary>
+    private static string? PngDataShortfall(ReadOnlySpan<byte> bytes, MemoryStream compressed)
+    {
+        // IHDR is the first chunk: width, height, bit depth, color type, compression, filter, interlace.
+        if (bytes.Length < 8 + 8 + 13 || !bytes.Slice(12, 4).SequenceEqual("IHDR"u8))
+        {
+            return null; // the decoder's header check reports this
+        }
+        long width = BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]);
+        long height = BinaryPrimitives.ReadUInt32BigEndian(bytes[20..]);
+        int bitDepth = bytes[24];
+        int channels = bytes[25] switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
+        if (channels == 0)
+        {
+            return null;
+        }
+        long bitsPerPixel = (long)channels * bitDepth;
+        long RowBytes(long pixels) => 1 + ((pixels * bitsPerPixel) + 7) / 8; // a filter byte, then the pixels
+        long need;
+        if (bytes[28] == 1)
+        {
+            // Adam7: seven reduced images, each with its own rows.
+            (int X, int Y, int Dx, int Dy)[] passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+            need = 0;
+            foreach ((int x, int y, int dx, int dy) in passes)
+            {
+                long columns = (width - x + dx - 1) / dx, passRows = (height - y + dy - 1) / dy;
+                need += columns > 0 && passRows > 0 ? passRows * RowBytes(columns) : 0;
+            }
+        }
+        else
+        {
+            need = height * RowBytes(width);
+        }
+
+        compressed.Position = 0;
+        long have = 0;
+        try
+        {
+            using var inflater = new ZLibStream(compressed, CompressionMode.Decompress);
+            byte[] buffer = new byte[81920];
+            int read;
+            while (have < need && (read = inflater.Read(buffer)) > 0)
+            {
+                have += read;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Corrupt data is the decoder's to report; only a clean stream that ends early is checked here.
+        }
+        if (have >= need)
+        {
+            return null;
+        }
+        string rows = bytes[28] == 1 ? "" : string.Create(CultureInfo.InvariantCulture, $" holds {have / RowBytes(width)} of its {height} rows ({have} of {need} bytes);");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"the PNG image data is incomplete:{(rows.Length > 0 ? rows : $" it holds {have} of the {need} bytes its size needs;")} the missing part would decode as black");
     }
 
     // Segments with 16-bit lengths up to the first scan (SOS); entropy-coded data cannot hold an

@@ -18,6 +18,9 @@ public enum ImageLoadFailure
     /// <summary>The image declares more pixels than <see cref="ImageLimits.MaxPixels"/>.</summary>
     TooManyPixels,
 
+    /// <summary>The image is larger than the memory available (or than one buffer can hold) to decode and process it.</summary>
+    TooMuchMemory,
+
     /// <summary>The bytes are not an image in a supported format.</summary>
     NotAnImage,
 

@@ -20,11 +20,13 @@ namespace EditToAudio.Images;
 /// <remarks>
 /// <para>The decoder parses untrusted bytes, and ImageSharp 2.x has had advisories for crafted
 /// files, so it sits behind limits: the file size is checked before reading, the pixel count is
-/// read from the header (<c>Image.Identify</c>) and checked before any pixel is decoded, only the
+/// read from the header (<c>Image.Identify</c>) and checked before any pixel is decoded, as is the
+/// memory the image will cost (<see cref="ImageMemory"/>), only the
 /// five formats above are registered, a GIF is decoded to its first frame only, and every single
 /// buffer the decoder allocates is capped in proportion to the pixel limit. The container
 /// structure (PNG chunks, JPEG segments, GIF blocks, BMP rows, RIFF size) is checked to be complete
-/// before decoding, because ImageSharp fills a truncated GIF, BMP or WebP with black.</para>
+/// before decoding, and so is the amount of PNG image data, because ImageSharp fills what is
+/// missing with black.</para>
 /// <para>EXIF orientation is applied, so width and height are those of the displayed image.
 /// Alpha is dropped, not composited: a pixel keeps its stored color whatever its opacity, as
 /// Pillow's <c>convert("RGB")</c> does. One exception: ImageSharp does not keep the palette color
@@ -162,6 +164,10 @@ public static class ImageLoader
                 string.Create(CultureInfo.InvariantCulture, $"the {format.Name} header declares an empty size {info.Width}x{info.Height}"));
         }
         CheckPixelCount(source, format, info.Width, info.Height, limits);
+        if (ImageMemory.Refusal(info.Width, info.Height) is { } tooLarge)
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.TooMuchMemory, tooLarge);
+        }
         if (EncodedImageIntegrity.FindTruncation(format, bytes) is { } truncation)
         {
             throw new ImageLoadException(source, ImageLoadFailure.Corrupt, truncation);
@@ -260,7 +266,7 @@ public static class ImageLoader
                     // The largest legitimate buffer is one full frame (at most 4 bytes per pixel
                     // for Rgba32, a few per pixel for JPEG's spectral data); twice that plus slack
                     // lets every valid image through and stops allocations a header cannot justify.
-                    AllocationLimitMegabytes = (int)Math.Min(int.MaxValue, (limit * 8 / (1024 * 1024)) + 64),
+                    AllocationLimitMegabytes = (int)Math.Min(int.MaxValue, (limit / (1024 * 1024) * 8) + 64),
                 }),
             };
             configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder

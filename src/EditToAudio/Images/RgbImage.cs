@@ -52,8 +52,16 @@ public sealed class RgbImage
     public void SavePng(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        AtomicFile.WriteAllBytes(path, EncodePng());
+    }
+
+    /// <summary>The image as the bytes of an 8-bit RGB PNG file.</summary>
+    public byte[] EncodePng()
+    {
         using Image<Rgb24> png = Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
-        AtomicFile.Write(path, stream => png.Save(stream, new PngEncoder { ColorType = PngColorType.Rgb }));
+        using var stream = new MemoryStream();
+        png.Save(stream, new PngEncoder { ColorType = PngColorType.Rgb });
+        return stream.ToArray();
     }
 
     /// <inheritdoc />

@@ -135,9 +135,15 @@ public sealed class EditToAudioEngine : IDisposable
 
     private void NoteAudio(AudioClip clip, string what, List<string> warnings) => NoteAudio(Models, clip, what, warnings);
 
-    /// <summary>The warnings a clip's record carries: the latent clip, and an unranked candidate.</summary>
+    /// <summary>The warnings a clip's record carries: a clipped waveform, the latent clip, and an unranked candidate.</summary>
     internal static void NoteAudio(ModelSet models, AudioClip clip, string what, List<string> warnings)
     {
+        double fullScale = clip.FullScaleFraction();
+        if (fullScale > AudioClip.ClippedFraction)
+        {
+            warnings.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The clip of {what} clips: {fullScale * 100:F1}% of its samples are at full scale, so it sounds distorted."));
+        }
         if (clip.LatentClipped)
         {
             warnings.Add($"The latent of {what} exceeded |100| and was clipped to [−10, 10].");
@@ -162,6 +168,7 @@ public sealed class EditToAudioEngine : IDisposable
             return (removeMask, addMask);
         });
         progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
+        warnings.AddRange(MaskCoverage.Warnings(remove, add));
 
         EmbeddingStages stages = _embedding.Embed(_networks,
             new EmbeddingInput(request.Original, request.Edited, remove, add, request.Edit, request.Seed, request.VarSamples), progress, cancellationToken);

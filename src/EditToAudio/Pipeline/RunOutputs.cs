@@ -17,12 +17,19 @@ namespace EditToAudio.Pipeline;
 /// <param name="EditedSha256">SHA-256 of the edited image when the caller already has it; null hashes the file.</param>
 public sealed record RunInputs(string OriginalPath, string EditedPath, string? OriginalSha256 = null, string? EditedSha256 = null);
 
+/// <summary>A file a run writes besides its computed outputs (the demo's generated input images).</summary>
+/// <param name="Name">Path relative to the output folder, with '/' separators.</param>
+/// <param name="Bytes">Its content.</param>
+public sealed record ExtraFile(string Name, byte[] Bytes);
+
 /// <summary>
 /// Writes a run's files into an output folder: masks (.npy at image resolution and overlay PNGs),
 /// tokens, embeddings, clips with spectrograms, and <c>run.json</c> last. Every file is written
 /// under a temporary name and renamed, so a reader never sees a partial file; <c>run.json</c>
-/// present means the folder is complete. An earlier record in the folder is removed before
-/// anything is written, and if a write fails the files written so far are removed again.
+/// present means the folder is complete. A folder holds one run only: the files of an earlier
+/// output of the same kind (those its record lists) are replaced as a whole, a folder holding
+/// anything else is refused (<see cref="EarlierOutput"/>), and if a write fails the files written
+/// so far are removed again. The folder is created with its first file.
 /// </summary>
 public static class RunOutputs
 {
@@ -44,7 +51,7 @@ public static class RunOutputs
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(result);
-        return WriteAll(folder, RecordFile, written =>
+        return WriteAll(folder, RecordFile, "embed", written =>
         {
             WriteEmbedding(folder, request, result, written);
             RunRecord record = Record("embed", request, result, inputs, models, EmbedParameters(request), null, result.Timings, written, result.Warnings);
@@ -54,12 +61,25 @@ public static class RunOutputs
     }
 
     /// <summary>Writes the outputs of a run.</summary>
-    public static RunRecord WriteRun(string folder, RunRequest request, RunResult result, RunInputs inputs, ModelSet models, WaveSampleFormat format = WaveSampleFormat.Float32)
+    /// <param name="folder">The output folder.</param>
+    /// <param name="request">What was asked.</param>
+    /// <param name="result">What the engine computed.</param>
+    /// <param name="inputs">Where the images came from.</param>
+    /// <param name="models">The model set.</param>
+    /// <param name="format">WAV sample format.</param>
+    /// <param name="extraFiles">Files written first and listed with the outputs (the demo's input images, which <paramref name="inputs"/> may name).</param>
+    public static RunRecord WriteRun(
+        string folder, RunRequest request, RunResult result, RunInputs inputs, ModelSet models, WaveSampleFormat format = WaveSampleFormat.Float32,
+        IReadOnlyList<ExtraFile>? extraFiles = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(result);
-        return WriteAll(folder, RecordFile, written =>
+        return WriteAll(folder, RecordFile, "run", written =>
         {
+            foreach (ExtraFile extra in extraFiles ?? [])
+            {
+                Write(folder, extra.Name, written, path => AtomicFile.WriteAllBytes(path, extra.Bytes));
+            }
             WriteEmbedding(folder, request.Embed, result.Embedding, written);
             var clips = new Dictionary<string, ClipRecord>
             {
@@ -81,17 +101,18 @@ public static class RunOutputs
 
     /// <summary>
     /// Runs <paramref name="write"/>, which lists every file it writes into <paramref name="folder"/>
-    /// and writes <paramref name="recordFile"/> last. A record left by an earlier run is deleted first,
-    /// so it can never vouch for a mix of old and new files; if a write fails, the files written so
-    /// far are deleted, so the folder holds no half-set of outputs.
+    /// and writes <paramref name="recordFile"/> last. With a <paramref name="kind"/>, an earlier output
+    /// of that kind is deleted first (its record last, so an interruption leaves a record that still
+    /// vouches only for files that exist), and a folder holding anything else is refused; if a write
+    /// fails, the files written so far are deleted, so the folder holds no half-set of outputs.
     /// </summary>
-    internal static T WriteAll<T>(string folder, string recordFile, Func<List<string>, T> write)
+    internal static T WriteAll<T>(string folder, string recordFile, string? kind, Func<List<string>, T> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        string record = Path.Combine(folder, recordFile);
-        if (File.Exists(record))
+        if (kind is not null)
         {
-            File.Delete(record);
+            IReadOnlyList<string> earlier = EarlierOutput(folder, kind);
+            OutputFolders.Delete(folder, earlier.OrderBy(f => f == recordFile));
         }
         var written = new List<string>();
         try
@@ -100,11 +121,68 @@ public static class RunOutputs
         }
         catch
         {
-            foreach (string file in written)
-            {
-                File.Delete(Path.Combine(folder, file));
-            }
+            OutputFolders.Delete(folder, written);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The files that an earlier output of <paramref name="kind"/> ("run" or "embed") left in
+    /// <paramref name="folder"/>, which a new one replaces as a whole: all of them when its
+    /// <c>run.json</c> has that kind and lists every file there; none for a missing or empty folder.
+    /// Temporary files of a writer that was killed count as the earlier output's.
+    /// </summary>
+    /// <exception cref="OutputFolderException">
+    /// The folder holds files without a readable <c>run.json</c>, the output of another command,
+    /// or files its record does not list: writing there would mix runs.
+    /// </exception>
+    public static IReadOnlyList<string> EarlierOutput(string folder, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        List<string> files = OutputFolders.Files(folder);
+        List<string> kept = [.. files.Where(f => !OutputFolders.IsTemporary(f))];
+        if (kept.Count == 0)
+        {
+            return files;
+        }
+        string advice = "choose a new or empty folder, or empty this one";
+        (string? recordKind, HashSet<string>? listed) = ReadRecord(Path.Combine(folder, RecordFile));
+        if (recordKind is null || listed is null)
+        {
+            throw new OutputFolderException(
+                $"the output folder {folder} is not empty ({OutputFolders.Describe(kept)}) and has no readable {RecordFile} of an earlier `{kind}`, " +
+                $"so its files could be taken for this run's (an interrupted run also leaves files without {RecordFile}); {advice}.");
+        }
+        if (recordKind != kind)
+        {
+            throw new OutputFolderException($"the output folder {folder} holds the output of an earlier `{recordKind}`, which a `{kind}` does not replace; {advice}.");
+        }
+        List<string> unlisted = [.. kept.Where(f => !listed.Contains(f))];
+        if (unlisted.Count > 0)
+        {
+            throw new OutputFolderException(
+                $"the output folder {folder} holds files that are not part of the earlier `{kind}` its {RecordFile} describes ({OutputFolders.Describe(unlisted)}); {advice}.");
+        }
+        return files;
+    }
+
+    private static (string? Kind, HashSet<string>? Outputs) ReadRecord(string path)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("kind", out JsonElement kind) || kind.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("outputs", out JsonElement outputs) || outputs.ValueKind != JsonValueKind.Array)
+            {
+                return (null, null);
+            }
+            return (kind.GetString(), [.. outputs.EnumerateArray().Where(o => o.ValueKind == JsonValueKind.String).Select(o => o.GetString()!)]);
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return (null, null);
         }
     }
 
@@ -140,7 +218,9 @@ public static class RunOutputs
         string file = name + ".wav";
         Write(folder, file, written, path => WaveFile.Write(path, clip.Waveform, clip.SampleRate, format));
         Write(folder, name + ".png", written, path => Spectrogram.SavePng(path, clip.Waveform, clip.SampleRate, $"{name}: {title}"));
-        return new ClipRecord(file, clip.SampleRate, clip.Waveform.Length, clip.Candidate, clip.Scores, clip.LatentClipped);
+        double fullScale = clip.FullScaleFraction();
+        return new ClipRecord(file, clip.SampleRate, clip.Waveform.Length, clip.Candidate, clip.Scores, clip.LatentClipped,
+            fullScale, fullScale > AudioClip.ClippedFraction);
     }
 
     /// <summary>Writes one file (the writer must write atomically) and lists it.</summary>
@@ -204,7 +284,8 @@ public static class RunOutputs
 
     /// <summary>Mask areas in pixels and in CLIP patches, and SAM2's predicted IoU of each.</summary>
     internal static MaskRecord MaskRecordOf(SegmentationResult remove, SegmentationResult add, EditResult edit) => new(
-        remove.Area, add.Area, (int)edit.RemovePatchWeights.Sum(), (int)edit.AddPatchWeights.Sum(), remove.PredictedIou, add.PredictedIou);
+        remove.Area, add.Area, (int)edit.RemovePatchWeights.Sum(), (int)edit.AddPatchWeights.Sum(), remove.PredictedIou, add.PredictedIou,
+        MaskCoverage.Fraction(remove), MaskCoverage.Fraction(add));
 
     private static ImageRecord Image(string path, string? sha256, RgbImage image) =>
         new(Path.GetFullPath(path), sha256 ?? Sha256File(path), image.Width, image.Height);
@@ -217,5 +298,5 @@ public static class RunOutputs
 
     /// <summary>Writes <paramref name="record"/> as <paramref name="file"/>, listed last in its outputs.</summary>
     internal static void WriteRecord(string folder, string file, RunRecord record) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, file), JsonSerializer.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, file), ReadableJson.Serialize(record, RunRecordJson.Default.RunRecord) + "\n");
 }

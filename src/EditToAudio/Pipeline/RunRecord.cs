@@ -72,8 +72,10 @@ public sealed record ParameterRecord(
     int? Steps = null, int? StepsRun = null, double? Guidance = null, double? Eta = null, int? Candidates = null,
     double? Duration = null, string? RankAgainst = null, bool? Baselines = null);
 
-/// <summary>Mask areas (pixels and patches) and SAM2's predicted IoU of each mask.</summary>
-public sealed record MaskRecord(int RemoveArea, int AddArea, int RemovePatches, int AddPatches, double RemovePredictedIou, double AddPredictedIou);
+/// <summary>Mask areas (pixels, share of the image's pixels and CLIP patches) and SAM2's predicted IoU of each mask.</summary>
+public sealed record MaskRecord(
+    int RemoveArea, int AddArea, int RemovePatches, int AddPatches, double RemovePredictedIou, double AddPredictedIou,
+    double? RemoveFraction = null, double? AddFraction = null);
 
 /// <summary>One row of an embed-only sweep's arrays.</summary>
 /// <param name="Row">Row of sweep_clip.npy and sweep_clap.npy.</param>
@@ -84,8 +86,17 @@ public sealed record MaskRecord(int RemoveArea, int AddArea, int RemovePatches, 
 /// <param name="Mix">a, b, g.</param>
 public sealed record SweepRow(int Row, string Name, int K, double Alpha, double Beta, double[] Mix);
 
-/// <summary>One clip.</summary>
-public sealed record ClipRecord(string File, int SampleRate, int Samples, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped);
+/// <summary>One clip; <paramref name="FullScaleFraction"/> is the share of its samples at full scale, and <paramref name="Clipped"/> says it is above <see cref="Audio.AudioClip.ClippedFraction"/>.</summary>
+/// <param name="File">The WAV file.</param>
+/// <param name="SampleRate">Samples per second.</param>
+/// <param name="Samples">Samples.</param>
+/// <param name="Candidate">The candidate kept.</param>
+/// <param name="Scores">Every candidate's ranking score.</param>
+/// <param name="LatentClipped">Whether the sampler clipped the latent.</param>
+/// <param name="FullScaleFraction">Share of the samples at full scale.</param>
+/// <param name="Clipped">Whether that share makes the clip distorted.</param>
+public sealed record ClipRecord(string File, int SampleRate, int Samples, int Candidate, IReadOnlyList<double> Scores, bool LatentClipped,
+    double FullScaleFraction = 0, bool Clipped = false);
 
 /// <summary>Source-generated (trimming-safe) JSON for <see cref="RunRecord"/>.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]

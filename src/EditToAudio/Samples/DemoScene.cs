@@ -135,6 +135,14 @@ public static class DemoScene
         return (originalPath, editedPath);
     }
 
+    /// <summary>Both images as PNG file bytes (original, edited), for callers that write them with their other outputs.</summary>
+    public static (byte[] Original, byte[] Edited) EncodePngs(DemoImages images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return (new RgbImage(images.Width, images.Height, images.OriginalRgb, OriginalFileName).EncodePng(),
+            new RgbImage(images.Width, images.Height, images.EditedRgb, EditedFileName).EncodePng());
+    }
+
     private static void SavePng(string path, byte[] rgb, int width, int height) =>
         new RgbImage(width, height, rgb, path).SavePng(path);
 

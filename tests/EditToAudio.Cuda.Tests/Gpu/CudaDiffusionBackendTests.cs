@@ -15,7 +15,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class CudaDiffusionBackendTests(GpuFixture gpu)
 {
-    [Theory]
+    [GpuTheory]
     [InlineData(2.5, 2, 2)]
     [InlineData(1.0, 1, 3)]
     public void Clips_match_the_cpu_sampler(double guidance, int jobs, int candidates)
@@ -48,7 +48,7 @@ public class CudaDiffusionBackendTests(GpuFixture gpu)
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
     }
 
-    [Fact]
+    [GpuFact]
     public void Networks_on_another_stream_are_refused()
     {
         _ = gpu.Kernels;

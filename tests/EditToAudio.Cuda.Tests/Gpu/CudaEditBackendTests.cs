@@ -19,7 +19,7 @@ public class CudaEditBackendTests(GpuFixture gpu)
         Assert.Contains("libcuda.so.1", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(EigenPrecision.DoublePrecision)]
     [InlineData(EigenPrecision.SinglePrecision)]
     public void Results_and_warnings_match_the_cpu_backend(EigenPrecision precision)

@@ -17,7 +17,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class CudaEmbeddingBackendTests(GpuFixture gpu)
 {
-    [Theory]
+    [GpuTheory]
     [InlineData(97, 61, 0.3, 0.2)]    // landscape original, small masks
     [InlineData(61, 140, 0.0, 1.0)]   // empty removed-object mask, added object covering the whole image
     public void Stages_match_the_host_backend(int width, int height, double removeShare, double addShare)
@@ -62,7 +62,7 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(MaskSelection.SingleMask)]
     [InlineData(MaskSelection.BestOfThree)]
     public void Segmentation_matches_the_host_backend(MaskSelection selection)
@@ -90,7 +90,7 @@ public class CudaEmbeddingBackendTests(GpuFixture gpu)
         Assert.Equal(liveBefore, DeviceMemory.LiveBuffers);
     }
 
-    [Fact]
+    [GpuFact]
     public void A_point_outside_the_image_is_refused_before_any_device_work()
     {
         _ = gpu.Kernels;

@@ -6,7 +6,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class DeviceMemoryTests(GpuFixture gpu)
 {
-    [Fact]
+    [GpuFact]
     public void Buffers_count_their_bytes_until_freed_and_raise_the_peak()
     {
         CudaContext context = gpu.Context;
@@ -27,7 +27,7 @@ public class DeviceMemoryTests(GpuFixture gpu)
         Assert.Equal(liveBefore + 8004, DeviceMemory.PeakBytes);
     }
 
-    [Fact]
+    [GpuFact]
     public void Driver_memory_info_sees_an_allocation()
     {
         CudaContext context = gpu.Context;

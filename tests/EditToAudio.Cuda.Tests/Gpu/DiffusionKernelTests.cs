@@ -7,7 +7,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class DiffusionKernelTests(GpuFixture gpu)
 {
-    [Fact]
+    [GpuFact]
     public void Clip_fires_per_job_and_only_past_the_offset()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -34,7 +34,7 @@ public class DiffusionKernelTests(GpuFixture gpu)
         TestData.AssertClose(expected, actual.AsSpan(offset), 0, 0, "clipped latents");
     }
 
-    [Fact]
+    [GpuFact]
     public void Divide_reads_from_the_offset_and_rounds_once()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -50,7 +50,7 @@ public class DiffusionKernelTests(GpuFixture gpu)
         TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 0, 6e-8, "latents / scale factor");
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(1, 1, 1)]
     [InlineData(3, 1024, 64)]
     [InlineData(2, 37, 5)]

@@ -11,7 +11,7 @@ public class EditPipelineTests(GpuFixture gpu)
 {
     private const double MinimumCosine = 0.99999;
 
-    [Theory]
+    [GpuTheory]
     [InlineData(1000, 768)]
     [InlineData(3, 77)]
     [InlineData(1, 1)]
@@ -56,7 +56,7 @@ public class EditPipelineTests(GpuFixture gpu)
         return (remove, add);
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(EigenPrecision.SinglePrecision, 6)]
     [InlineData(EigenPrecision.DoublePrecision, 6)]
     [InlineData(EigenPrecision.SinglePrecision, 1)]
@@ -90,7 +90,7 @@ public class EditPipelineTests(GpuFixture gpu)
         Assert.Equal(pairs > 1, result.EmptyRemoveSelection.Any(e => e));
     }
 
-    [Fact]
+    [GpuFact]
     public void Batch_results_do_not_depend_on_the_other_pairs()
     {
         // Zero rows padding a pair up to the batch's largest selection must not change its result.
@@ -109,7 +109,7 @@ public class EditPipelineTests(GpuFixture gpu)
         Assert.True(batch.RowCount > alone.RowCount);
     }
 
-    [Fact]
+    [GpuFact]
     public void Default_tolerance_after_a_coarse_one_matches_a_fresh_pipeline()
     {
         // EigenTolerance = 0 means cuSOLVER's default, also after a run that set another tolerance.
@@ -130,7 +130,7 @@ public class EditPipelineTests(GpuFixture gpu)
         TestData.AssertClose([.. expected.Edits.Select(v => (double)v)], again.Edits, 1e-6, 0, "edits after a coarse-tolerance run");
     }
 
-    [Fact]
+    [GpuFact]
     public void Pipeline_frees_every_device_buffer()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -149,7 +149,7 @@ public class EditPipelineTests(GpuFixture gpu)
         Assert.Equal(before, DeviceMemory.LiveBuffers);
     }
 
-    [Fact]
+    [GpuFact]
     public void Stage_timings_and_progress_cover_every_stage()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -166,7 +166,7 @@ public class EditPipelineTests(GpuFixture gpu)
         Assert.All(result.StageMilliseconds.Values, ms => Assert.True(ms >= 0));
     }
 
-    [Fact]
+    [GpuFact]
     public void Cancellation_stops_before_the_next_stage()
     {
         EngineKernels kernels = gpu.Kernels;

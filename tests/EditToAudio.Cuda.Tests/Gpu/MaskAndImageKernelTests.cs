@@ -21,7 +21,7 @@ public class MaskAndImageKernelTests(GpuFixture gpu)
         { "one patch", 224, 224, false },
     };
 
-    [Theory]
+    [GpuTheory]
     [MemberData(nameof(Masks))]
     public void Patch_weights_match_the_reference(string shape, int height, int width, bool crop)
     {
@@ -57,7 +57,7 @@ public class MaskAndImageKernelTests(GpuFixture gpu)
             Assert.Equal(1, actualWeights.AsSpan(0, 256).ToArray().Count(w => w == 1f));
     }
 
-    [Fact]
+    [GpuFact]
     public void Negative_sizes_and_oversized_image_batches_are_rejected_before_launch()
     {
         // Without the checks a negative size makes an empty grid and the launch silently does nothing.
@@ -93,7 +93,7 @@ public class MaskAndImageKernelTests(GpuFixture gpu)
         { 500, 400, false, false },
     };
 
-    [Theory]
+    [GpuTheory]
     [MemberData(nameof(Images))]
     public void Resize_crop_normalize_matches_pil_arithmetic(int width, int height, bool bicubic, bool clipGeometry)
     {
@@ -122,7 +122,7 @@ public class MaskAndImageKernelTests(GpuFixture gpu)
         }
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(61, 37)]      // upscaling: two taps per axis
     [InlineData(1024, 1024)]  // identity
     [InlineData(2017, 1501)]  // downscaling: wide, uneven kernels

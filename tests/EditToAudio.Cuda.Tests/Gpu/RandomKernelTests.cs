@@ -10,7 +10,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 [Collection("GPU")]
 public class RandomKernelTests(GpuFixture gpu)
 {
-    [Fact]
+    [GpuFact]
     public void Philox_blocks_match_the_published_known_answers()
     {
         EngineKernels kernels = gpu.Kernels;
@@ -25,7 +25,7 @@ public class RandomKernelTests(GpuFixture gpu)
             outputs.ToArray(gpu.Context.Stream));
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(1L, 0UL, 0UL, 0UL)]
     [InlineData(10_007L, 42UL, 3UL, 0UL)]
     [InlineData(4_099L, 0xDEADBEEFCAFEUL, 0x1_0000_0001UL, 17UL)]
@@ -47,7 +47,7 @@ public class RandomKernelTests(GpuFixture gpu)
         Assert.True(mismatches == 0, $"{mismatches} of {count} normals differ from the reference by more than one float32 ulp");
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(1, 1, 1)]
     [InlineData(3, 768, 64)]
     [InlineData(5, 513, 7)]
@@ -71,7 +71,7 @@ public class RandomKernelTests(GpuFixture gpu)
         TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 1e-6, 1e-6, "variational mean");
     }
 
-    [Theory]
+    [GpuTheory]
     [InlineData(1.0, true, 3, 8 * 256 * 16 + 3)]
     [InlineData(0.0, true, 1, 8 * 256 * 16)]
     [InlineData(1.0, false, 5, 1001)]
@@ -100,7 +100,7 @@ public class RandomKernelTests(GpuFixture gpu)
             TestData.AssertClose(expected, actual.AsSpan(0, rows * size), 1e-5, 1e-6, $"DDIM step (eta={eta}), unconditional copy");
     }
 
-    [Fact]
+    [GpuFact]
     public void Row_noise_fills_every_copy_with_each_rows_stream()
     {
         EngineKernels kernels = gpu.Kernels;

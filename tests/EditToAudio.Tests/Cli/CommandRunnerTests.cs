@@ -51,4 +51,26 @@ public class CommandRunnerTests
         Assert.Equal(ExitCodes.Cancelled, code);
         Assert.Contains("cancelled", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_option_error_is_one_line_and_a_hint_not_the_whole_help()
+    {
+        var run = await CliRunner.RunAsync("run", "--original", "a.png", "--edited", "b.png", "--remove-point", "1,1", "--add-point", "1,1", "--seed", "-1");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            ["edit2audio run: error: --seed: '-1' is not a whole number from 0 to 18446744073709551615.", "Run 'edit2audio run --help' to see every option."],
+            run.Error.TrimEnd().Split('\n'));
+        Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public async Task A_usage_error_found_after_parsing_is_exit_1_with_the_same_hint()
+    {
+        (int code, string error) = await Fail(new UsageException("--steps must be at most the 1000 training steps of the model set synthetic, got 5000."));
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal(["edit2audio probe: error: --steps must be at most the 1000 training steps of the model set synthetic, got 5000.", "Run 'edit2audio probe --help' to see every option."],
+            error.TrimEnd().Split('\n'));
+    }
 }

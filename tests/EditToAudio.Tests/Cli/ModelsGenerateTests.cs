@@ -13,7 +13,7 @@ public class ModelsGenerateTests
         var run = await CliRunner.RunAsync("models", "generate", Path.Combine(file, "set"));
 
         Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("edit2audio generate: error: ", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith("edit2audio models generate: error: ", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
     }
 }

@@ -74,7 +74,7 @@ public class PipelineCommandTests
         { ["--guidance", "-1"], 1, "--guidance must be a finite number ≥ 0" },
         { ["--duration", "100"], 1, "--duration must be a number from 0.01 to 60, got 100" },
         { ["--candidates", "65"], 1, "--candidates must be from 1 to 64, got 65" },
-        { ["--steps", "1001"], 2, "steps must be at most the model set's 1000 training steps (got 1001)" },
+        { ["--steps", "1001"], 1, "--steps must be at most the 1000 training steps of the model set synthetic, got 1001" },
         { ["--out", "{dir}/inputs/original.png/sub"], 2, "cannot write to the output folder" },
         { ["--max-megapixels", "0.1"], 2, "above the limit of 100000 pixels" },
     };
@@ -100,7 +100,7 @@ public class PipelineCommandTests
 
         Assert.Equal(exitCode, run.ExitCode);
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(folder.File("out")) && Directory.EnumerateFileSystemEntries(folder.File("out")).Any(), "no output may be written");
+        Assert.False(Directory.Exists(folder.File("out")), "no output folder may be created");
     }
 
     [Theory]
@@ -122,8 +122,7 @@ public class PipelineCommandTests
 
         Assert.True(code == 130, error.ToString());
         Assert.Contains("cancelled", error.ToString(), StringComparison.Ordinal);
-        Assert.False(Directory.Exists(folder.File("out")) && Directory.EnumerateFileSystemEntries(folder.File("out"), "*", SearchOption.AllDirectories).Any(),
-            "a cancelled command may not leave files");
+        Assert.False(Directory.Exists(folder.File("out")), "a cancelled command may not leave a folder");
     }
 
     /// <summary>A text writer that cancels when a line starting with <paramref name="prefix"/> is written.</summary>

@@ -29,7 +29,7 @@ public sealed class PromptOptionsTests : IDisposable
     }
 
     private static string Refuse(params string[] args) =>
-        Assert.Throws<OptionUsageException>(() => Read(args)).Message;
+        Assert.Throws<UsageException>(() => Read(args)).Message;
 
     [Fact]
     public void One_point_per_side_is_the_research_workflows_prompt()

@@ -155,7 +155,7 @@ public sealed class ImageLoaderTests : IDisposable
 
     public static TheoryData<string, byte[]> HugeDeclaredImages => new()
     {
-        { "huge.png", PngHeaderOnly(20000, 20000) },
+        { "huge.png", CraftedPngs.HeaderOnly(20000, 20000) },
         { "huge.gif", GifHeaderOnly(60000, 60000) },
         { "huge.bmp", BmpHeaderOnly(30000, 30000) },
     };
@@ -174,6 +174,44 @@ public sealed class ImageLoaderTests : IDisposable
         // Decoding would need gigabytes; reading a header needs next to nothing.
         Assert.True(allocated < 16 * 1024 * 1024, $"{allocated} bytes allocated while refusing {name}");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"refusing {name} took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void An_image_larger_than_memory_allows_is_refused_with_what_it_needs_whatever_the_pixel_limit()
+    {
+        // 3600 megapixels under a 4000-megapixel limit: before, an OverflowException after seconds and gigabytes.
+        string path = Write("vast.png", CraftedPngs.HeaderOnly(60000, 60000));
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        ImageLoadException error = AssertRefused(path, ImageLoadFailure.TooMuchMemory, new ImageLimits(MaxPixels: 4_000_000_000));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore < 16 * 1024 * 1024);
+        Assert.Contains("60000x60000", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_memory_an_image_needs_is_compared_with_what_is_available()
+    {
+        Assert.Null(ImageMemory.Refusal(4000, 3000, availableBytes: 8L << 30));
+        string? refusal = ImageMemory.Refusal(20000, 20000, availableBytes: 2L << 30);
+        Assert.NotNull(refusal);
+        Assert.Contains("needs about 9.1 GB of memory, and 2.1 GB is available", refusal, StringComparison.Ordinal);
+        // A single buffer has a size limit of its own: a very tall image's SAM2 resize would exceed it.
+        Assert.Contains("SAM2 resize", ImageMemory.Refusal(1, 800_000_000, availableBytes: long.MaxValue), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Png_image_data_that_stops_early_is_refused(bool interlaced)
+    {
+        string path = Write(interlaced ? "short-interlaced.png" : "short.png", CraftedPngs.WithRows(640, 480, rows: 100, interlaced));
+        ImageLoadException error = AssertRefused(path, ImageLoadFailure.Corrupt);
+        Assert.Contains("the PNG image data is incomplete", error.Message, StringComparison.Ordinal);
+        if (!interlaced)
+        {
+            Assert.Contains("holds 100 of its 480 rows", error.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(480, ImageLoader.Load(Write("whole.png", CraftedPngs.WithRows(640, 480, rows: 480, interlaced: false))).Height);
     }
 
     [Fact]
@@ -255,46 +293,6 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     // --- crafted headers -------------------------------------------------------------------
-
-    private static byte[] PngHeaderOnly(int width, int height)
-    {
-        var png = new List<byte> { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A };
-        byte[] ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;  // bit depth
-        ihdr[9] = 2;  // truecolor
-        AddChunk(png, "IHDR", ihdr);
-        AddChunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        AddChunk(png, "IEND", []);
-        return [.. png];
-    }
-
-    private static void AddChunk(List<byte> png, string type, byte[] data)
-    {
-        byte[] length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.AddRange(length);
-        byte[] typed = [.. Encoding.ASCII.GetBytes(type), .. data];
-        png.AddRange(typed);
-        byte[] crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typed));
-        png.AddRange(crc);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-        return ~crc;
-    }
 
     private static byte[] GifHeaderOnly(ushort width, ushort height)
     {
