@@ -11,6 +11,9 @@ public enum ChangeRefusal
 
     /// <summary>The aspect ratios differ, so the frames cannot be aligned by scaling.</summary>
     AspectMismatch,
+
+    /// <summary>Something changed, but no object was found on either side.</summary>
+    NothingFound,
 }
 
 /// <summary>The two images cannot be compared as an edit; the message says why, with the numbers.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EditToAudio.Editing;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Prompts;
@@ -39,11 +40,14 @@ public sealed record ObjectPrompt
     /// <summary>A mask file (PNG, or NumPy .npy of 0/1 values) at the image's size; with it, SAM2 is not run for this object.</summary>
     public string? MaskPath { get; init; }
 
+    /// <summary>The ready mask itself (given by a library caller, or read from <see cref="MaskPath"/>); with it, SAM2 is not run for this object.</summary>
+    public BinaryMask? Mask { get; init; }
+
     /// <summary>A name for records and overlays ("cat"); null for none.</summary>
     public string? Name { get; init; }
 
     /// <summary>Whether the object comes as a ready mask.</summary>
-    public bool HasMask => MaskPath is not null;
+    public bool HasMask => MaskPath is not null || Mask is not null;
 
     /// <summary>What SAM2's decoder takes: the box's two corners first (labels 2 and 3), then the points.</summary>
     public IReadOnlyList<PromptPoint> Sam2Points => Box is { } box ? [.. box.Corners, .. Points] : Points;
@@ -60,7 +64,7 @@ public sealed record ObjectPrompt
     {
         if (HasMask)
         {
-            if (MaskPath!.Length == 0)
+            if (MaskPath is { Length: 0 })
             {
                 yield return $"{what}: the mask path is empty";
             }
@@ -115,7 +119,7 @@ public sealed record ObjectPrompt
 
     /// <inheritdoc/>
     public bool Equals(ObjectPrompt? other) =>
-        other is not null && Points.SequenceEqual(other.Points) && Box == other.Box && MaskPath == other.MaskPath && Name == other.Name;
+        other is not null && Points.SequenceEqual(other.Points) && Box == other.Box && MaskPath == other.MaskPath && ReferenceEquals(Mask, other.Mask) && Name == other.Name;
 
     /// <inheritdoc/>
     public override int GetHashCode()
