@@ -23,6 +23,9 @@ internal static class ExitCodes
     /// <summary>Some items of a batch failed; the others completed.</summary>
     public const int PartialFailure = 3;
 
+    /// <summary>models verify: some network output differs from its saved reference beyond the tolerance.</summary>
+    public const int VerificationFailed = 4;
+
     /// <summary>A failure no input explains (a bug): the message names the exception type.</summary>
     public const int InternalError = 70;
 
@@ -87,7 +90,7 @@ internal static class CommandRunner
     private static bool IsInputProblem(Exception failure) => failure is
         InvalidDataException or NpyFormatException or FileNotFoundException
         or DirectoryNotFoundException or UnauthorizedAccessException or IOException or FormatException
-        or ImageLoadException or ChangeDetectionException or ModelSetException or ExecutionProviderException or NotSupportedException
+        or ImageLoadException or ChangeDetectionException or ModelSetException or CaseFileException or ExecutionProviderException or NotSupportedException
         // A network that fails on its inputs: the model set does not fit what the run gives it.
         or OnnxRuntimeException;
 }

@@ -106,7 +106,7 @@ internal static class BatchCommand
             string calls = string.Join(", ", summary.NetworkCalls.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}"));
             await stdout.WriteLineAsync($"network calls: {(calls.Length == 0 ? "none" : calls)}").ConfigureAwait(false);
             await stdout.WriteLineAsync(summary.Synthetic
-                ? $"models: {summary.Models} (SYNTHETIC: analytic stand-ins for the real networks; the audio tests the pipeline, it is not the scene's sound)"
+                ? $"models: {summary.Models} (SYNTHETIC: not the real weights; the audio tests the pipeline, it is not the scene's sound)"
                 : $"models: {summary.Models}").ConfigureAwait(false);
             return summary.Failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         }));

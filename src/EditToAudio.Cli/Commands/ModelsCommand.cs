@@ -1,17 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
 using EditToAudio.Models;
+using EditToAudio.Networks;
 using EditToAudio.SyntheticModels;
 
 namespace EditToAudio.Cli.Commands;
 
-/// <summary><c>edit2audio models check|info|generate [DIR]</c>: inspect, verify and generate model sets.</summary>
+/// <summary><c>edit2audio models check|verify|info|generate [DIR]</c>: inspect, verify and generate model sets.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
     {
         var command = new Command("models", "Inspect and check model sets (a folder with models.json and one ONNX file per network).");
         command.Subcommands.Add(CreateCheck());
+        command.Subcommands.Add(CreateVerify());
         command.Subcommands.Add(CreateInfo());
         command.Subcommands.Add(CreateGenerate());
         return command;
@@ -41,6 +43,46 @@ internal static class ModelsCommand
             return Task.FromResult(problems.Count == 0 ? ExitCodes.Success : ExitCodes.BadInput);
         });
         return command;
+    }
+
+    private static Command CreateVerify()
+    {
+        var folder = FolderArgument("Model set folder (default: the bundled synthetic set, models/synthetic).");
+        var cases = new Option<string?>("--cases") { Description = "Cases folder: <network key>/<tensor name>.npy with inputs and reference outputs (default: DIR/cases)." };
+        var device = new Option<Device>("--device") { Description = "cpu or cuda (an error if CUDA cannot be used).", DefaultValueFactory = _ => Device.Cpu };
+        var command = new Command("verify", "Run every network that has a case folder on its saved inputs and compare each output with the saved reference; non-zero exit unless all are within the set's precision tolerances.") { folder, cases, device };
+        command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (output, _) =>
+        {
+            var set = Open(result, result.GetValue(folder));
+            if (set is null) return ExitCodes.BadInput;
+            if (result.GetValue(device) == Device.Auto)
+            {
+                throw new ArgumentException("--device: verify takes cpu or cuda, so the report says which provider was checked.");
+            }
+            var provider = result.GetValue(device) == Device.Cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu;
+            var report = ModelSetVerifier.Verify(set, result.GetValue(cases), new NetworkOptions(provider), progress: null, cancellationToken);
+            WriteReport(report, provider, output);
+            return report.Passed ? ExitCodes.Success : ExitCodes.VerificationFailed;
+        }));
+        return command;
+    }
+
+    private static void WriteReport(VerificationReport report, ExecutionProvider provider, TextWriter output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"Cases: {report.CasesFolder} ({ModelSetManifest.PrecisionNames[report.Precision]} set on the {provider.ToString().ToUpperInvariant()} provider)");
+        output.WriteLine(string.Create(inv, $"{"network",-16} {"output",-17} {"shape",-20} {"max abs err",12} {"max rel err",12} {"cosine",12}  result"));
+        foreach (var c in report.Comparisons)
+        {
+            string shape = "[" + string.Join(",", c.Shape) + "]";
+            output.WriteLine(string.Create(inv, $"{c.Network,-16} {c.Output,-17} {shape,-20} {c.MaxAbsoluteError,12:0.00E+00} {c.MaxRelativeError,12:0.00E+00} {c.Cosine,12:F8}  {(c.Passed ? "ok" : "FAIL, worst " + c.WorstElement)}"));
+        }
+        var t = report.Tolerance;
+        string limits = string.Create(inv, $"max rel err <= {t.MaxRelativeError:G3}, cosine >= {t.MinCosine:G6}");
+        int failed = report.Comparisons.Count(c => !c.Passed);
+        output.WriteLine(report.Passed
+            ? $"OK: {report.Comparisons.Count} outputs of {report.NetworkCount} networks match their references ({limits})."
+            : $"FAILED: {failed} of {report.Comparisons.Count} outputs differ from their references beyond {limits}.");
     }
 
     private static Command CreateInfo()
@@ -102,7 +144,7 @@ internal static class ModelsCommand
     private static void Describe(ModelSet set, TextWriter output, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"Model set: {set.Name}{(set.IsSynthetic ? " (SYNTHETIC: analytic models, not real weights)" : "")}");
+        output.WriteLine($"Model set: {set.Name}{(set.IsSynthetic ? " (SYNTHETIC: not real weights)" : "")}");
         output.WriteLine($"Folder: {set.Folder}");
         if (set.Manifest.Description.Length > 0) output.WriteLine($"Description: {set.Manifest.Description}");
         output.WriteLine("Networks:");

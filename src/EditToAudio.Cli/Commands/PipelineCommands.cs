@@ -133,7 +133,7 @@ internal static class PipelineCommands
             stdout.WriteLine($"  {file}");
         }
         stdout.WriteLine(record.Models.Synthetic
-            ? $"models: {record.Models.Name} (SYNTHETIC: analytic stand-ins for the real networks; the audio tests the pipeline, it is not the scene's sound)"
+            ? $"models: {record.Models.Name} (SYNTHETIC: not the real weights; the audio tests the pipeline, it is not the scene's sound)"
             : $"models: {record.Models.Name} ({record.Models.Folder})");
         stdout.WriteLine($"provider: {record.Provider}; {record.TimingsSeconds.Values.Sum():F2} s");
     }

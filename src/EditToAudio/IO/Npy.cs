@@ -10,7 +10,7 @@ namespace EditToAudio.IO;
 /// Reads and writes NumPy <c>.npy</c> files (format versions 1.0, 2.0 and 3.0).
 /// </summary>
 /// <remarks>
-/// <para>Reading accepts the dtypes <c>'&lt;f2'</c>, <c>'&lt;f4'</c>, <c>'&lt;f8'</c> and their big-endian forms
+/// <para>Reading accepts the dtypes <c>'&lt;f2'</c>, <c>'&lt;f4'</c>, <c>'&lt;f8'</c>, <c>'&lt;i8'</c> and their big-endian forms
 /// (byte-swapped on load), <c>'|b1'</c> and <c>'|u1'</c> (also spelled with <c>'&lt;'</c> or <c>'&gt;'</c>), in C or
 /// Fortran order (Fortran order is converted to C order). Descriptors that do not state a byte order
 /// (<c>'=f4'</c>, <c>'f4'</c>) are refused: NumPy never writes them, and their meaning depends on the machine
@@ -110,6 +110,7 @@ public static class Npy
             NpyDType.Float16 => ReadElements<Half>(stream, source, header, dataBytes),
             NpyDType.Float32 => ReadElements<float>(stream, source, header, dataBytes),
             NpyDType.Float64 => ReadElements<double>(stream, source, header, dataBytes),
+            NpyDType.Int64 => ReadElements<long>(stream, source, header, dataBytes),
             _ => ReadElements<byte>(stream, source, header, dataBytes),
         };
         if (header.DType == NpyDType.Bool)
@@ -159,6 +160,7 @@ public static class Npy
             case float[] single: WriteLittleEndian<float>(stream, single); break;
             case double[] wide: WriteLittleEndian<double>(stream, wide); break;
             case Half[] half: WriteLittleEndian<Half>(stream, half); break;
+            case long[] integers: WriteLittleEndian<long>(stream, integers); break;
             default: stream.Write((byte[])array.Data); break;
         }
     }
@@ -289,6 +291,7 @@ public static class Npy
             float[] a => Reorder(a, shape),
             double[] a => Reorder(a, shape),
             Half[] a => Reorder(a, shape),
+            long[] a => Reorder(a, shape),
             _ => Reorder((byte[])fortran, shape),
         };
 

@@ -11,7 +11,7 @@ public sealed class NpyArray
     /// <summary>The <see cref="Source"/> of arrays built in memory.</summary>
     public const string InMemorySource = "(in memory)";
 
-    // float[], double[], Half[] or byte[] (Bool: only 0 and 1), in C order.
+    // float[], double[], Half[], long[] or byte[] (Bool: only 0 and 1), in C order.
     private readonly Array _data;
     private readonly int[] _shape;
 
@@ -68,6 +68,13 @@ public sealed class NpyArray
                         result[i] = (float)half[i];
                     return result;
                 }
+            case long[] integers:
+                {
+                    var result = new float[integers.Length];
+                    for (int i = 0; i < integers.Length; i++)
+                        result[i] = integers[i];
+                    return result;
+                }
             default:
                 {
                     byte[] bytes = (byte[])_data;
@@ -100,6 +107,13 @@ public sealed class NpyArray
                         result[i] = (double)half[i];
                     return result;
                 }
+            case long[] integers:
+                {
+                    var result = new double[integers.Length];
+                    for (int i = 0; i < integers.Length; i++)
+                        result[i] = integers[i];
+                    return result;
+                }
             default:
                 {
                     byte[] bytes = (byte[])_data;
@@ -109,6 +123,16 @@ public sealed class NpyArray
                     return result;
                 }
         }
+    }
+
+    /// <summary>The elements of an Int64 array as a new array in C order.</summary>
+    /// <exception cref="NpyFormatException">The array is not Int64.</exception>
+    public long[] ToInt64()
+    {
+        if (_data is not long[] integers)
+            throw new NpyFormatException(Source,
+                $"expected an int64 array ('<i8'), found dtype {DType} ({DType.LittleEndianDescr()}) with shape {ShapeText}");
+        return (long[])integers.Clone();
     }
 
     /// <summary>
@@ -137,6 +161,11 @@ public sealed class NpyArray
     /// <exception cref="ArgumentException">The shape has a negative dimension or does not match the data length.</exception>
     public static NpyArray FromHalf(Half[] data, params int[] shape) =>
         Create(NpyDType.Float16, (Half[])CheckedData(data, shape).Clone(), shape);
+
+    /// <summary>An Int64 array holding a copy of <paramref name="data"/> with the given shape (C order).</summary>
+    /// <exception cref="ArgumentException">The shape has a negative dimension or does not match the data length.</exception>
+    public static NpyArray FromInt64(long[] data, params int[] shape) =>
+        Create(NpyDType.Int64, (long[])CheckedData(data, shape).Clone(), shape);
 
     /// <summary>A Bool or UInt8 array holding a copy of <paramref name="data"/> with the given shape (C order).</summary>
     /// <exception cref="ArgumentException">

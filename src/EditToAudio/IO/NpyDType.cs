@@ -20,6 +20,9 @@ public enum NpyDType
 
     /// <summary>NumPy <c>float64</c> (<c>'&lt;f8'</c>, or big-endian <c>'&gt;f8'</c> when read).</summary>
     Float64,
+
+    /// <summary>NumPy <c>int64</c> (<c>'&lt;i8'</c>, or big-endian <c>'&gt;i8'</c> when read): integer network inputs such as timesteps.</summary>
+    Int64,
 }
 
 /// <summary>Sizes and NumPy spellings of <see cref="NpyDType"/>.</summary>
@@ -31,7 +34,7 @@ internal static class NpyDTypeInfo
         NpyDType.Bool or NpyDType.UInt8 => 1,
         NpyDType.Float16 => 2,
         NpyDType.Float32 => 4,
-        NpyDType.Float64 => 8,
+        NpyDType.Float64 or NpyDType.Int64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown NpyDType."),
     };
 
@@ -43,9 +46,10 @@ internal static class NpyDTypeInfo
         NpyDType.Float16 => "<f2",
         NpyDType.Float32 => "<f4",
         NpyDType.Float64 => "<f8",
+        NpyDType.Int64 => "<i8",
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown NpyDType."),
     };
 
     /// <summary>The list of accepted descriptors, for error messages.</summary>
-    public const string Supported = "'<f2', '<f4', '<f8', '|b1', '|u1' (or big-endian '>f2', '>f4', '>f8')";
+    public const string Supported = "'<f2', '<f4', '<f8', '<i8', '|b1', '|u1' (or big-endian '>f2', '>f4', '>f8', '>i8')";
 }

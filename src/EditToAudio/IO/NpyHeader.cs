@@ -160,6 +160,7 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             "f2" => NpyDType.Float16,
             "f4" => NpyDType.Float32,
             "f8" => NpyDType.Float64,
+            "i8" => NpyDType.Int64,
             "b1" => NpyDType.Bool,
             "u1" => NpyDType.UInt8,
             _ => null,

@@ -87,3 +87,13 @@ public sealed record ModelSetConstants(
     ImageNormalization Clip,
     ImageNormalization Sam2,
     TokenLayout Tokens);
+
+/// <summary>The precision of a set's weights and arithmetic; network inputs and outputs are float32 either way.</summary>
+public enum ModelPrecision
+{
+    /// <summary>float32 weights (CPU sets; <c>"fp32"</c>, the default).</summary>
+    Fp32,
+
+    /// <summary>float16 weights and arithmetic, for GPUs (<c>"fp16"</c>).</summary>
+    Fp16,
+}

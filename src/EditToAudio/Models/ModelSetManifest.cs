@@ -12,18 +12,24 @@ namespace EditToAudio.Models;
 /// <param name="IsSynthetic">True for the generated analytic models (not real weights).</param>
 /// <param name="Networks">File name, relative to the set's folder, per network.</param>
 /// <param name="Constants">The set's constants.</param>
+/// <param name="Precision">The precision of the networks' weights and arithmetic (their inputs and outputs are float32 either way).</param>
 public sealed record ModelSetManifest(
     string Name,
     string Description,
     bool IsSynthetic,
     IReadOnlyDictionary<NetworkKind, string> Networks,
-    ModelSetConstants Constants)
+    ModelSetConstants Constants,
+    ModelPrecision Precision = ModelPrecision.Fp32)
 {
     /// <summary>The manifest's file name inside a model set folder.</summary>
     public const string FileName = "models.json";
 
     /// <summary>The manifest format this engine reads and writes.</summary>
     public const int FormatVersion = 1;
+
+    /// <summary>The spelling of each precision in <c>models.json</c> (absent means fp32).</summary>
+    public static IReadOnlyDictionary<ModelPrecision, string> PrecisionNames { get; } =
+        new Dictionary<ModelPrecision, string> { [ModelPrecision.Fp32] = "fp32", [ModelPrecision.Fp16] = "fp16" };
 
     /// <summary>Serializes the manifest as indented UTF-8 JSON (floats in round-trip form, so it is byte-for-byte reproducible).</summary>
     public byte[] ToJson()
@@ -36,6 +42,7 @@ public sealed record ModelSetManifest(
             json.WriteString("name", Name);
             json.WriteString("description", Description);
             json.WriteBoolean("synthetic", IsSynthetic);
+            if (Precision != ModelPrecision.Fp32) json.WriteString("precision", PrecisionNames[Precision]);
             json.WriteStartObject("networks");
             foreach (var contract in NetworkContracts.All)
             {
@@ -98,6 +105,13 @@ public sealed record ModelSetManifest(
             string name = reader.String(root, "name", "");
             string description = root.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
             bool synthetic = reader.Bool(root, "synthetic", "");
+            var precision = ModelPrecision.Fp32;
+            if (root.TryGetProperty("precision", out JsonElement precisionElement))
+            {
+                string? text = precisionElement.ValueKind == JsonValueKind.String ? precisionElement.GetString() : null;
+                precision = PrecisionNames.Where(p => p.Value == text).Select(p => (ModelPrecision?)p.Key).FirstOrDefault()
+                    ?? throw new ModelSetException($"{source}: precision must be one of {string.Join(", ", PrecisionNames.Values.Select(v => $"\"{v}\""))}.");
+            }
 
             var networks = new Dictionary<NetworkKind, string>();
             JsonElement networksElement = reader.Object(root, "networks", "");
@@ -164,7 +178,7 @@ public sealed record ModelSetManifest(
             float[] unconditional = reader.FloatArray(constants, "unconditional_embedding", at, expectedLength: 512);
 
             return new ModelSetManifest(name, description, synthetic, networks,
-                new ModelSetConstants(sampleRate, hop, scale, betaSchedule, unconditional, clip, sam2, tokens));
+                new ModelSetConstants(sampleRate, hop, scale, betaSchedule, unconditional, clip, sam2, tokens), precision);
         }
     }
 

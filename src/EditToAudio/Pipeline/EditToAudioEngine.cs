@@ -38,7 +38,7 @@ public sealed record EngineOptions
 public sealed class EditToAudioEngine : IDisposable
 {
     /// <summary>The warning every output made with a synthetic model set carries.</summary>
-    internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
+    internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins or random weights that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
 
     private readonly NetworkSet _networks;
     private readonly ClipTokenEncoder _clip;

@@ -22,6 +22,7 @@ public class NpyPropertyTests
                 NpyArray.FromDouble(bits.Select(BitConverter.UInt64BitsToDouble).ToArray(), shape)),
             NpyDType.Float16 => Gen.UShort.Array[Count(shape)].Select(bits =>
                 NpyArray.FromHalf(bits.Select(BitConverter.UInt16BitsToHalf).ToArray(), shape)),
+            NpyDType.Int64 => Gen.Long.Array[Count(shape)].Select(values => NpyArray.FromInt64(values, shape)),
             NpyDType.Bool => Gen.Byte[0, 1].Array[Count(shape)].Select(values => NpyArray.FromBytes(values, dtype, shape)),
             _ => Gen.Byte.Array[Count(shape)].Select(values => NpyArray.FromBytes(values, dtype, shape)),
         });
@@ -31,6 +32,7 @@ public class NpyPropertyTests
         float[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
         double[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
         Half[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
+        long[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
         byte[] a => a,
         _ => throw new InvalidOperationException("unknown storage"),
     };

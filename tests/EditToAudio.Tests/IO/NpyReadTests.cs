@@ -53,6 +53,26 @@ public class NpyReadTests
     }
 
     [Fact]
+    public void Int64_arrays_are_read_as_integers()
+    {
+        NpyArray array = Npy.Read(NpyFixtures.PathOf("i8_3.npy"));
+
+        Assert.Equal(NpyDType.Int64, array.DType);
+        Assert.Equal([0L, 1, 2], array.ToInt64());
+        ExactAssert.Equal([0f, 1, 2], array.ToSingle(), "i8_3.npy as float32");
+        Assert.Throws<NpyFormatException>(() => Npy.Read(NpyFixtures.PathOf("f4_2x3.npy")).ToInt64());
+    }
+
+    [Fact]
+    public void Big_endian_int64_is_byte_swapped()
+    {
+        byte[] data = [0, 0, 0, 0, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE];
+        NpyArray array = Npy.Read(new MemoryStream(NpyBytes.Build(NpyBytes.Header(">i8", "(2,)"), data)), "be.npy");
+
+        Assert.Equal([7L, -2], array.ToInt64());
+    }
+
+    [Fact]
     public void Float64_rounds_to_nearest_float32()
     {
         NpyArray array = Npy.Read(NpyFixtures.PathOf("f8_2x3.npy"));

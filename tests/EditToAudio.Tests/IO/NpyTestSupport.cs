@@ -19,6 +19,7 @@ internal static class NpyFixtures
         "thirds" => i / 3.0,
         "mask" => i % 3 == 0 ? 1 : 0,
         "u1" => i * 25,
+        "count" => i,
         "scalar" => 3.5,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Unknown fixture family."),
     };

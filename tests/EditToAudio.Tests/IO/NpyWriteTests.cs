@@ -24,6 +24,7 @@ public sealed class NpyWriteTests : IDisposable
             NpyDType.Float32 => NpyArray.FromSingle(values.Select(v => (float)v).ToArray(), shape),
             NpyDType.Float64 => NpyArray.FromDouble(values, shape),
             NpyDType.Float16 => NpyArray.FromHalf(values.Select(v => (Half)v).ToArray(), shape),
+            NpyDType.Int64 => NpyArray.FromInt64(values.Select(v => (long)v).ToArray(), shape),
             _ => NpyArray.FromBytes(values.Select(v => (byte)v).ToArray(), dtype, shape),
         };
     }
@@ -34,6 +35,7 @@ public sealed class NpyWriteTests : IDisposable
     [InlineData("f8_2x3.npy", NpyDType.Float64, new[] { 2, 3 }, "thirds")]
     [InlineData("b1_3x4.npy", NpyDType.Bool, new[] { 3, 4 }, "mask")]
     [InlineData("u1_10.npy", NpyDType.UInt8, new[] { 10 }, "u1")]
+    [InlineData("i8_3.npy", NpyDType.Int64, new[] { 3 }, "count")]
     [InlineData("f4_scalar.npy", NpyDType.Float32, new int[0], "scalar")]
     [InlineData("f4_2x0x3.npy", NpyDType.Float32, new[] { 2, 0, 3 }, "ramp")]
     [InlineData("f4_0.npy", NpyDType.Float32, new[] { 0 }, "ramp")]

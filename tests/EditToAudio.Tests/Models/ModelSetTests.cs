@@ -98,6 +98,19 @@ public class ModelSetTests
     }
 
     [Fact]
+    public void Precision_is_fp32_unless_the_manifest_says_fp16()
+    {
+        Assert.Equal(ModelPrecision.Fp32, SyntheticSet.Load().Manifest.Precision);
+        using var fp16 = WithManifestEdit(json => json["precision"] = "fp16");
+        var set = ModelSet.Load(fp16.Path);
+        Assert.Equal(ModelPrecision.Fp16, set.Manifest.Precision);
+        Assert.Equal(ModelPrecision.Fp16, ModelSetManifest.Parse(set.Manifest.ToJson(), "round trip").Precision);
+        Assert.Equal(EditToAudio.Networks.VerificationTolerance.Fp16, EditToAudio.Networks.VerificationTolerance.For(set.Manifest.Precision));
+        Assert.Contains("precision must be one of \"fp32\", \"fp16\"", Assert.Throws<ModelSetException>(() => ModelSet.Load(WithManifestEdit(json =>
+            json["precision"] = "bf16").Path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Constants_the_engine_does_not_implement_are_refused()
     {
         Assert.Contains("constants.clip_normalization is mean (0.5, 0.4578275, 0.40821073)", Assert.Throws<ModelSetException>(() => ModelSet.Load(WithManifestEdit(json =>
