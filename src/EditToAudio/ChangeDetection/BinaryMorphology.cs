@@ -28,9 +28,15 @@ public static class BinaryMorphology
         var bounds = new double[longest + 1];
         for (int x = 0; x < width; x++)
         {
-            for (int y = 0; y < height; y++) line[y] = distance[y * width + x];
+            for (int y = 0; y < height; y++)
+            {
+                line[y] = distance[y * width + x];
+            }
             Transform1D(line, height, result, hull, bounds);
-            for (int y = 0; y < height; y++) distance[y * width + x] = result[y];
+            for (int y = 0; y < height; y++)
+            {
+                distance[y * width + x] = result[y];
+            }
         }
         for (int y = 0; y < height; y++)
         {
@@ -93,10 +99,22 @@ public static class BinaryMorphology
         {
             int index = stack.Pop();
             int x = index % width, y = index / width;
-            if (x > 0) Seed(index - 1);
-            if (x < width - 1) Seed(index + 1);
-            if (y > 0) Seed(index - width);
-            if (y < height - 1) Seed(index + width);
+            if (x > 0)
+            {
+                Seed(index - 1);
+            }
+            if (x < width - 1)
+            {
+                Seed(index + 1);
+            }
+            if (y > 0)
+            {
+                Seed(index - width);
+            }
+            if (y < height - 1)
+            {
+                Seed(index + width);
+            }
         }
         var filled = new byte[width * height];
         for (int i = 0; i < filled.Length; i++)
@@ -147,7 +165,10 @@ public static class BinaryMorphology
         int j = 0;
         for (int q = 0; q < n; q++)
         {
-            while (z[j + 1] < q) j++;
+            while (z[j + 1] < q)
+            {
+                j++;
+            }
             double offset = q - v[j];
             d[q] = offset * offset + f[v[j]];
         }

@@ -310,9 +310,15 @@ public sealed class Segmenter
     private static void ValidatePoints(IReadOnlyList<PromptPoint> points, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(points);
-        if (points.Count == 0) throw new ArgumentException("SAM2 needs at least one prompt point or a box.", nameof(points));
+        if (points.Count == 0)
+        {
+            throw new ArgumentException("SAM2 needs at least one prompt point or a box.", nameof(points));
+        }
         int corners = points.Count(p => p.IsBoxCorner);
-        if (corners == 0 && !points.Any(p => p.IsPositive)) throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object) or a box.", nameof(points));
+        if (corners == 0 && !points.Any(p => p.IsPositive))
+        {
+            throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object) or a box.", nameof(points));
+        }
         // SAM2's predictor takes one box per prompt, as its two corners ahead of the points.
         if (corners != 0 && !(corners == 2 && points[0].Label == PromptLabel.BoxTopLeft && points[1].Label == PromptLabel.BoxBottomRight))
         {

@@ -73,7 +73,14 @@ public class BinaryMorphologyTests
     {
         const int Width = 40, Height = 30;
         var mask = new byte[Width * Height];
-        for (int y = 5; y < 20; y++) for (int x = 5; x < 20; x++) mask[y * Width + x] = 1; // 15×15 block
+        // A 15×15 block.
+        for (int y = 5; y < 20; y++)
+        {
+            for (int x = 5; x < 20; x++)
+            {
+                mask[y * Width + x] = 1;
+            }
+        }
         for (int x = 22; x < 38; x++) { mask[25 * Width + x] = 1; mask[26 * Width + x] = 1; } // 2-pixel strip
         byte[] opened = BinaryMorphology.Open(mask, Width, Height, 2);
         Assert.Equal(0, opened.Skip(24 * Width).Count(v => v == 1));
@@ -87,8 +94,18 @@ public class BinaryMorphologyTests
     {
         const int Width = 12, Height = 10;
         var ring = new byte[Width * Height];
-        for (int y = 1; y < 8; y++) for (int x = 1; x < 8; x++) ring[y * Width + x] = (byte)(x is 1 or 7 || y is 1 or 7 ? 1 : 0);
-        for (int y = 0; y < Height; y++) ring[y * Width + 10] = (byte)(y == 0 ? 0 : 1); // a wall reaching the bottom edge
+        for (int y = 1; y < 8; y++)
+        {
+            for (int x = 1; x < 8; x++)
+            {
+                ring[y * Width + x] = (byte)(x is 1 or 7 || y is 1 or 7 ? 1 : 0);
+            }
+        }
+        // A wall reaching the bottom edge.
+        for (int y = 0; y < Height; y++)
+        {
+            ring[y * Width + 10] = (byte)(y == 0 ? 0 : 1);
+        }
         byte[] filled = BinaryMorphology.FillHoles(ring, Width, Height);
         Assert.Equal(49, Enumerable.Range(0, Height).Sum(y => Enumerable.Range(0, 9).Count(x => filled[y * Width + x] == 1)));
         Assert.Equal(0, filled[5 * Width + 11]); // between the wall and the right edge: open to the edge

@@ -110,9 +110,15 @@ public class ChangeDetectorTests
         {
             double t = b * values.Max() / 256;
             float[] low = [.. values.Where(v => Math.Min((int)(v / values.Max() * 256), 255) < b)], high = [.. values.Where(v => Math.Min((int)(v / values.Max() * 256), 255) >= b)];
-            if (low.Length == 0 || high.Length == 0) continue;
+            if (low.Length == 0 || high.Length == 0)
+            {
+                continue;
+            }
             double between = (double)low.Length * high.Length * Math.Pow(Bin(low) - Bin(high), 2);
-            if (between > best) (best, bestThreshold) = (between, t);
+            if (between > best)
+            {
+                (best, bestThreshold) = (between, t);
+            }
         }
         Assert.Equal(bestThreshold, threshold, 1e-9);
 

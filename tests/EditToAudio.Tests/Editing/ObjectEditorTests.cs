@@ -20,7 +20,10 @@ public class ObjectEditorTests
         {
             var weights = new float[256];
             int top = first + rows.Take(i).Sum() + i;
-            for (int p = top * 16; p < (top + height) * 16; p++) weights[p] = 1f;
+            for (int p = top * 16; p < (top + height) * 16; p++)
+            {
+                weights[p] = 1f;
+            }
             return weights;
         })];
 

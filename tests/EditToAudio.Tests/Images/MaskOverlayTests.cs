@@ -74,7 +74,13 @@ public sealed class MaskOverlayTests : IDisposable
     private static byte[] Block(int width, int height, int x0, int y0, int x1, int y1)
     {
         var mask = new byte[width * height];
-        for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) mask[y * width + x] = 1;
+        for (int y = y0; y < y1; y++)
+        {
+            for (int x = x0; x < x1; x++)
+            {
+                mask[y * width + x] = 1;
+            }
+        }
         return mask;
     }
 

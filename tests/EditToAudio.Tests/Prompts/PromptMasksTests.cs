@@ -14,7 +14,13 @@ public sealed class PromptMasksTests : IDisposable
     private static byte[] Square(int width, int height)
     {
         var mask = new byte[width * height];
-        for (int y = height / 4; y < height / 2; y++) for (int x = width / 4; x < width / 2; x++) mask[y * width + x] = 1;
+        for (int y = height / 4; y < height / 2; y++)
+        {
+            for (int x = width / 4; x < width / 2; x++)
+            {
+                mask[y * width + x] = 1;
+            }
+        }
         return mask;
     }
 
@@ -23,7 +29,10 @@ public sealed class PromptMasksTests : IDisposable
     {
         byte[] truth = Square(40, 30);
         var rgb = new byte[3 * truth.Length];
-        for (int i = 0; i < truth.Length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = truth[i] == 1 ? (byte)255 : (byte)0;
+        for (int i = 0; i < truth.Length; i++)
+        {
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = truth[i] == 1 ? (byte)255 : (byte)0;
+        }
         // A grey edge below mid-grey stays outside.
         rgb[0] = rgb[1] = rgb[2] = 100;
         string path = _folder.File("mask.png");
