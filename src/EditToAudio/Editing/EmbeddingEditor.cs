@@ -101,16 +101,19 @@ public static class EmbeddingEditor
         ArgumentNullException.ThrowIfNull(edited);
         PatchWeights.CheckBinary(removeWeights, nameof(removeWeights));
         PatchWeights.CheckBinary(addWeights, nameof(addWeights));
-        var sum = new double[edited.Dimension];
+        Span<int> tokens = stackalloc int[ClipGeometry.PatchCount];
         int count = 0;
         for (int p = 0; p < ClipGeometry.PatchCount; p++)
         {
             if ((1f - removeWeights[p]) * (1f - addWeights[p]) > 0.5f)
             {
-                edited.AddNormalized(1 + p, sum, 1.0);
-                count++;
+                tokens[count++] = 1 + p;
             }
         }
+        Span<double> ones = stackalloc double[count];
+        ones.Fill(1.0);
+        var sum = new double[edited.Dimension];
+        edited.AddNormalized(tokens[..count], ones, sum);
         if (count == 0)
         {
             warnings?.Add(NoBackgroundWarning);

@@ -1,15 +1,21 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
 namespace EditToAudio.Editing;
 
 /// <summary>
 /// The CLIP tokens of one image: 257 rows (CLS, then the 16×16 patch grid row-major) of
-/// <see cref="Dimension"/> values. The engine L2-normalizes every token itself, in float64,
-/// so already-normalized input is unchanged up to rounding. The values are not copied: the
-/// caller must not change them while this object is in use.
+/// <see cref="Dimension"/> values. The engine L2-normalizes every token itself, so
+/// already-normalized input is unchanged up to rounding. The values are not copied (they may be
+/// a memory-mapped file): the caller must not change them while this object is in use.
 /// </summary>
 public sealed class ImageTokens
 {
     /// <summary>CLS plus 256 patch tokens.</summary>
     public const int TokenCount = 1 + ClipGeometry.PatchCount;
+
+    /// <summary>Below this a float32 sum of squares may have lost digits to underflow.</summary>
+    private const float SmallestSingleSquares = 1e-30f;
 
     private readonly ReadOnlyMemory<float> _values;
     private readonly double[] _inverseNorms = new double[TokenCount];
@@ -28,15 +34,17 @@ public sealed class ImageTokens
         for (int token = 0; token < TokenCount; token++)
         {
             ReadOnlySpan<float> row = Raw(token);
-            double squares = VectorMath.Dot(row, row);
-            if (!double.IsFinite(squares))
+            // float32 lanes (many partial sums, ~1e-7 relative) are plenty for a scale factor;
+            // float64 where the float32 squares overflow or underflow, or a value is not finite.
+            double squares = TensorPrimitives.SumOfSquares(row);
+            if (squares is not (>= SmallestSingleSquares and <= float.MaxValue))
             {
-                int bad = 0;
-                while (float.IsFinite(row[bad]))
+                int bad = row.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+                if (bad >= 0)
                 {
-                    bad++;
+                    throw new ArgumentException($"Token {token}, component {bad} is {row[bad]}; tokens must be finite.", nameof(values));
                 }
-                throw new ArgumentException($"Token {token}, component {bad} is {row[bad]}; tokens must be finite.", nameof(values));
+                squares = VectorMath.Dot(row, row);
             }
             // A zero token stays zero rather than becoming NaN.
             _inverseNorms[token] = squares > 0 ? 1.0 / Math.Sqrt(squares) : 0.0;
@@ -45,6 +53,9 @@ public sealed class ImageTokens
 
     /// <summary>Length of each token (768 for ViT-L/14 after the projection).</summary>
     public int Dimension { get; }
+
+    /// <summary>All 257 tokens, row-major, as given.</summary>
+    internal ReadOnlySpan<float> Values => _values.Span;
 
     /// <summary>Token <paramref name="index"/> (0 = CLS, 1 + p = patch p) as given, not normalized.</summary>
     public ReadOnlySpan<float> Raw(int index) => _values.Span.Slice(index * Dimension, Dimension);
@@ -55,6 +66,31 @@ public sealed class ImageTokens
     /// <summary><paramref name="target"/> += <paramref name="scale"/> · (token <paramref name="index"/>, normalized).</summary>
     public void AddNormalized(int index, Span<double> target, double scale) =>
         VectorMath.AddScaled(target, Raw(index), scale * _inverseNorms[index]);
+
+    /// <summary>
+    /// <paramref name="target"/> += Σᵢ <paramref name="scales"/>[i] · (token <paramref name="indices"/>[i], normalized),
+    /// float32 within small groups of tokens and float64 across them (<see cref="VectorMath.AddScaledRows"/>).
+    /// </summary>
+    public void AddNormalized(ReadOnlySpan<int> indices, ReadOnlySpan<double> scales, Span<double> target)
+    {
+        if (scales.Length != indices.Length)
+        {
+            throw new ArgumentException($"Expected one scale per token, got {scales.Length} for {indices.Length}.", nameof(scales));
+        }
+        double[] normalizing = ArrayPool<double>.Shared.Rent(indices.Length);
+        try
+        {
+            for (int i = 0; i < indices.Length; i++)
+            {
+                normalizing[i] = scales[i] * _inverseNorms[indices[i]];
+            }
+            VectorMath.AddScaledRows(target, Values, Dimension, indices, normalizing.AsSpan(0, indices.Length));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(normalizing);
+        }
+    }
 
     /// <summary>The dot product of two normalized tokens, accumulated in float64.</summary>
     public double NormalizedDot(int a, int b) => VectorMath.Dot(Raw(a), Raw(b)) * _inverseNorms[a] * _inverseNorms[b];

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace EditToAudio.Editing;
@@ -56,6 +57,12 @@ public static class PatchWeights
     }
 
     /// <summary>The mean of the resized mask over each 14×14 patch, before the threshold.</summary>
+    /// <remarks>
+    /// Resize and pooling are linear and separable: mean[py, px] = Σ_r Σ_c R[py, r]·C[px, c]·mask[r, c],
+    /// where R and C sum PyTorch's bilinear taps over the 14 output rows (columns) of each patch. For a
+    /// binary mask, Σ_c C[px, c]·mask[r, c] is a difference of prefix sums of C at the ends of each run
+    /// of ones, so the work grows with the runs in a row rather than with its pixels.
+    /// </remarks>
     internal static void PooledMeans(BinaryMask mask, MaskAlignment alignment, Span<double> means)
     {
         ArgumentNullException.ThrowIfNull(mask);
@@ -68,28 +75,151 @@ public static class PatchWeights
             _ => throw new ArgumentOutOfRangeException(nameof(alignment), alignment, "Unknown mask alignment."),
         };
 
-        Tap[] columns = BilinearTaps(mask.Width, window.ResizedWidth, window.CropLeft);
-        Tap[] rows = BilinearTaps(mask.Height, window.ResizedHeight, window.CropTop);
+        AxisWeights columns = AxisWeights.For(mask.Width, window.ResizedWidth, window.CropLeft);
+        AxisWeights rows = AxisWeights.For(mask.Height, window.ResizedHeight, window.CropTop);
         means.Clear();
-        byte[] values = mask.Values;
+        ReadOnlySpan<byte> values = mask.Values.Span;
         int width = mask.Width;
-        for (int y = 0; y < ClipGeometry.InputSize; y++)
+        Span<double> rowSums = stackalloc double[ClipGeometry.GridSize];
+        int firstPatchRow = 0;
+        for (int row = rows.First; row <= rows.Last; row++)
         {
-            Tap row = rows[y];
-            int upper = row.Index0 * width, lower = row.Index1 * width;
-            int patchRow = y / ClipGeometry.PatchSize * ClipGeometry.GridSize;
-            for (int x = 0; x < ClipGeometry.InputSize; x++)
+            ReadOnlySpan<byte> line = values.Slice(row * width, width);
+            int start = line.IndexOf((byte)1);
+            if (start < 0)
             {
-                Tap column = columns[x];
-                double top = values[upper + column.Index0] * column.Weight0 + values[upper + column.Index1] * column.Weight1;
-                double bottom = values[lower + column.Index0] * column.Weight0 + values[lower + column.Index1] * column.Weight1;
-                means[patchRow + x / ClipGeometry.PatchSize] += top * row.Weight0 + bottom * row.Weight1;
+                continue;
+            }
+            rowSums.Clear();
+            while (start >= 0)
+            {
+                int length = line[start..].IndexOfAnyExcept((byte)1);
+                int end = length < 0 ? width : start + length;
+                columns.AddRun(start, end, rowSums);
+                int next = end < width ? line[end..].IndexOf((byte)1) : -1;
+                start = next < 0 ? -1 : end + next;
+            }
+            // The patch rows that sample this source row: contiguous, and moving down with it.
+            while (rows.BandEnd(firstPatchRow) < row)
+            {
+                firstPatchRow++;
+            }
+            for (int patchRow = firstPatchRow; patchRow < ClipGeometry.GridSize && rows.BandStart(patchRow) <= row; patchRow++)
+            {
+                double weight = rows.Weight(patchRow, row);
+                if (weight != 0)
+                {
+                    Span<double> target = means.Slice(patchRow * ClipGeometry.GridSize, ClipGeometry.GridSize);
+                    for (int patchColumn = 0; patchColumn < target.Length; patchColumn++)
+                    {
+                        target[patchColumn] += weight * rowSums[patchColumn];
+                    }
+                }
             }
         }
         const double pixelsPerPatch = ClipGeometry.PatchSize * ClipGeometry.PatchSize;
         for (int i = 0; i < means.Length; i++)
         {
             means[i] /= pixelsPerPatch;
+        }
+    }
+
+    /// <summary>
+    /// One axis of the resize-and-pool: for each of the 16 patches, the summed bilinear weight of every
+    /// source index (a contiguous band) and its prefix sums. Shared between masks of one size.
+    /// </summary>
+    private sealed class AxisWeights
+    {
+        private static readonly ConcurrentDictionary<(int Input, int Output, int Offset), AxisWeights> Cache = new();
+        private const int CacheLimit = 64;
+
+        private readonly int[] _bandStart = new int[ClipGeometry.GridSize];
+        private readonly double[][] _weights = new double[ClipGeometry.GridSize][];   // weight of source index bandStart + t
+        private readonly double[][] _prefix = new double[ClipGeometry.GridSize][];    // Σ of the first t weights
+        private readonly int[] _firstPatchReaching;                                     // per source index: the first patch whose band ends at or after it
+
+        /// <summary>The first source index any patch samples.</summary>
+        public int First => _bandStart[0];
+
+        /// <summary>The last source index any patch samples.</summary>
+        public int Last => BandEnd(ClipGeometry.GridSize - 1);
+
+        public static AxisWeights For(int inputSize, int outputSize, int offset)
+        {
+            var key = (inputSize, outputSize, offset);
+            if (Cache.TryGetValue(key, out AxisWeights? known))
+            {
+                return known;
+            }
+            if (Cache.Count >= CacheLimit)
+            {
+                Cache.Clear();
+            }
+            return Cache.GetOrAdd(key, new AxisWeights(inputSize, outputSize, offset));
+        }
+
+        private AxisWeights(int inputSize, int outputSize, int offset)
+        {
+            Tap[] taps = BilinearTaps(inputSize, outputSize, offset);
+            for (int patch = 0; patch < ClipGeometry.GridSize; patch++)
+            {
+                ReadOnlySpan<Tap> patchTaps = taps.AsSpan(patch * ClipGeometry.PatchSize, ClipGeometry.PatchSize);
+                int start = patchTaps[0].Index0, end = patchTaps[^1].Index1;   // taps are nondecreasing
+                var weights = new double[end - start + 1];
+                foreach (Tap tap in patchTaps)
+                {
+                    weights[tap.Index0 - start] += tap.Weight0;
+                    weights[tap.Index1 - start] += tap.Weight1;
+                }
+                var prefix = new double[weights.Length + 1];
+                for (int t = 0; t < weights.Length; t++)
+                {
+                    prefix[t + 1] = prefix[t] + weights[t];
+                }
+                _bandStart[patch] = start;
+                _weights[patch] = weights;
+                _prefix[patch] = prefix;
+            }
+            _firstPatchReaching = new int[inputSize];
+            for (int index = 0, patch = 0; index < inputSize; index++)
+            {
+                while (patch < ClipGeometry.GridSize - 1 && BandEnd(patch) < index)
+                {
+                    patch++;
+                }
+                _firstPatchReaching[index] = patch;
+            }
+        }
+
+        /// <summary>The first source index <paramref name="patch"/> samples.</summary>
+        public int BandStart(int patch) => _bandStart[patch];
+
+        /// <summary>The last source index <paramref name="patch"/> samples.</summary>
+        public int BandEnd(int patch) => _bandStart[patch] + _weights[patch].Length - 1;
+
+        /// <summary>The summed weight of source index <paramref name="index"/> in <paramref name="patch"/>.</summary>
+        public double Weight(int patch, int index)
+        {
+            int t = index - _bandStart[patch];
+            double[] weights = _weights[patch];
+            return (uint)t < (uint)weights.Length ? weights[t] : 0;
+        }
+
+        /// <summary>Adds the weights of source indices [<paramref name="start"/>, <paramref name="end"/>) to each patch's sum.</summary>
+        public void AddRun(int start, int end, Span<double> sums)
+        {
+            // Bands are ordered: only the patches from the first one reaching `start` to the last one starting before `end`.
+            for (int patch = _firstPatchReaching[start]; patch < ClipGeometry.GridSize && _bandStart[patch] < end; patch++)
+            {
+                double[] prefix = _prefix[patch];
+                int bandStart = _bandStart[patch];
+                int from = Math.Clamp(start - bandStart, 0, prefix.Length - 1);
+                int to = Math.Clamp(end - bandStart, 0, prefix.Length - 1);
+                if (to > from)
+                {
+                    sums[patch] += prefix[to] - prefix[from];
+                }
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace EditToAudio.Editing;
 
 /// <summary>
@@ -15,18 +17,33 @@ public sealed class RegionDecomposition
 {
     private readonly ImageTokens _tokens;
     private readonly int[] _rows;               // token indices of X's rows: CLS (0), then the selected patches
-    private readonly double[][] _topVectors;    // top eigenvectors of XXᵀ, largest eigenvalue first
-    private readonly double[] _topEigenvalues;
+    private readonly Eigenpairs _fast;          // top eigenpairs of XXᵀ from the float32 Gram matrix (float64 when forced)
+    private readonly Eigenpairs? _exact;        // from the float64 one, where some kept eigenvalue needs it
+    private readonly int _firstExactK;          // the smallest k served by _exact
 
-    private RegionDecomposition(ImageTokens tokens, int[] rows, double[][] topVectors, double[] topEigenvalues, int maxK)
+    private RegionDecomposition(ImageTokens tokens, int[] rows, Eigenpairs fast, Eigenpairs? exact, int firstExactK, int maxK)
     {
         _tokens = tokens;
         RowCount = rows.Length;
         Dimension = tokens.Dimension;
         _rows = rows;
-        _topVectors = topVectors;
-        _topEigenvalues = topEigenvalues;
+        _fast = fast;
+        _exact = exact;
+        _firstExactK = firstExactK;
         MaxK = maxK;
+    }
+
+    /// <summary>Top eigenvectors (largest eigenvalue first), their eigenvalues, and the row sums computed from them.</summary>
+    private sealed class Eigenpairs(double[] values, double[][] vectors)
+    {
+        public double[] Values { get; } = values;
+
+        public double[][] Vectors { get; } = vectors;
+
+        /// <summary>[0] = Xᵀw, [k] = XᵀUₖUₖᵀw, filled on first use.</summary>
+        public double[]?[] WeightedSums { get; } = new double[]?[vectors.Length + 1];
+
+        public static Eigenpairs None { get; } = new([], []);
     }
 
     /// <summary>Rows of X: CLS plus the selected patches, or 0 when no patch is selected.</summary>
@@ -38,15 +55,22 @@ public sealed class RegionDecomposition
     /// <summary>True when the mask selects no patch: every edit is then the zero vector.</summary>
     public bool IsEmpty => RowCount == 0;
 
+    /// <summary>Whether the float64 Gram matrix was decomposed (a kept eigenvalue was near the float32 one's rounding, or it was asked for).</summary>
+    internal bool UsedExactGram => _exact is not null;
+
     /// <summary>The largest k that <see cref="Edit"/> accepts.</summary>
     public int MaxK { get; }
 
     /// <summary>Squared singular values σ₁² ≥ σ₂² ≥ … of X that the edit can touch (at most <see cref="MaxK"/>).</summary>
-    public IReadOnlyList<double> TopSquaredSingularValues => _topEigenvalues;
+    public IReadOnlyList<double> TopSquaredSingularValues => (_exact ?? _fast).Values;
 
     /// <summary>Selects the rows of <paramref name="tokens"/> where the binary <paramref name="patchWeights"/> are 1 and decomposes them for k ≤ <paramref name="maxK"/>.</summary>
     /// <exception cref="ArgumentException">The weights are not 256 values of 0 or 1.</exception>
-    public static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK)
+    public static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK) =>
+        Create(tokens, patchWeights, maxK, forceExactGram: false);
+
+    /// <summary><see cref="Create(ImageTokens, ReadOnlySpan{float}, int)"/>, with the float64 Gram matrix from the start when <paramref name="forceExactGram"/> (for comparisons).</summary>
+    internal static RegionDecomposition Create(ImageTokens tokens, ReadOnlySpan<float> patchWeights, int maxK, bool forceExactGram)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxK, 1);
@@ -62,7 +86,7 @@ public sealed class RegionDecomposition
         }
         if (selected == 0)
         {
-            return new RegionDecomposition(tokens, [], [], [], maxK);
+            return new RegionDecomposition(tokens, [], Eigenpairs.None, null, int.MaxValue, maxK);
         }
 
         int rowCount = selected + 1;
@@ -78,24 +102,53 @@ public sealed class RegionDecomposition
         // An edit with k ≥ n+1 scales every singular value (UₖUₖᵀ = I, the plain mean) and needs no
         // vectors; one with k < n+1 needs the top k. Keeping min(maxK, n) vectors serves every k ≤ maxK.
         int kept = Math.Min(maxK, rowCount - 1);
-        if (kept == 0)
+        if (forceExactGram)
         {
-            return new RegionDecomposition(tokens, rows, [], [], maxK);
+            Eigenpairs exact = Decompose(tokens, rows, kept, exact: true);
+            return new RegionDecomposition(tokens, rows, exact, exact, 1, maxK);
         }
 
-        var gram = new double[rowCount * rowCount];
-        for (int i = 0; i < rowCount; i++)
+        // The float32 Gram matrix is exact enough for every k whose eigenvalue λₖ lies well above its
+        // rounding; the k from the first one that does not (a rank-deficient region) use the float64
+        // one. The choice for a k does not depend on maxK, so an edit gives the same bits alone or in a sweep.
+        Eigenpairs fast = Decompose(tokens, rows, kept, exact: false);
+        int firstExactK = 1;
+        while (firstExactK <= kept && AboveSingleRounding(fast.Values[firstExactK - 1], tokens.Dimension, rowCount))
         {
-            for (int j = 0; j <= i; j++)
-            {
-                double dot = tokens.NormalizedDot(rows[i], rows[j]);
-                gram[i * rowCount + j] = dot;
-                gram[j * rowCount + i] = dot;
-            }
+            firstExactK++;
         }
+        Eigenpairs? exactPairs = firstExactK <= kept ? Decompose(tokens, rows, kept, exact: true) : null;
+        return new RegionDecomposition(tokens, rows, fast, exactPairs, firstExactK, maxK);
+    }
 
-        (double[] eigenvalues, double[][] vectors) = SymmetricEigen.Top(gram, rowCount, kept);
-        return new RegionDecomposition(tokens, rows, vectors, eigenvalues, maxK);
+    /// <summary>How far above the float32 Gram matrix's rounding the smallest kept eigenvalue must be.</summary>
+    internal const double SingleGramMargin = 10;
+
+    /// <summary>
+    /// Whether <paramref name="smallestKept"/> lies well above the rounding of the float32 Gram matrix
+    /// (about √D·2⁻²⁴ per element of unit rows, times the rows for the whole matrix). Eigenvectors of
+    /// well-represented eigenvalues then move by rounding over gap, which is invisible in the result;
+    /// an eigenvalue at the rounding level picks an arbitrary direction whose rows sum to about the
+    /// square root of that rounding, which is not.
+    /// </summary>
+    private static bool AboveSingleRounding(double smallestKept, int dimension, int rowCount) =>
+        smallestKept >= SingleGramMargin * rowCount * Math.Sqrt(dimension) * Math.ScaleB(1.0, -24);
+
+    /// <summary>The top eigenpairs of the rows' Gram matrix.</summary>
+    private static Eigenpairs Decompose(ImageTokens tokens, int[] rows, int kept, bool exact)
+    {
+        int n = rows.Length;
+        double[] gram = ArrayPool<double>.Shared.Rent(n * n);
+        try
+        {
+            GramMatrix.Compute(tokens, rows, gram, exact);
+            (double[] values, double[][] vectors) = SymmetricEigen.Top(gram.AsSpan(0, n * n), n, kept);
+            return new Eigenpairs(values, vectors);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(gram);
+        }
     }
 
     /// <summary>
@@ -115,27 +168,50 @@ public sealed class RegionDecomposition
             return new float[Dimension];
         }
 
-        // r = w + (s−1)·UₖUₖᵀw with w the uniform weights of the rows (the mask is binary).
-        // With k ≥ n+1, UₖUₖᵀ = I and r = s·w.
+        // With r = w + (s−1)·UₖUₖᵀw and w the uniform weights (the mask is binary), e = Xᵀw + (s−1)·XᵀUₖUₖᵀw:
+        // both sums are kept, so every further factor for the same k costs one vector operation.
+        // With k ≥ n+1, UₖUₖᵀ = I and e = s·Xᵀw.
+        double[] mean = WeightedRowSum(_fast, 0);
+        var embedding = new double[Dimension];
+        if (k >= RowCount)
+        {
+            VectorMath.AddScaled(embedding, mean, factor);
+        }
+        else
+        {
+            mean.CopyTo(embedding, 0);
+            VectorMath.AddScaled(embedding, WeightedRowSum(k >= _firstExactK ? _exact! : _fast, k), factor - 1.0);
+        }
+        return VectorMath.NormalizedToSingle(embedding);
+    }
+
+    /// <summary>Xᵀw for k = 0, XᵀUₖUₖᵀw for 1 ≤ k ≤ the kept vectors; computed once, then shared (thread-safe).</summary>
+    private double[] WeightedRowSum(Eigenpairs pairs, int k)
+    {
+        if (Volatile.Read(ref pairs.WeightedSums[k]) is { } known)
+        {
+            return known;
+        }
         var weights = new double[RowCount];
         double uniform = 1.0 / RowCount;
-        Array.Fill(weights, k >= RowCount ? factor * uniform : uniform);
-        for (int j = 0; j < k && k < RowCount; j++)
+        if (k == 0)
         {
-            double[] u = _topVectors[j];
+            Array.Fill(weights, uniform);
+        }
+        for (int j = 0; j < k; j++)
+        {
+            double[] u = pairs.Vectors[j];
             double projection = 0;
             foreach (double component in u)
             {
                 projection += component * uniform;
             }
-            VectorMath.AddScaled(weights, u, (factor - 1.0) * projection);
+            VectorMath.AddScaled(weights, u, projection);
         }
 
-        var embedding = new double[Dimension];
-        for (int i = 0; i < RowCount; i++)
-        {
-            _tokens.AddNormalized(_rows[i], embedding, weights[i]);
-        }
-        return VectorMath.NormalizedToSingle(embedding);
+        var sum = new double[Dimension];
+        _tokens.AddNormalized(_rows, weights, sum);
+        // Two threads may both compute it: either result is the same.
+        return Interlocked.CompareExchange(ref pairs.WeightedSums[k], sum, null) ?? sum;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -19,7 +20,7 @@ internal static class SymmetricEigen
     private const double Epsilon = 1.0 / (1L << 52);          // spacing of doubles at 1
     private static readonly double SafeMinimum = Math.ScaleB(1.0, -1022);
 
-    private const int MinimumIterations = 2;
+    private const int MinimumIterations = 1;
     private const int MaximumIterations = 6;
 
     /// <summary>
@@ -67,12 +68,25 @@ internal static class SymmetricEigen
         // Scale by a power of two (exact) so the largest element is in [1, 2): squares and
         // Sturm-sequence quotients then neither overflow nor underflow for any finite input.
         int exponent = Math.ILogB(largest);
-        var a = new double[n * n];
+        double[] a = ArrayPool<double>.Shared.Rent(n * n);
+        try
+        {
+            return TopOfScaled(symmetric, n, k, exponent, a);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(a);
+        }
+    }
+
+    /// <summary><see cref="Top"/> after the scaling exponent is known, with <paramref name="a"/> (≥ n² values) as the working matrix.</summary>
+    private static (double[] Values, double[][] Vectors) TopOfScaled(ReadOnlySpan<double> symmetric, int n, int k, int exponent, double[] a)
+    {
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j <= i; j++)
             {
-                a[i * n + j] = Math.ScaleB(symmetric[i * n + j], -exponent);
+                a[i * n + j] = exponent == 0 ? symmetric[i * n + j] : Math.ScaleB(symmetric[i * n + j], -exponent);
             }
         }
 
@@ -228,9 +242,13 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts. All k intervals are
-    /// bisected together, several per Vector&lt;double&gt; and several vectors per sweep along T, so
-    /// the long-latency divisions of independent counts overlap.
+    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts accelerated by Newton
+    /// steps. Each value's bracket [lower, upper] (at most its index of eigenvalues below lower, more
+    /// below upper) shrinks at every count; the next point is the Newton step on det(T − xI) from the
+    /// last one when that lands inside the bracket, else the midpoint. Near a simple eigenvalue
+    /// Newton converges quadratically, so a handful of sweeps replace ~55 halvings; clusters fall back
+    /// to halving. All k brackets advance together, several per Vector&lt;double&gt; and several vectors
+    /// per sweep along T, so the long-latency divisions of independent counts overlap.
     /// </summary>
     private static double[] LargestEigenvalues(double[] diagonal, double[] offDiagonal, int k, double lowest, double highest, double norm)
     {
@@ -239,11 +257,16 @@ internal static class SymmetricEigen
         int groups = (k + width - 1) / width;
         var lower = new double[groups * width];
         var upper = new double[groups * width];
+        var points = new double[groups * width];
         var targets = new long[groups * width];
+        var lowerCounts = new long[groups * width];   // eigenvalues below lower
+        var upperCounts = new long[groups * width];   // eigenvalues below upper
         for (int t = 0; t < lower.Length; t++)
         {
+            upperCounts[t] = n;
             lower[t] = lowest;
             upper[t] = highest;
+            points[t] = 0.5 * (lowest + highest);
             // Eigenvalue of ascending index n−1−t; padding lanes repeat the last wanted one.
             targets[t] = n - 1 - Math.Min(t, k - 1);
         }
@@ -257,11 +280,14 @@ internal static class SymmetricEigen
         var negativePivotMinimum = -pivotMinimum;
         var absoluteTolerance = new Vector<double>(2 * Epsilon * norm);
         var relativeTolerance = new Vector<double>(2 * Epsilon);
+        var one = Vector<double>.One;
 
-        var middles = new Vector<double>[groups];
-        var quotients = new Vector<double>[groups];
+        var inverses = new Vector<double>[groups];    // 1/qᵢ₋₁
+        var slopes = new Vector<double>[groups];      // dqᵢ₋₁/dx
+        var logSlopes = new Vector<double>[groups];   // Σ (dqⱼ/dx)/qⱼ = (d/dx) log|det(T − xI)|
         var counts = new Vector<long>[groups];
-        // The interval halves from at most ~2‖T‖ to ~ε‖T‖: about 55 sweeps; the cap only guards the loop.
+        var active = new Vector<long>[groups];        // brackets still wider than their tolerance
+        // Halving alone needs ~55 sweeps; the cap only guards the loop.
         for (int sweep = 0; sweep < 200; sweep++)
         {
             bool converged = true;
@@ -270,21 +296,26 @@ internal static class SymmetricEigen
                 var low = new Vector<double>(lower, g * width);
                 var high = new Vector<double>(upper, g * width);
                 var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
-                converged &= Vector.LessThanOrEqualAll(high - low, tolerance);
-                middles[g] = 0.5 * (low + high);
+                // A converged bracket is left as it is, so each value's bits do not depend on how many
+                // other values were asked for (an edit gives the same bits alone or in a sweep).
+                active[g] = Vector.GreaterThan(high - low, tolerance);
+                converged &= Vector.EqualsAll(active[g], Vector<long>.Zero);
             }
             if (converged)
             {
                 break;
             }
 
-            // counts = number of negative pivots of T − xI = number of eigenvalues below x.
+            // counts = number of negative pivots qᵢ of T − xI = number of eigenvalues below x; with
+            // qᵢ = dᵢ − x − eᵢ₋₁²/qᵢ₋₁ also their derivatives, for the Newton step.
             var first = new Vector<double>(diagonal[0]);
             for (int g = 0; g < groups; g++)
             {
-                var q = first - middles[g];
+                var q = first - new Vector<double>(points, g * width);
                 q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
-                quotients[g] = q;
+                inverses[g] = one / q;
+                slopes[g] = -one;
+                logSlopes[g] = -inverses[g];
                 counts[g] = -Vector.LessThan(q, Vector<double>.Zero);
             }
             for (int i = 1; i < n; i++)
@@ -293,19 +324,48 @@ internal static class SymmetricEigen
                 var square = new Vector<double>(squares[i]);
                 for (int g = 0; g < groups; g++)
                 {
-                    var q = d - middles[g] - square / quotients[g];
+                    var coupling = square * inverses[g];                      // eᵢ₋₁²/qᵢ₋₁
+                    var q = d - new Vector<double>(points, g * width) - coupling;
                     q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
-                    quotients[g] = q;
+                    var slope = coupling * inverses[g] * slopes[g] - one;    // −1 + eᵢ₋₁²·q'ᵢ₋₁/qᵢ₋₁²
+                    var inverse = one / q;
+                    inverses[g] = inverse;
+                    slopes[g] = slope;
+                    logSlopes[g] += slope * inverse;
                     counts[g] -= Vector.LessThan(q, Vector<double>.Zero);
                 }
             }
 
             for (int g = 0; g < groups; g++)
             {
-                // At most `target` eigenvalues below the middle: the wanted one is at or above it.
-                var middleIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
-                Vector.ConditionalSelect(middleIsBelow, middles[g], new Vector<double>(lower, g * width)).CopyTo(lower, g * width);
-                Vector.ConditionalSelect(middleIsBelow, new Vector<double>(upper, g * width), middles[g]).CopyTo(upper, g * width);
+                var x = new Vector<double>(points, g * width);
+                var previousLow = new Vector<double>(lower, g * width);
+                var previousHigh = new Vector<double>(upper, g * width);
+                // At most `target` eigenvalues below x: the wanted one is at or above it.
+                var xIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
+                var raiseLow = xIsBelow & active[g];
+                var lowerHigh = ~xIsBelow & active[g];
+                var low = Vector.ConditionalSelect(raiseLow, x, previousLow);
+                var high = Vector.ConditionalSelect(lowerHigh, x, previousHigh);
+                var lowCount = Vector.ConditionalSelect(raiseLow, counts[g], new Vector<long>(lowerCounts, g * width));
+                var highCount = Vector.ConditionalSelect(lowerHigh, counts[g], new Vector<long>(upperCounts, g * width));
+                lowCount.CopyTo(lowerCounts, g * width);
+                highCount.CopyTo(upperCounts, g * width);
+                low.CopyTo(lower, g * width);
+                high.CopyTo(upper, g * width);
+
+                // A Newton step shorter than the tolerance is stretched by it, so the next count lands
+                // on the far side of the eigenvalue and closes the bracket.
+                var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
+                var step = -one / logSlopes[g];
+                var stretched = step + Vector.ConditionalSelect(Vector.LessThan(step, Vector<double>.Zero), -tolerance, tolerance);
+                step = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(step), tolerance), stretched, step);
+                var newton = x + step;
+                // Newton only once the bracket holds this eigenvalue alone (towards another one it would
+                // creep), and only inside the bracket.
+                var isolated = Vector.Equals(highCount - lowCount, Vector<long>.One);
+                var inside = isolated & Vector.GreaterThan(newton, low) & Vector.LessThan(newton, high);
+                Vector.ConditionalSelect(inside, newton, 0.5 * (low + high)).CopyTo(points, g * width);
             }
         }
 
@@ -500,6 +560,7 @@ internal static class SymmetricEigen
     private sealed class TridiagonalLu(int n)
     {
         private readonly double[] _pivots = new double[n];        // U[i, i]
+        private readonly double[] _inversePivots = new double[n]; // 1 / U[i, i]: the solves multiply
         private readonly double[] _first = new double[n];         // U[i, i+1]
         private readonly double[] _second = new double[n];        // U[i, i+2]
         private readonly double[] _multipliers = new double[n];   // L[i+1, i]
@@ -545,6 +606,7 @@ internal static class SymmetricEigen
                 {
                     _pivots[i] = _pivots[i] < 0 ? -smallest : smallest;
                 }
+                _inversePivots[i] = 1.0 / _pivots[i];
             }
         }
 
@@ -571,7 +633,7 @@ internal static class SymmetricEigen
                 {
                     r -= _second[i] * x[i + 2];
                 }
-                r /= _pivots[i];
+                r *= _inversePivots[i];
                 x[i] = r;
                 if (Math.Abs(r) > Large)
                 {

@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EditToAudio.Editing;
 
@@ -30,17 +33,22 @@ internal static class VectorMath
     /// <summary><paramref name="target"/> += <paramref name="scale"/> · <paramref name="source"/>, in float64.</summary>
     public static void AddScaled(Span<double> target, ReadOnlySpan<float> source, double scale)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (source.Length < target.Length)
         {
-            var factor = new Vector<double>(scale);
-            for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
+            throw new ArgumentException($"The source has {source.Length} values, the target {target.Length}.", nameof(source));
+        }
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Unchecked loads and stores: i + 8 ≤ target.Length ≤ source.Length.
+            ref double t = ref MemoryMarshal.GetReference(target);
+            ref float s = ref MemoryMarshal.GetReference(source);
+            var factor = Vector256.Create(scale);
+            for (; i <= target.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector.Widen(new Vector<float>(source[i..]), out Vector<double> low, out Vector<double> high);
-                Span<double> t = target[i..];
-                (new Vector<double>(t) + factor * low).CopyTo(t);
-                Span<double> u = t[Vector<double>.Count..];
-                (new Vector<double>(u) + factor * high).CopyTo(u);
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
+                Vector256.FusedMultiplyAdd(factor, low, Vector256.LoadUnsafe(ref t, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
+                Vector256.FusedMultiplyAdd(factor, high, Vector256.LoadUnsafe(ref t, (nuint)i + 4)).StoreUnsafe(ref t, (nuint)i + 4);
             }
         }
         for (; i < target.Length; i++)
@@ -49,23 +57,90 @@ internal static class VectorMath
         }
     }
 
+    /// <summary>Rows summed in float32 before their sum joins the float64 total.</summary>
+    private const int SingleSumRows = 8;
+
+    /// <summary>
+    /// <paramref name="target"/> += Σᵢ <paramref name="scales"/>[i] · row <paramref name="rows"/>[i] of
+    /// <paramref name="values"/> (row-major, <paramref name="dimension"/> wide). Rows are added in float32
+    /// in groups of <see cref="SingleSumRows"/> (each group's sum off by a few float32 ulps), and the groups
+    /// in float64, so the error does not grow with the number of rows and few values are widened.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaledRows(Span<double> target, ReadOnlySpan<float> values, int dimension, ReadOnlySpan<int> rows, ReadOnlySpan<double> scales)
+    {
+        if (target.Length != dimension || scales.Length != rows.Length)
+        {
+            throw new ArgumentException($"Expected a target of {dimension} values and one scale per row, got {target.Length} and {scales.Length} for {rows.Length} rows.", nameof(target));
+        }
+        foreach (int row in rows)
+        {
+            if ((uint)row >= (uint)(values.Length / dimension))
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), row, $"Row {row} is outside the {values.Length / dimension} rows.");
+            }
+        }
+        int width = Vector256<float>.Count;
+        int vectorEnd = Vector256.IsHardwareAccelerated ? dimension - dimension % width : 0;
+        ref float start = ref MemoryMarshal.GetReference(values);
+        ref double total = ref MemoryMarshal.GetReference(target);
+        Span<float> groupScales = stackalloc float[SingleSumRows];
+        Span<int> groupRows = stackalloc int[SingleSumRows];
+        for (int first = 0; first < rows.Length; first += SingleSumRows)
+        {
+            int count = Math.Min(SingleSumRows, rows.Length - first);
+            for (int r = 0; r < count; r++)
+            {
+                groupScales[r] = (float)scales[first + r];
+                groupRows[r] = rows[first + r] * dimension;
+            }
+            // Column blocks in registers: each row is read once, the group's sum widened once per block.
+            // Unchecked loads: every row was checked above, and c + 8 ≤ dimension.
+            for (int c = 0; c < vectorEnd; c += width)
+            {
+                var sum = Vector256<float>.Zero;
+                for (int r = 0; r < count; r++)
+                {
+                    sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref start, (nuint)(groupRows[r] + c)), Vector256.Create(groupScales[r]), sum);
+                }
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(sum);
+                (Vector256.LoadUnsafe(ref total, (nuint)c) + low).StoreUnsafe(ref total, (nuint)c);
+                (Vector256.LoadUnsafe(ref total, (nuint)c + 4) + high).StoreUnsafe(ref total, (nuint)c + 4);
+            }
+            for (int c = vectorEnd; c < dimension; c++)
+            {
+                float sum = 0;
+                for (int r = 0; r < count; r++)
+                {
+                    sum += values[groupRows[r] + c] * groupScales[r];
+                }
+                target[c] += sum;
+            }
+        }
+    }
+
     /// <summary>Σ aᵢbᵢ in float64.</summary>
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
+        if (b.Length < a.Length)
+        {
+            throw new ArgumentException($"The second vector has {b.Length} values, the first {a.Length}.", nameof(b));
+        }
         int i = 0;
         double total = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= 2 * Vector<double>.Count)
+        if (Vector256.IsHardwareAccelerated && a.Length >= 2 * Vector256<double>.Count)
         {
-            // Two accumulators: consecutive additions do not wait for each other.
-            var even = Vector<double>.Zero;
-            var odd = Vector<double>.Zero;
-            int width = Vector<double>.Count;
-            for (; i <= a.Length - 2 * width; i += 2 * width)
+            // Unchecked loads (i + 8 ≤ a.Length ≤ b.Length); two accumulators, so consecutive additions do not wait for each other.
+            ref double x = ref MemoryMarshal.GetReference(a);
+            ref double y = ref MemoryMarshal.GetReference(b);
+            var even = Vector256<double>.Zero;
+            var odd = Vector256<double>.Zero;
+            for (; i <= a.Length - 2 * Vector256<double>.Count; i += 2 * Vector256<double>.Count)
             {
-                even += new Vector<double>(a[i..]) * new Vector<double>(b[i..]);
-                odd += new Vector<double>(a[(i + width)..]) * new Vector<double>(b[(i + width)..]);
+                even = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i), even);
+                odd = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i + 4), Vector256.LoadUnsafe(ref y, (nuint)i + 4), odd);
             }
-            total = Vector.Sum(even + odd);
+            total = Vector256.Sum(even + odd);
         }
         for (; i < a.Length; i++)
         {
@@ -77,14 +152,20 @@ internal static class VectorMath
     /// <summary>target += scale · source, in float64.</summary>
     public static void AddScaled(Span<double> target, ReadOnlySpan<double> source, double scale)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (source.Length < target.Length)
         {
-            var factor = new Vector<double>(scale);
-            for (; i <= target.Length - Vector<double>.Count; i += Vector<double>.Count)
+            throw new ArgumentException($"The source has {source.Length} values, the target {target.Length}.", nameof(source));
+        }
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Unchecked loads and stores: i + 4 ≤ target.Length ≤ source.Length.
+            ref double t = ref MemoryMarshal.GetReference(target);
+            ref double s = ref MemoryMarshal.GetReference(source);
+            var factor = Vector256.Create(scale);
+            for (; i <= target.Length - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                Span<double> t = target[i..];
-                (new Vector<double>(t) + factor * new Vector<double>(source[i..])).CopyTo(t);
+                Vector256.FusedMultiplyAdd(factor, Vector256.LoadUnsafe(ref s, (nuint)i), Vector256.LoadUnsafe(ref t, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
             }
         }
         for (; i < target.Length; i++)

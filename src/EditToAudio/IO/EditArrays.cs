@@ -5,91 +5,123 @@ namespace EditToAudio.IO;
 /// <summary>
 /// Reads the edit command's NumPy inputs: tokens [257, D] or [B, 257, D] and masks [H, W] or
 /// [B, H, W] (bool, uint8 or float, values 0/1). Every problem is reported as an
-/// <see cref="InvalidDataException"/> that names the file and what was expected.
+/// <see cref="InvalidDataException"/> that names the file and what was expected. Float32 tokens and
+/// bool/uint8 masks in the machine's layout are used in the memory-mapped file, without a copy (see
+/// <see cref="NpyMappedFile"/>): dispose the returned file after the last use of its images or masks.
 /// </summary>
 public static class EditArrays
 {
     /// <summary>Token arrays of one or more images, and whether the file had a batch dimension.</summary>
     /// <param name="Images">Per-image tokens.</param>
     /// <param name="Batched">True for a [B, 257, D] file.</param>
-    public sealed record TokenFile(IReadOnlyList<ImageTokens> Images, bool Batched);
+    public sealed record TokenFile(IReadOnlyList<ImageTokens> Images, bool Batched) : IDisposable
+    {
+        internal NpyMappedFile? Mapping { get; init; }
+
+        /// <summary>Unmaps the file: the images must not be used after this.</summary>
+        public void Dispose() => Mapping?.Dispose();
+    }
 
     /// <summary>Masks of one or more images, and whether the file had a batch dimension.</summary>
     /// <param name="Masks">Per-image masks.</param>
     /// <param name="Batched">True for a [B, H, W] file.</param>
-    public sealed record MaskFile(IReadOnlyList<BinaryMask> Masks, bool Batched);
+    public sealed record MaskFile(IReadOnlyList<BinaryMask> Masks, bool Batched) : IDisposable
+    {
+        internal NpyMappedFile? Mapping { get; init; }
+
+        /// <summary>Unmaps the file: the masks must not be used after this.</summary>
+        public void Dispose() => Mapping?.Dispose();
+    }
 
     /// <summary>Reads and checks a token array.</summary>
     public static TokenFile ReadTokens(string path)
     {
-        NpyArray array = Npy.Read(path);
-        IReadOnlyList<int> shape = array.Shape;
-        bool batched = shape.Count == 3;
-        if (!(shape.Count is 2 or 3) || shape[^2] != ImageTokens.TokenCount || shape[^1] < 1)
+        NpyMappedFile array = NpyMappedFile.Open(path);
+        try
         {
-            throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {array.ShapeText}.");
-        }
-        if (array.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
-        {
-            throw new InvalidDataException($"{path}: tokens must be float16, float32 or float64, found {array.DType}.");
-        }
-        int count = batched ? shape[0] : 1, dimension = shape[^1];
-        if (count < 1)
-        {
-            throw new InvalidDataException($"{path}: the token batch is empty (shape {array.ShapeText}).");
-        }
-        float[] values = array.ToSingle();
-        int perImage = ImageTokens.TokenCount * dimension;
-        var images = new ImageTokens[count];
-        for (int b = 0; b < count; b++)
-        {
-            try
+            IReadOnlyList<int> shape = array.Shape;
+            bool batched = shape.Count == 3;
+            if (!(shape.Count is 2 or 3) || shape[^2] != ImageTokens.TokenCount || shape[^1] < 1)
             {
-                images[b] = new ImageTokens(values.AsMemory(b * perImage, perImage), dimension);
+                throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {array.ShapeText}.");
             }
-            catch (ArgumentException error)
+            if (array.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
             {
-                throw new InvalidDataException($"{path}: {(batched ? $"image {b}: " : "")}{MessageWithoutParameter(error)}", error);
+                throw new InvalidDataException($"{path}: tokens must be float16, float32 or float64, found {array.DType}.");
             }
+            int count = batched ? shape[0] : 1, dimension = shape[^1];
+            if (count < 1)
+            {
+                throw new InvalidDataException($"{path}: the token batch is empty (shape {array.ShapeText}).");
+            }
+            ReadOnlyMemory<float> values = array.AsSingles();
+            int perImage = ImageTokens.TokenCount * dimension;
+            var images = new ImageTokens[count];
+            for (int b = 0; b < count; b++)
+            {
+                try
+                {
+                    images[b] = new ImageTokens(values.Slice(b * perImage, perImage), dimension);
+                }
+                catch (ArgumentException error)
+                {
+                    throw new InvalidDataException($"{path}: {(batched ? $"image {b}: " : "")}{MessageWithoutParameter(error)}", error);
+                }
+            }
+            return new TokenFile(images, batched) { Mapping = array };
         }
-        return new TokenFile(images, batched);
+        catch
+        {
+            array.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads and checks a mask array.</summary>
     public static MaskFile ReadMasks(string path)
     {
-        NpyArray array = Npy.Read(path);
-        IReadOnlyList<int> shape = array.Shape;
-        bool batched = shape.Count == 3;
-        if (!(shape.Count is 2 or 3) || shape[^2] < 1 || shape[^1] < 1 || (batched && shape[0] < 1))
+        NpyMappedFile array = NpyMappedFile.Open(path);
+        try
         {
-            throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {array.ShapeText}.");
+            IReadOnlyList<int> shape = array.Shape;
+            bool batched = shape.Count == 3;
+            if (!(shape.Count is 2 or 3) || shape[^2] < 1 || shape[^1] < 1 || (batched && shape[0] < 1))
+            {
+                throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {array.ShapeText}.");
+            }
+            int count = batched ? shape[0] : 1, height = shape[^2], width = shape[^1];
+            int perMask = height * width;
+            ReadOnlyMemory<byte> values = ToBinaryBytes(array, path, height, width);
+            var masks = new BinaryMask[count];
+            for (int b = 0; b < count; b++)
+            {
+                masks[b] = new BinaryMask(values.Slice(b * perMask, perMask), height, width, valuesChecked: true);
+            }
+            return new MaskFile(masks, batched) { Mapping = array };
         }
-        int count = batched ? shape[0] : 1, height = shape[^2], width = shape[^1];
-        int perMask = height * width;
-        byte[] values = ToBinaryBytes(array, path, height, width);
-        var masks = new BinaryMask[count];
-        for (int b = 0; b < count; b++)
+        catch
         {
-            masks[b] = new BinaryMask(values.AsSpan(b * perMask, perMask).ToArray(), height, width);
+            array.Dispose();
+            throw;
         }
-        return new MaskFile(masks, batched);
     }
 
-    private static byte[] ToBinaryBytes(NpyArray array, string path, int height, int width)
+    /// <summary>The mask's 0/1 bytes: in place for bool and uint8, converted from float types.</summary>
+    private static ReadOnlyMemory<byte> ToBinaryBytes(NpyMappedFile array, string path, int height, int width)
     {
-        byte[] bytes;
+        ReadOnlyMemory<byte> bytes;
         if (array.DType is NpyDType.Bool or NpyDType.UInt8)
         {
-            bytes = array.ToBytes();
+            bytes = array.AsBytes();
         }
         else
         {
-            double[] values = array.ToDouble();
-            bytes = new byte[values.Length];
+            double[] values = array.ToArray().ToDouble();
+            var converted = new byte[values.Length];
+            bytes = converted;
             for (int i = 0; i < values.Length; i++)
             {
-                bytes[i] = values[i] switch
+                converted[i] = values[i] switch
                 {
                     0.0 => 0,
                     1.0 => 1,
@@ -97,10 +129,10 @@ public static class EditArrays
                 };
             }
         }
-        int bad = bytes.AsSpan().IndexOfAnyExcept((byte)0, (byte)1);
+        int bad = bytes.Span.IndexOfAnyExcept((byte)0, (byte)1);
         if (bad >= 0)
         {
-            throw NotBinary(path, bad, bytes[bad].ToString(System.Globalization.CultureInfo.InvariantCulture), height, width, array.Shape.Count == 3);
+            throw NotBinary(path, bad, bytes.Span[bad].ToString(System.Globalization.CultureInfo.InvariantCulture), height, width, array.Shape.Count == 3);
         }
         return bytes;
     }

@@ -54,6 +54,32 @@ public static class Npy
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
+        NpyHeader header = ReadHeader(stream, source, out long dataBytes);
+        Array data = header.DType switch
+        {
+            NpyDType.Float16 => ReadElements<Half>(stream, source, header, dataBytes),
+            NpyDType.Float32 => ReadElements<float>(stream, source, header, dataBytes),
+            NpyDType.Float64 => ReadElements<double>(stream, source, header, dataBytes),
+            NpyDType.Int64 => ReadElements<long>(stream, source, header, dataBytes),
+            _ => ReadElements<byte>(stream, source, header, dataBytes),
+        };
+        if (header.DType == NpyDType.Bool)
+            NormalizeBooleans((byte[])data);
+        if (header.FortranOrder)
+            data = FortranToC(data, header.Shape);
+        return new NpyArray(header.DType, header.Shape, data, source);
+    }
+
+    /// <summary>
+    /// Reads and checks the magic string, version and header, leaving <paramref name="stream"/> at the
+    /// first data byte; where the stream's length is known, also checks that the data is all there.
+    /// </summary>
+    /// <param name="stream">The stream, positioned at the magic string.</param>
+    /// <param name="source">A name for the stream, used in error messages.</param>
+    /// <param name="dataBytes">The size of the array's data in bytes.</param>
+    /// <exception cref="NpyFormatException">The stream does not start with a readable <c>.npy</c> header, or its data is cut short.</exception>
+    internal static NpyHeader ReadHeader(Stream stream, string source, out long dataBytes)
+    {
 
         Span<byte> prefix = stackalloc byte[Magic.Length + 2];
         int got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
@@ -101,23 +127,10 @@ public static class Npy
         }
         NpyHeader header = NpyHeader.Parse(headerText, source, allowLongSuffix: major < 3);
 
-        long dataBytes = header.Count * header.DType.ItemSize();
+        dataBytes = header.Count * header.DType.ItemSize();
         if (TryGetRemaining(stream, out remaining) && remaining < dataBytes)
             throw TruncatedData(source, header, dataBytes, remaining);
-
-        Array data = header.DType switch
-        {
-            NpyDType.Float16 => ReadElements<Half>(stream, source, header, dataBytes),
-            NpyDType.Float32 => ReadElements<float>(stream, source, header, dataBytes),
-            NpyDType.Float64 => ReadElements<double>(stream, source, header, dataBytes),
-            NpyDType.Int64 => ReadElements<long>(stream, source, header, dataBytes),
-            _ => ReadElements<byte>(stream, source, header, dataBytes),
-        };
-        if (header.DType == NpyDType.Bool)
-            NormalizeBooleans((byte[])data);
-        if (header.FortranOrder)
-            data = FortranToC(data, header.Shape);
-        return new NpyArray(header.DType, header.Shape, data, source);
+        return header;
     }
 
     /// <summary>Writes <paramref name="array"/> to <paramref name="path"/> atomically (a reader never sees a partial file).</summary>

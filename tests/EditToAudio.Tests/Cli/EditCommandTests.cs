@@ -40,6 +40,8 @@ public class EditCommandTests
         Assert.Equal(["E.npy", "parts/E_bg.npy", "parts/E_boost.npy", "parts/E_sup.npy", "parts/add_patch_weights.npy", "parts/remove_patch_weights.npy"], folder.Files());
     }
 
+    private static readonly string[] StageTimes = ["read_seconds", "edit_seconds", "write_seconds"];
+
     [Fact]
     public async Task A_batch_gives_one_row_per_pair_whatever_the_thread_count()
     {
@@ -53,8 +55,8 @@ public class EditCommandTests
         {
             TokenFactory.Dominant(b).CopyTo(originals, b * 257 * 768);
             TokenFactory.Random(b + 10).CopyTo(editeds, b * 257 * 768);
-            PatchWeightsTests.Blobs(60, 80, b).Values.CopyTo(removes, b * 60 * 80);
-            PatchWeightsTests.Blobs(60, 80, b + 20).Values.CopyTo(adds, b * 60 * 80);
+            PatchWeightsTests.Blobs(60, 80, b).Values.Span.CopyTo(removes.AsSpan(b * 60 * 80));
+            PatchWeightsTests.Blobs(60, 80, b + 20).Values.Span.CopyTo(adds.AsSpan(b * 60 * 80));
         }
         Npy.Write(folder.File("t0.npy"), originals, [count, 257, 768]);
         Npy.Write(folder.File("t1.npy"), editeds, [count, 257, 768]);
@@ -79,6 +81,10 @@ public class EditCommandTests
         using JsonDocument summary = JsonDocument.Parse(two.Output);
         Assert.Equal(count, summary.RootElement.GetProperty("pairs").GetInt32());
         Assert.True(summary.RootElement.GetProperty("pairs_per_second").GetDouble() > 0);
+        Assert.True(summary.RootElement.GetProperty("edit_pairs_per_second").GetDouble() > 0);
+        double[] stages = [.. StageTimes.Select(name => summary.RootElement.GetProperty(name).GetDouble())];
+        Assert.All(stages, seconds => Assert.True(seconds >= 0, $"a stage took {seconds} s"));
+        Assert.Equal(summary.RootElement.GetProperty("seconds").GetDouble(), stages.Sum(), 1e-9);
         Assert.Equal(2, summary.RootElement.GetProperty("threads").GetInt32());
         Assert.Equal("cpu", summary.RootElement.GetProperty("edit_backend").GetString());
     }

@@ -57,7 +57,7 @@ public class PatchWeightsTests
         BinaryMask mask = Blobs(height, width, seed);
         var actual = new double[256];
         PatchWeights.PooledMeans(mask, MaskAlignment.Stretch, actual);
-        double[] expected = ReferenceMeans(mask.Values, height, width, 224, 224, 0, 0);
+        double[] expected = ReferenceMeans(mask.Values.ToArray(), height, width, 224, 224, 0, 0);
         Tolerance.AssertClose(expected, actual, CoordinateTolerance(height, width), 0, $"stretch {height}×{width}");
         AssertThresholdAgrees(expected, PatchWeights.FromMask(mask, MaskAlignment.Stretch), CoordinateTolerance(height, width));
     }
@@ -70,7 +70,7 @@ public class PatchWeightsTests
         var actual = new double[256];
         PatchWeights.PooledMeans(mask, MaskAlignment.Crop, actual);
         ClipGeometry g = ClipGeometry.For(width, height);
-        double[] expected = ReferenceMeans(mask.Values, height, width, g.ResizedHeight, g.ResizedWidth, g.CropTop, g.CropLeft);
+        double[] expected = ReferenceMeans(mask.Values.ToArray(), height, width, g.ResizedHeight, g.ResizedWidth, g.CropTop, g.CropLeft);
         Tolerance.AssertClose(expected, actual, CoordinateTolerance(height, width), 0, $"crop {height}×{width}");
         AssertThresholdAgrees(expected, PatchWeights.FromMask(mask, MaskAlignment.Crop), CoordinateTolerance(height, width));
     }
