@@ -185,6 +185,6 @@ public sealed record EditObjects(IReadOnlyList<EditObject> Removed, IReadOnlyLis
     private static SegmentationResult GivenMask(ObjectPrompt prompt)
     {
         BinaryMask mask = prompt.Mask ?? throw new InvalidOperationException($"The mask {prompt.MaskPath} was not read; call {nameof(EditObjects)}.{nameof(Prepare)} first.");
-        return new SegmentationResult(mask.Values, mask.Width, mask.Height, [], -1, float.NaN, double.NaN);
+        return new SegmentationResult(mask.Values.ToArray(), mask.Width, mask.Height, [], -1, float.NaN, double.NaN);
     }
 }
