@@ -22,6 +22,7 @@ internal static class CliApp
             SelfTestCommand.Create(),
             BatchCommand.Create(),
             BatchMergeCommand.Create(),
+            EvaluateCommand.Create(),
         };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using EditToAudio.Batch;
+using EditToAudio.Evaluation;
 using EditToAudio.IO;
 using EditToAudio.Pipeline;
 
@@ -15,6 +16,14 @@ internal static class OutputFolder
     {
         string full = OutputFolders.CheckWritable(path);
         RunOutputs.EarlierOutput(full, kind);
+        return full;
+    }
+
+    /// <summary>For <c>evaluate</c>: writable, and empty, an earlier evaluation's, or the evaluated batch's own folder.</summary>
+    public static string CheckEvaluation(string path, EvaluationSource source)
+    {
+        string full = OutputFolders.CheckWritable(path);
+        EvaluationReport.EarlierOutput(full, source.Kind == SourceKind.Batch ? source.Folder : null);
         return full;
     }
 

@@ -11,7 +11,7 @@ namespace EditToAudio.SyntheticModels;
 /// </summary>
 public static class SyntheticModelSet
 {
-    /// <summary>Writes every file of the set into <paramref name="folder"/> (each atomically, the manifest last).</summary>
+    /// <summary>Writes every file of the set into <paramref name="folder"/> (each atomically, the manifest last): one ONNX file per network, the label table and models.json.</summary>
     public static ModelSetManifest Generate(string folder, int seed = SyntheticWeights.DefaultSeed, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -38,6 +38,9 @@ public static class SyntheticModelSet
             AtomicFile.WriteAllBytes(Path.Combine(folder, file), bytes);
             files[kind] = file;
         }
+        const string labelsFile = "labels.npy";
+        progress?.Report(labelsFile);
+        Npy.Write(Path.Combine(folder, labelsFile), weights.LabelEmbeddings, [SyntheticWeights.LabelNames.Count, 512]);
         var manifest = new ModelSetManifest(
             "synthetic",
             $"Analytic synthetic models generated from seed {seed}: they satisfy the real networks' contracts and compute known closed forms. Not real weights; outputs are not meaningful sounds.",
@@ -45,7 +48,8 @@ public static class SyntheticModelSet
             files,
             new ModelSetConstants(
                 SyntheticWeights.SampleRate, SyntheticWeights.HopLength, SyntheticWeights.VaeScaleFactor, BetaSchedule.AudioLdm,
-                weights.UnconditionalEmbedding, ImageNormalization.Clip, ImageNormalization.Sam2, TokenLayout.ClipVitL14));
+                weights.UnconditionalEmbedding, ImageNormalization.Clip, ImageNormalization.Sam2, TokenLayout.ClipVitL14),
+            Labels: new ModelLabels(labelsFile, SyntheticWeights.LabelNames));
         progress?.Report(ModelSetManifest.FileName);
         AtomicFile.WriteAllBytes(Path.Combine(folder, ModelSetManifest.FileName), manifest.ToJson());
         return manifest;

@@ -125,8 +125,9 @@ internal static class SyntheticNetworks
     }
 
     /// <summary>
-    /// UNet: the exact ε-predictor for the clean latent x0(y)[c,t,f] = tanh(y·U[:, c·16+f]) ·
+    /// UNet: the exact ε-predictor for the clean latent x0(y)[c,t,f] = (y·U[:, c·16+f]) ·
     /// (1 + depth·sin(2π t / period)): ε = (x − √ᾱ_t·x0) / √(1 − ᾱ_t), ᾱ gathered by timestep.
+    /// x0 is linear in y and U is orthogonal to the unconditional embedding, so guidance scales it.
     /// </summary>
     public static ModelProto UNet(SyntheticWeights w)
     {
@@ -136,7 +137,7 @@ internal static class SyntheticNetworks
         string sqrtAlphaBar = g.Floats("sqrt_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(a))], alphaBar.Length);
         string sqrtOneMinus = g.Floats("sqrt_one_minus_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(1 - a))], alphaBar.Length);
 
-        string spectrum = g.Reshape(g.Node("Tanh", [g.MatMul("y", g.Floats("projection", w.UNetProjection, 512, 8 * 16))]), -1, 8, 1, 16); // [N,8,1,16]
+        string spectrum = g.Reshape(g.MatMul("y", g.Floats("projection", w.UNetProjection, 512, 8 * 16)), -1, 8, 1, 16); // [N,8,1,16]
         string length = g.Node("Gather", [g.Node("Shape", ["sample"]), g.Int64Scalar(2)], null, ("axis", 0L));
         string frames = g.Node("Cast", [g.Node("Range", [g.Int64Scalar(0), length, g.Int64Scalar(1)])], null, ("to", (long)TensorProto.Types.DataType.Float));
         string phase = g.Mul(frames, g.Scalar((float)(2 * Math.PI / SyntheticWeights.UNetModulationPeriod)));
@@ -149,15 +150,18 @@ internal static class SyntheticNetworks
         return g.ToModel("Synthetic AudioLDM UNet: exact noise predictor for a known clean latent x0(y).");
     }
 
-    /// <summary>VAE decoder: mel[4t+i, 4f+j] = Σ_c w_c·latent[c,t,f] + offset.</summary>
+    /// <summary>VAE decoder: mel[4t+i, 4f+j] = Σ_c V[j,c]·latent[c,t,f] + offset (four channel mixes, one per sub-bin, each repeated over 4 frames).</summary>
     public static ModelProto VaeDecoder(SyntheticWeights w)
     {
         var contract = NetworkContracts.VaeDecoder;
         var g = new GraphBuilder("synthetic_vae_decoder", contract);
-        string mixed = g.Node("Conv", ["latent", g.Floats("channel_weights", w.VaeChannelWeights, 1, 8, 1, 1), g.Floats("offset", [SyntheticWeights.VaeOffset], 1)]); // [N,1,T,16]
-        string blocks = g.Node("Expand", [g.Reshape(mixed, 0, 1, -1, 1, 16, 1), g.Int64s(1, 1, 1, 4, 1, 4)]); // [N,1,T,4,16,4]
-        g.Node("Reshape", [blocks, g.Int64s(0, 1, -1, 64)], "mel");
-        return g.ToModel("Synthetic AudioLDM VAE decoder: channel mix plus offset, each latent cell repeated 4×4.");
+        const int subBins = SyntheticWeights.SubBins;
+        string mixed = g.Node("Conv", ["latent", g.Floats("channel_weights", w.VaeChannelWeights, subBins, 8, 1, 1),
+            g.Floats("offset", [.. Enumerable.Repeat(SyntheticWeights.VaeOffset, subBins)], subBins)]); // [N,4,T,16]
+        string bins = g.Reshape(g.Transpose(mixed, 0, 2, 3, 1), 0, -1, 1, 16 * subBins); // [N,T,1,64], bin 4f+j
+        string frames = g.Node("Expand", [bins, g.Int64s(1, 1, 4, 1)]); // [N,T,4,64]
+        g.Node("Reshape", [frames, g.Int64s(0, 1, -1, 64)], "mel");
+        return g.ToModel("Synthetic AudioLDM VAE decoder: one channel mix per mel sub-bin plus offset, each latent frame repeated over 4 mel frames.");
     }
 
     /// <summary>
@@ -177,24 +181,34 @@ internal static class SyntheticNetworks
     }
 
     /// <summary>
-    /// CLAP audio encoder: the wave cut into hops, projected on the 64 partials of the vocoder,
-    /// mean power per partial · projection [64, 512].
+    /// CLAP audio encoder, the vocoder read back: the wave cut into whole hops (a partial hop at the
+    /// end is dropped), each partial's amplitude per hop a = (2/hop)·Σ_r wave·sin(2π(b+1)r/hop),
+    /// L_b = mean over hops of ½·ln(a² + ε), centred over the 64 partials, then · Aᵀ [64, 512] (the sound
+    /// basis). A partial's log amplitude is its mel bin less a constant per frame (the vocoder's softmax
+    /// normalizer and gain), which the centring removes, so the embedding is the clip's conditioning
+    /// seen in the sound space, whatever the vocoder's level.
     /// </summary>
     public static ModelProto ClapAudio(SyntheticWeights w)
     {
         var contract = NetworkContracts.ClapAudio;
         var g = new GraphBuilder("synthetic_clap_audio", contract);
+        int hop = SyntheticWeights.HopLength;
         float[] table = HarmonicTable();
         var transposed = new float[table.Length];
         for (int b = 0; b < 64; b++)
         {
-            for (int r = 0; r < SyntheticWeights.HopLength; r++) transposed[r * 64 + b] = table[b * SyntheticWeights.HopLength + r];
+            for (int r = 0; r < hop; r++) transposed[r * 64 + b] = table[b * hop + r] * 2f / hop;
         }
-        string hops = g.Reshape("wave", 0, -1, SyntheticWeights.HopLength); // [N,F,160]
-        string partials = g.MatMul(hops, g.Floats("partials_t", transposed, SyntheticWeights.HopLength, 64)); // [N,F,64]
-        string power = g.Node("ReduceMean", [g.Mul(partials, partials)], null, ("axes", new long[] { 1 }), ("keepdims", 0L)); // [N,64]
-        g.MatMul(power, g.Floats("projection", w.ClapAudioProjection, 64, 512), "embedding");
-        return g.ToModel("Synthetic CLAP audio encoder: mean power per vocoder partial, projected to 512.");
+        string samples = g.Node("Gather", [g.Node("Shape", ["wave"]), g.Int64Scalar(1)], null, ("axis", 0L));
+        string whole = g.Mul(g.Div(samples, g.Int64Scalar(hop)), g.Int64Scalar(hop)); // whole hops, in samples
+        string cut = g.Node("Slice", ["wave", g.Int64s(0), g.Unsqueeze(whole, 0), g.Int64s(1)]);
+        string hops = g.Reshape(cut, 0, -1, hop); // [N,F,160]
+        string amplitude = g.MatMul(hops, g.Floats("partials_t", transposed, hop, 64)); // [N,F,64]
+        string logAmplitude = g.Mul(g.Node("Log", [g.Add(g.Mul(amplitude, amplitude), g.Scalar(SyntheticWeights.ClapAudioEpsilon))]), g.Scalar(0.5f));
+        string level = g.Node("ReduceMean", [logAmplitude], null, ("axes", new long[] { 1 }), ("keepdims", 0L)); // [N,64]
+        string centred = g.Sub(level, g.Node("ReduceMean", [level], null, ("axes", new long[] { 1 }), ("keepdims", 1L)));
+        g.MatMul(centred, g.Floats("projection", w.ClapAudioProjection, 64, 512), "embedding");
+        return g.ToModel("Synthetic CLAP audio encoder: centred mean log amplitude per vocoder partial, mapped back through the sound basis.");
     }
 
     /// <summary>sin(2π (b+1) r / hop) for b in 0..63, r in 0..hop−1, row-major [64, hop].</summary>

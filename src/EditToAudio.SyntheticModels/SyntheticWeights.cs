@@ -34,6 +34,25 @@ public sealed class SyntheticWeights
     /// <summary>SAM2: the constant IoU predictions of the four masks (the best multi-mask one is index 2).</summary>
     public static IReadOnlyList<float> Sam2IouPredictions { get; } = [0.9f, 0.8f, 0.95f, 0.7f];
 
+    /// <summary>
+    /// Dimension of the synthetic sound space: the 64 mel bins the VAE decoder fills, the vocoder
+    /// sounds and the CLAP audio encoder reads back, each bin one column of <see cref="SoundBasis"/>.
+    /// </summary>
+    public const int SoundBins = 64;
+
+    /// <summary>Mel sub-bins per latent frequency bin (64 mel bins from 16 latent bins).</summary>
+    public const int SubBins = SoundBins / 16;
+
+    /// <summary>UNet: gain from a CLAP embedding's sound-space coordinates to the clean latent (mel spread about ±0.5 at guidance 2.5).</summary>
+    public const double SoundGain = 0.8;
+
+    /// <summary>CLAP audio: added to each partial's squared amplitude before the log, so silence gives a finite (zero) embedding.</summary>
+    public const float ClapAudioEpsilon = 1e-12f;
+
+    /// <summary>The synthetic label table's names (their embeddings are <see cref="LabelEmbeddings"/>).</summary>
+    public static IReadOnlyList<string> LabelNames { get; } =
+        ["a cat meowing", "a dog barking", "a duck quacking", "birds chirping", "a car engine running", "rain falling", "people talking", "a bell ringing"];
+
     /// <summary>UNet: period in latent frames of the clean latent's time modulation.</summary>
     public const int UNetModulationPeriod = 32;
 
@@ -84,13 +103,20 @@ public sealed class SyntheticWeights
             Normal(Hidden * 512, 1 / Math.Sqrt(Hidden)), Normal(512, 0.1),
             Normal(Hidden * 512, 0.5 / Math.Sqrt(Hidden)), Normal(512, 0.1, -4), Residual: false);
 
-        UNetProjection = Normal(512 * 8 * 16, 1);
-        VaeChannelWeights = Normal(8, 1 / Math.Sqrt(8));
-        ClapAudioProjection = Normal(64 * 512, 1);
+        float[] basisDraws = Normal(512 * SoundBins, 1);
+        VaeChannelWeights = Normal(SubBins * 8, 1 / Math.Sqrt(8));
+        // Stream 22 is no longer drawn; skipping it keeps the unconditional embedding's values.
+        stream++;
 
         float[] unconditional = Normal(512, 1);
         double norm = Math.Sqrt(unconditional.Sum(v => (double)v * v));
         UnconditionalEmbedding = [.. unconditional.Select(v => (float)(v / norm))];
+
+        double[][] basis = SoundSpace.OrthonormalBasis(UnconditionalEmbedding, basisDraws, SoundBins);
+        SoundBasis = SoundSpace.ToRowMajor(basis);
+        UNetProjection = SoundSpace.UNetProjection(basis, VaeChannelWeights, SoundGain);
+        ClapAudioProjection = SoundSpace.Transposed(basis);
+        LabelEmbeddings = SoundSpace.Embeddings(basis, Normal(LabelNames.Count * SoundBins, 1));
     }
 
     /// <summary>The seed everything was drawn with.</summary>
@@ -114,14 +140,27 @@ public sealed class SyntheticWeights
     /// <summary>SSV2A generator (768 → 512).</summary>
     public MlpWeights Generator { get; }
 
-    /// <summary>UNet: g = tanh(y · UNetProjection [512, 8·16]), the clean latent's spectrum per (channel, frequency).</summary>
+    /// <summary>
+    /// The sound space: 64 orthonormal columns, row-major [512, 64], each orthogonal to the
+    /// unconditional embedding. Mel bin b of a clip carries the embedding's coordinate on column b.
+    /// </summary>
+    public float[] SoundBasis { get; }
+
+    /// <summary>
+    /// UNet: the clean latent's spectrum per (channel, frequency) is y · UNetProjection [512, 8·16];
+    /// built so that the VAE's mix of the 8 channels into mel sub-bin j of frequency f is
+    /// <see cref="SoundGain"/> · y · SoundBasis[:, 4f+j].
+    /// </summary>
     public float[] UNetProjection { get; }
 
-    /// <summary>VAE: mel cell = Σ_c w_c · latent_c + offset, each latent cell repeated 4×4.</summary>
+    /// <summary>VAE: mel[4t+i, 4f+j] = Σ_c V[j, c] · latent[c, t, f] + offset, V = VaeChannelWeights [4, 8].</summary>
     public float[] VaeChannelWeights { get; }
 
-    /// <summary>CLAP audio: embedding = (mean power per harmonic) · ClapAudioProjection [64, 512].</summary>
+    /// <summary>CLAP audio: embedding = (centred mean log amplitude per partial) · ClapAudioProjection [64, 512] (the sound basis transposed).</summary>
     public float[] ClapAudioProjection { get; }
+
+    /// <summary>The label table's rows, [<see cref="LabelNames"/>.Count, 512]: unit vectors in the sound space with zero-mean coordinates.</summary>
+    public float[] LabelEmbeddings { get; }
 
     /// <summary>The set's unconditional (empty-string) embedding, unit length.</summary>
     public float[] UnconditionalEmbedding { get; }

@@ -162,6 +162,10 @@ internal static class ModelsCommand
             foreach (var input in contract.Inputs) output.WriteLine($"    in  {input}");
             foreach (var outputTensor in contract.Outputs) output.WriteLine($"    out {outputTensor}");
         }
+        if (set.Manifest.Labels is { } labels)
+        {
+            output.WriteLine($"Labels: {labels.Names.Count} in {labels.File}: {string.Join(", ", labels.Names.Select(n => $"\"{n}\""))}");
+        }
         var c = set.Constants;
         static string List(IEnumerable<double> values) => "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
         double embeddingNorm = Math.Sqrt(c.UnconditionalEmbedding.Sum(v => (double)v * v));

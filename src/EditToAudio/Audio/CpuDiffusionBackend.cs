@@ -31,7 +31,7 @@ public sealed class CpuDiffusionBackend : IDiffusionBackend
         int rows = job.Rows;
         float[] waves = Decode(networks, latents, rows, job.Shape, cancellationToken);
         int samples = waves.Length / rows;
-        float[] embeddings = networks.Models.Has(NetworkKind.ClapAudio) ? EmbedAudio(networks, waves, rows, samples, job.Unconditional.Length, cancellationToken) : [];
+        float[] embeddings = networks.Models.Has(NetworkKind.ClapAudio) ? ClapAudioEncoder.Embed(networks, waves, rows, samples, cancellationToken) : [];
         return new HostCandidates(waves, rows, samples, clipped, embeddings);
     }
 
@@ -68,13 +68,6 @@ public sealed class CpuDiffusionBackend : IDiffusionBackend
         using var melInput = OrtTensors.Wrap(transposed, count, melBins, melFrames);
         using var waves = networks.Get(NetworkKind.Vocoder).Run(new Dictionary<string, OrtValue> { ["mel"] = melInput }, cancellationToken);
         return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * constants.HopLength);
-    }
-
-    private static float[] EmbedAudio(NetworkSet networks, float[] waves, int count, int length, int width, CancellationToken cancellationToken)
-    {
-        using var input = OrtTensors.Wrap(waves, count, length);
-        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
-        return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, width);
     }
 
     private sealed class HostCandidates(float[] waves, int rows, int samples, bool[] clipped, float[] embeddings)

@@ -60,10 +60,20 @@ public static class WaveFile
     public static (float[] Samples, int SampleRate) Read(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads a mono WAV file of 32-bit float or 16-bit PCM samples from <paramref name="stream"/>; <paramref name="path"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">The stream does not hold a mono float32 or pcm16 WAV file.</exception>
+    public static (float[] Samples, int SampleRate) Read(Stream stream, string path)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         WaveFileReader reader;
         try
         {
-            reader = new WaveFileReader(path);
+            reader = new WaveFileReader(stream);
         }
         catch (FormatException ex)
         {

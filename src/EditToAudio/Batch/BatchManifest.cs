@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Editing;
+using EditToAudio.Evaluation;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Batch;
@@ -21,6 +22,9 @@ public sealed record ManifestItem(int Line, string Id, string OriginalPath, stri
 {
     /// <summary>The settings this item runs: the sweep's grid, or the item's own edit as the only one.</summary>
     public IReadOnlyList<SweepSetting> Settings { get; } = Sweep?.Expand(Parameters.Edit) ?? [new SweepSetting(SweepSetting.NameOf(Parameters.Edit), Parameters.Edit)];
+
+    /// <summary>The sound labels of the removed and added objects (<c>removed_label</c>, <c>added_label</c>), for the evaluation; empty when the line gives none.</summary>
+    public IReadOnlyList<ObjectLabel> Labels { get; init; } = [];
 }
 
 /// <summary>One problem of a manifest, with its line.</summary>
@@ -51,7 +55,8 @@ public sealed class ManifestException : FormatException
 /// A batch manifest: JSON Lines, one object per line with <c>id</c>, <c>original</c>, <c>edited</c>,
 /// <c>remove_point</c> and <c>add_point</c> ([x, y] in pixels of the image), and optional per-line
 /// overrides named like the command-line options (k, alpha, beta, mix, mask_align, mask_selection,
-/// seed, var_samples, steps, guidance, eta, candidates, duration, rank_against, baselines, sweep).
+/// seed, var_samples, steps, guidance, eta, candidates, duration, rank_against, baselines, sweep) and the
+/// objects' sound labels for the evaluation (removed_label, added_label).
 /// Relative image paths are relative to the manifest's folder; blank lines are ignored. The whole
 /// manifest is checked before any work starts: every problem is reported with its line.
 /// </summary>
@@ -68,7 +73,8 @@ public sealed class BatchManifest
 
     /// <summary>The optional per-line keys.</summary>
     public static IReadOnlyList<string> OptionalKeys { get; } =
-        ["k", "alpha", "beta", "mix", "mask_align", "mask_selection", "seed", "var_samples", "steps", "guidance", "eta", "candidates", "duration", "rank_against", "baselines", "sweep"];
+        ["k", "alpha", "beta", "mix", "mask_align", "mask_selection", "seed", "var_samples", "steps", "guidance", "eta", "candidates", "duration", "rank_against", "baselines", "sweep",
+         "removed_label", "added_label"];
 
     private BatchManifest(string path, string sha256, IReadOnlyList<ManifestItem> items)
     {
@@ -232,6 +238,7 @@ public sealed class BatchManifest
             PromptPoint add = reader.Point("add_point");
             ItemParameters parameters = reader.Parameters(defaults);
             SweepGrid? sweep = reader.Sweep() ?? defaultSweep;
+            List<ObjectLabel> labels = [.. reader.Label("removed_label", ObjectRole.Removed), .. reader.Label("added_label", ObjectRole.Added)];
             if (errors.Count > 0)
             {
                 return null;
@@ -245,7 +252,7 @@ public sealed class BatchManifest
                 errors.Add(PlainMessage(e));
                 return null;
             }
-            return new ManifestItem(number, id, original, edited, remove, add, parameters, sweep);
+            return new ManifestItem(number, id, original, edited, remove, add, parameters, sweep) { Labels = labels };
         }
     }
 
@@ -379,6 +386,20 @@ public sealed class BatchManifest
                 errors.Add($"sweep: {e.Message}");
                 return null;
             }
+        }
+
+        public IEnumerable<ObjectLabel> Label(string key, ObjectRole role)
+        {
+            if (!root.TryGetProperty(key, out JsonElement value))
+            {
+                return [];
+            }
+            if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+            {
+                errors.Add($"'{key}' must be a non-empty string (a sound label, e.g. \"a cat meowing\"), got {value.GetRawText()}");
+                return [];
+            }
+            return [new ObjectLabel(role, value.GetString()!.Trim())];
         }
 
         private string? String(string key)

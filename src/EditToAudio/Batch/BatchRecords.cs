@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EditToAudio.Evaluation;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Batch;
@@ -59,6 +60,10 @@ public sealed record BatchItemResult
 
     /// <summary>Why the item failed; null otherwise.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The manifest line's sound labels of the removed and added objects (read by <c>evaluate</c>); absent when it gives none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ObjectLabel>? Labels { get; init; }
 }
 
 /// <summary>How much work a batch did and how much it shared (<c>batch.json</c>).</summary>

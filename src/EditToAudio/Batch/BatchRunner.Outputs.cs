@@ -140,6 +140,7 @@ public sealed partial class BatchRunner
                 Masks = masks,
                 TimingsSeconds = timings,
                 Warnings = [.. warnings.Distinct()],
+                Labels = item.Labels.Count == 0 ? null : item.Labels,
             };
         }
 

@@ -618,6 +618,7 @@ public sealed partial class BatchRunner
                 TimingsSeconds = work.TimingsFor(1).Seconds.ToDictionary(t => t.Key.ToString(), t => t.Value),
                 Warnings = [.. work.Warnings.Distinct()],
                 Error = work.Error,
+                Labels = work.Item.Labels.Count == 0 ? null : work.Item.Labels,
             });
         }
 

@@ -83,6 +83,10 @@ public sealed class ModelSet
                 throw new ModelSetException($"{manifestPath}: networks.{NetworkContracts.For(kind).Key} names '{file}', which does not exist ({path}).");
             }
         }
+        if (manifest.Labels is { } labels && !File.Exists(Path.Combine(full, labels.File)))
+        {
+            throw new ModelSetException($"{manifestPath}: labels.file names '{labels.File}', which does not exist ({Path.GetFullPath(Path.Combine(full, labels.File))}).");
+        }
         return new ModelSet(full, manifest);
     }
 

@@ -13,13 +13,15 @@ namespace EditToAudio.Models;
 /// <param name="Networks">File name, relative to the set's folder, per network.</param>
 /// <param name="Constants">The set's constants.</param>
 /// <param name="Precision">The precision of the networks' weights and arithmetic (their inputs and outputs are float32 either way).</param>
+/// <param name="Labels">The set's label table (CLAP text embeddings of sound labels), when it has one.</param>
 public sealed record ModelSetManifest(
     string Name,
     string Description,
     bool IsSynthetic,
     IReadOnlyDictionary<NetworkKind, string> Networks,
     ModelSetConstants Constants,
-    ModelPrecision Precision = ModelPrecision.Fp32)
+    ModelPrecision Precision = ModelPrecision.Fp32,
+    ModelLabels? Labels = null)
 {
     /// <summary>The manifest's file name inside a model set folder.</summary>
     public const string FileName = "models.json";
@@ -49,6 +51,15 @@ public sealed record ModelSetManifest(
                 if (Networks.TryGetValue(contract.Kind, out string? file)) json.WriteString(contract.Key, file);
             }
             json.WriteEndObject();
+            if (Labels is not null)
+            {
+                json.WriteStartObject("labels");
+                json.WriteString("file", Labels.File);
+                json.WriteStartArray("names");
+                foreach (string label in Labels.Names) json.WriteStringValue(label);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
 
             var c = Constants;
             json.WriteStartObject("constants");
@@ -178,8 +189,32 @@ public sealed record ModelSetManifest(
             float[] unconditional = reader.FloatArray(constants, "unconditional_embedding", at, expectedLength: 512);
 
             return new ModelSetManifest(name, description, synthetic, networks,
-                new ModelSetConstants(sampleRate, hop, scale, betaSchedule, unconditional, clip, sam2, tokens), precision);
+                new ModelSetConstants(sampleRate, hop, scale, betaSchedule, unconditional, clip, sam2, tokens), precision, ReadLabels(reader, root));
         }
+    }
+
+    /// <summary>The optional <c>labels</c> object: <c>file</c> (a .npy of float32 [L, 512]) and <c>names</c> (L distinct, non-empty strings).</summary>
+    private static ModelLabels? ReadLabels(FieldReader reader, JsonElement root)
+    {
+        if (!root.TryGetProperty("labels", out _))
+        {
+            return null;
+        }
+        JsonElement labels = reader.Object(root, "labels", "");
+        string file = reader.String(labels, "file", "labels.");
+        JsonElement names = reader.Get(labels, "names", "labels.");
+        if (string.IsNullOrWhiteSpace(file) || names.ValueKind != JsonValueKind.Array || names.GetArrayLength() == 0
+            || names.EnumerateArray().Any(n => n.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(n.GetString())))
+        {
+            throw new ModelSetException($"{reader.Source}: labels needs \"file\" (the .npy of their embeddings) and \"names\" (a non-empty array of non-empty strings).");
+        }
+        string[] list = [.. names.EnumerateArray().Select(n => n.GetString()!)];
+        string? repeated = list.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (repeated is not null)
+        {
+            throw new ModelSetException($"{reader.Source}: labels.names lists '{repeated}' more than once.");
+        }
+        return new ModelLabels(file, list);
     }
 
     private static void WriteNormalization(Utf8JsonWriter json, string name, ImageNormalization normalization)
@@ -231,7 +266,7 @@ public sealed record ModelSetManifest(
     {
         public string Source => source;
 
-        private JsonElement Get(JsonElement parent, string name, string at)
+        public JsonElement Get(JsonElement parent, string name, string at)
         {
             if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out JsonElement value))
             {
@@ -303,3 +338,8 @@ public sealed record ModelSetManifest(
         }
     }
 }
+
+/// <summary>A model set's label table: the file of the embeddings and the label of each row.</summary>
+/// <param name="File">A .npy of float32 [L, 512], relative to the set's folder: row i is the L2-normalized CLAP text embedding of <paramref name="Names"/>[i].</param>
+/// <param name="Names">The labels, in row order.</param>
+public sealed record ModelLabels(string File, IReadOnlyList<string> Names);

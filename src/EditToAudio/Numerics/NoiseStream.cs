@@ -14,6 +14,9 @@ public enum NoiseStage : byte
 
     /// <summary>The stochastic (eta &gt; 0) noise of a DDIM step.</summary>
     DiffusionStep = 4,
+
+    /// <summary>The evaluation's bootstrap resamples (the step field numbers the resample).</summary>
+    Bootstrap = 5,
 }
 
 /// <summary>

@@ -1,0 +1,26 @@
+using EditToAudio.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EditToAudio.Networks;
+
+/// <summary>
+/// The model set's CLAP audio encoder on host waveforms: the one path by which clips become audio
+/// embeddings, for the candidates' ranking and for the evaluation.
+/// </summary>
+public static class ClapAudioEncoder
+{
+    /// <summary>Width of a CLAP audio embedding.</summary>
+    public const int Width = 512;
+
+    /// <summary>Embeds <paramref name="count"/> waveforms of <paramref name="samples"/> samples each (row-major) in one network call.</summary>
+    /// <returns>The embeddings, row-major [count, 512].</returns>
+    /// <exception cref="ModelSetException">When the set has no clap_audio network.</exception>
+    public static float[] Embed(NetworkSet networks, float[] waves, int count, int samples, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        ArgumentNullException.ThrowIfNull(waves);
+        using var input = OrtTensors.Wrap(waves, count, samples);
+        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
+        return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, Width);
+    }
+}
