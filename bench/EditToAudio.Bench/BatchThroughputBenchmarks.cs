@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Tests.Editing;
 
 namespace EditToAudio.Bench;
 
 /// <summary>
-/// Throughput of <see cref="EmbeddingEditor.EditBatch"/> over 64 pairs (masks ~25% of the
+/// Throughput of <see cref="EmbeddingEditor.EditBatch(IReadOnlyList{EditPair}, EditParameters, int?, IProgress{int}?, CancellationToken)"/> over 64 pairs (masks ~25% of the
 /// patches) with 1 thread and with every core: pairs per second = 64 / mean time.
 /// </summary>
 public class BatchThroughputBenchmarks

@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Editing;
 
 namespace EditToAudio.Bench;
@@ -34,10 +36,10 @@ public class EditPairBenchmarks
     [Benchmark(Baseline = true, Description = "literal full SVD (float64)")]
     public double[] Reference()
     {
-        double[] suppressed = ReferenceEdit.SvdEdit(_original, TokenFactory.Dimension, _removeWeights, 10, 0.1);
-        double[] boosted = ReferenceEdit.SvdEdit(_edited, TokenFactory.Dimension, _addWeights, 10, 2.0);
-        double[] background = ReferenceEdit.Background(_edited, TokenFactory.Dimension, _removeWeights, _addWeights);
-        return ReferenceEdit.Combine(suppressed, boosted, background, 0.2, 0.5, 0.3);
+        double[] suppressed = Float64Reference.SvdEdit(_original, TokenFactory.Dimension, _removeWeights, 10, 0.1);
+        double[] boosted = Float64Reference.SvdEdit(_edited, TokenFactory.Dimension, _addWeights, 10, 2.0);
+        double[] background = Float64Reference.Background(_edited, TokenFactory.Dimension, _removeWeights, _addWeights);
+        return Float64Reference.Combine(suppressed, boosted, background, 0.2, 0.5, 0.3);
     }
 
     [Benchmark(Description = "production (Gram eigenvectors)")]

@@ -27,8 +27,14 @@ internal static class NetworkFileComparison
         int rounds = 5, threads = 0;
         for (int i = 3; i < args.Length; i++)
         {
-            if (args[i] == "--rounds") rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
-            else if (args[i] == "--threads") threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            if (args[i] == "--rounds")
+            {
+                rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--threads")
+            {
+                threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            }
             else
             {
                 string[] pair = args[i].Split('=');
@@ -60,7 +66,10 @@ internal static class NetworkFileComparison
         }
         finally
         {
-            foreach (var value in inputs.Values) value.Dispose();
+            foreach (var value in inputs.Values)
+            {
+                value.Dispose();
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using EditToAudio.Batch;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Tests.Editing;
 
 namespace EditToAudio.Bench;
@@ -40,7 +40,7 @@ public class SweepBenchmarks
     public EditResult One() => EmbeddingEditor.Edit(_original, _edited, _removeWeights, _addWeights, new EditParameters());
 
     [Benchmark(Description = "sweep of 27 settings")]
-    public EditResult[] Sweep() => SweepEditor.Edit(_original, _edited, _removeWeights, _addWeights, _settings);
+    public EditResult[] Sweep() => EmbeddingEditor.Edit(_original, _edited, _removeWeights, _addWeights, _settings);
 
     [Benchmark(Description = "27 separate edits")]
     public EditResult[] Separate() => [.. _settings.Select(s => EmbeddingEditor.Edit(_original, _edited, _removeWeights, _addWeights, s))];

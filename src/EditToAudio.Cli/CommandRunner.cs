@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EditToAudio.Batch;
 using EditToAudio.ChangeDetection;
 using EditToAudio.Images;
 using EditToAudio.IO;
@@ -74,7 +73,7 @@ internal static class CommandRunner
             {
                 OperationCanceledException => ("cancelled; no partial output was written.", ExitCodes.Cancelled),
                 UsageException usage => ($"error: {usage.Message}\n{CliApp.HelpHint(name)}", ExitCodes.Usage),
-                ArgumentException argument => ($"error: {BatchManifest.PlainMessage(argument)}", ExitCodes.BadInput),
+                ArgumentException argument => ($"error: {ErrorMessages.Plain(argument)}", ExitCodes.BadInput),
                 _ when IsInputProblem(failure) => ($"error: {failure.Message}", ExitCodes.BadInput),
                 // Still one line and a distinct code rather than a stack trace; the type says where to look.
                 _ => ($"internal error ({failure.GetType().Name}): {failure.Message}", ExitCodes.InternalError),

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using EditToAudio.Audio;
+using EditToAudio.Backends;
+using EditToAudio.Cuda;
 using EditToAudio.Cuda.Devices;
-using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
@@ -11,7 +12,7 @@ using EditToAudio.Pipeline;
 
 namespace EditToAudio.Cli;
 
-/// <summary>Where the networks run.</summary>
+/// <summary>Where the stages run, as <c>--device</c> spells it.</summary>
 internal enum Device
 {
     Cpu,
@@ -19,11 +20,48 @@ internal enum Device
     Auto,
 }
 
+/// <summary>
+/// <c>--device cpu|cuda|auto</c> and <c>--device-index N</c>: every command that runs stages selects its
+/// device with these two options, and opens its backend through <see cref="ComputeBackends"/>.
+/// </summary>
+internal sealed class DeviceOptions(string description)
+{
+    public Option<Device> Device { get; } = new("--device") { Description = description, DefaultValueFactory = _ => Cli.Device.Cpu };
+    public Option<int> Index { get; } = new Option<int>("--device-index") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+
+    public DeviceOptions() : this("cpu, cuda (an error if CUDA cannot be used) or auto (cuda when a CUDA device is present).")
+    {
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Device);
+        command.Options.Add(Index);
+    }
+
+    /// <summary>Auto picks CUDA only when a device is there, and says which it picked; an explicit choice is never replaced.</summary>
+    public ComputeDevice Resolve(ParseResult result, TextWriter error)
+    {
+        Device device = result.GetValue(Device);
+        if (device != Cli.Device.Auto)
+        {
+            return device == Cli.Device.Cuda ? ComputeDevice.Cuda : ComputeDevice.Cpu;
+        }
+        CudaSupport support = CudaSupport.Detect();
+        error.WriteLine(support.IsSupported ? "device auto: a CUDA device is present; using cuda." : $"device auto: using cpu ({support.Reason}).");
+        return support.IsSupported ? ComputeDevice.Cuda : ComputeDevice.Cpu;
+    }
+
+    /// <summary>Opens the backend of <paramref name="device"/> on the chosen index; the caller disposes it.</summary>
+    public ComputeBackend Open(ParseResult result, ComputeDevice device, int? cpuThreads = null) =>
+        ComputeBackends.Open(device, result.GetValue(Index), cpuThreads);
+}
+
 /// <summary>The options of the commands that run the networks (embed, run, demo).</summary>
 internal sealed class PipelineOptions
 {
     public Option<DirectoryInfo?> Models { get; } = new("--models") { Description = "Model set folder (default: the bundled synthetic set, models/synthetic)." };
-    public Option<Device> Device { get; } = new("--device") { Description = "cpu, cuda (an error if CUDA cannot be used) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Cli.Device.Cpu };
+    public DeviceOptions Device { get; } = new();
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the mapping's and the sampler's draws.", DefaultValueFactory = _ => 42UL };
     public Option<int> VarSamples { get; } = new Option<int>("--var-samples") { Description = "Draws averaged by each SSV2A stage.", DefaultValueFactory = _ => Ssv2aMapper.DefaultVarSamples }.AtLeast(1);
     public Option<MaskSelection> MaskSelection { get; } = new("--mask-selection") { Description = "SAM2's SingleMask (the seed's setting) or BestOfThree.", DefaultValueFactory = _ => Networks.MaskSelection.SingleMask };
@@ -33,7 +71,7 @@ internal sealed class PipelineOptions
     public void AddTo(Command command)
     {
         command.Options.Add(Models);
-        command.Options.Add(Device);
+        Device.AddTo(command);
         command.Options.Add(Seed);
         command.Options.Add(VarSamples);
         command.Options.Add(MaskSelection);
@@ -41,41 +79,23 @@ internal sealed class PipelineOptions
         Edit.AddTo(command);
     }
 
-    public EngineOptions Engine(ParseResult result, TextWriter error) => new()
-    {
-        ModelFolder = result.GetValue(Models)?.FullName,
-        Networks = new NetworkOptions(ResolveDevice(result.GetValue(Device), error)),
-    };
-
     /// <summary>
-    /// Opens the engine; on CUDA the glue (CLIP preprocessing, the edit, the mapping's and the
-    /// sampler's arithmetic) runs as the engine's kernels, with ONNX Runtime bound to their device
-    /// buffers on the same stream.
+    /// Opens the engine on the chosen device's backend: on CUDA every stage runs there, the glue as the
+    /// engine's kernels and the networks on ONNX Runtime bound to their device buffers on the same stream.
     /// </summary>
     public OpenedEngine OpenEngine(ParseResult result, TextWriter error)
     {
-        EngineOptions options = Engine(result, error);
-        CudaBackends? cuda = OpenCuda(options.Networks);
+        ComputeBackend backend = Device.Open(result, Device.Resolve(result, error));
         try
         {
-            EngineOptions opened = cuda is null ? options : options with
-            {
-                Networks = cuda.NetworkOptions(options.Networks.IntraOpThreads),
-                EmbeddingBackend = cuda.Embedding,
-                DiffusionBackend = cuda.Diffusion,
-            };
-            return new OpenedEngine(EditToAudioEngine.Open(opened), cuda);
+            return new OpenedEngine(EditToAudioEngine.Open(new EngineOptions { ModelFolder = result.GetValue(Models)?.FullName, Backend = backend }), backend);
         }
         catch
         {
-            cuda?.Dispose();
+            backend.Dispose();
             throw;
         }
     }
-
-    /// <summary>The CUDA backends when <paramref name="networks"/> ask for the CUDA provider; null on the CPU.</summary>
-    public static CudaBackends? OpenCuda(NetworkOptions networks) =>
-        networks.Provider == ExecutionProvider.Cuda ? CudaBackends.Open(networks.DeviceId) : null;
 
     public EmbedRequest Request(ParseResult result, RgbImage original, RgbImage edited, PromptPoint remove, PromptPoint add) =>
         new(original, edited, remove, add)
@@ -108,18 +128,6 @@ internal sealed class PipelineOptions
         string name = result.Parent is OptionResult option ? option.Option.Name : "point";
         result.AddError($"{name}: expected X,Y in image pixels, got '{text}'.");
         return default;
-    }
-
-    /// <summary>Auto picks CUDA only when a device is there, and says which it picked; an explicit choice is never replaced.</summary>
-    public static ExecutionProvider ResolveDevice(Device device, TextWriter error)
-    {
-        if (device != Cli.Device.Auto)
-        {
-            return device == Cli.Device.Cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu;
-        }
-        CudaSupport support = CudaSupport.Detect();
-        error.WriteLine(support.IsSupported ? "device auto: a CUDA device is present; using cuda." : $"device auto: using cpu ({support.Reason}).");
-        return support.IsSupported ? ExecutionProvider.Cuda : ExecutionProvider.Cpu;
     }
 }
 
@@ -178,14 +186,14 @@ internal sealed class AudioCliOptions
     public WaveSampleFormat Format(ParseResult result) => result.GetValue(Pcm16) ? WaveSampleFormat.Pcm16 : WaveSampleFormat.Float32;
 }
 
-/// <summary>An engine and the CUDA edit backend it uses, disposed together.</summary>
-internal sealed class OpenedEngine(EditToAudioEngine engine, IDisposable? backend) : IDisposable
+/// <summary>An engine and the backend it runs on, disposed together.</summary>
+internal sealed class OpenedEngine(EditToAudioEngine engine, ComputeBackend backend) : IDisposable
 {
     public EditToAudioEngine Engine { get; } = engine;
 
     public void Dispose()
     {
         Engine.Dispose();
-        backend?.Dispose();
+        backend.Dispose();
     }
 }

@@ -1,5 +1,6 @@
+using EditToAudio.Backends;
 using EditToAudio.Batch;
-using EditToAudio.Cuda.Devices;
+using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Cli;
@@ -18,16 +19,18 @@ internal readonly record struct PlanningMemory(long? Bytes, string Source)
     {
         ArgumentNullException.ThrowIfNull(deviceFreeBytes);
         if (memoryGib is { } gib)
+        {
             return new PlanningMemory((long)(gib * (1L << 30)), PlanningMemorySource.Option);
+        }
         if (provider == ExecutionProvider.Cuda)
+        {
             return new PlanningMemory(deviceFreeBytes(), PlanningMemorySource.Device);
+        }
         return new PlanningMemory(null, PlanningMemorySource.Host);
     }
 
-    /// <summary>Free memory of CUDA device <paramref name="ordinal"/> now; the context is released right after, before any network opens.</summary>
-    public static long DeviceFreeBytes(int ordinal)
-    {
-        using CudaContext context = CudaContext.Open(ordinal);
-        return context.MemoryInfo().FreeBytes;
-    }
+    /// <summary>The memory to plan with on <paramref name="backend"/>: on CUDA, its device's free memory now (before any network opens).</summary>
+    public static PlanningMemory Choose(double? memoryGib, ComputeBackend backend) => backend is CudaBackend cuda
+        ? Choose(memoryGib, ExecutionProvider.Cuda, () => cuda.MemoryInfo().FreeBytes)
+        : Choose(memoryGib, ExecutionProvider.Cpu, () => throw new InvalidOperationException("the CPU backend has no device memory"));
 }

@@ -23,8 +23,14 @@ internal sealed class GraphBuilder
     public GraphBuilder(string name, NetworkContract contract)
     {
         _graph = new GraphProto { Name = name };
-        foreach (var input in contract.Inputs) _graph.Input.Add(ValueInfo(input));
-        foreach (var output in contract.Outputs) _graph.Output.Add(ValueInfo(output));
+        foreach (var input in contract.Inputs)
+        {
+            _graph.Input.Add(ValueInfo(input));
+        }
+        foreach (var output in contract.Outputs)
+        {
+            _graph.Output.Add(ValueInfo(output));
+        }
     }
 
     /// <summary>A float32 initializer.</summary>
@@ -35,7 +41,10 @@ internal sealed class GraphBuilder
             throw new ArgumentException($"Initializer {name}: {values.Length} values do not fill shape [{string.Join(",", dims)}].", nameof(values));
         }
         var bytes = new byte[values.Length * sizeof(float)];
-        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        }
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
         tensor.Dims.AddRange(dims);
         _graph.Initializer.Add(tensor);
@@ -50,7 +59,10 @@ internal sealed class GraphBuilder
     {
         string name = Fresh("ints");
         var bytes = new byte[values.Length * sizeof(long)];
-        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), values[i]);
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), values[i]);
+        }
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(bytes) };
         tensor.Dims.Add(values.Length);
         _graph.Initializer.Add(tensor);
@@ -74,7 +86,10 @@ internal sealed class GraphBuilder
         var node = new NodeProto { OpType = opType, Name = Fresh("node_" + opType) };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
-        foreach (var (name, value) in attributes) node.Attribute.Add(Attribute(name, value));
+        foreach (var (name, value) in attributes)
+        {
+            node.Attribute.Add(Attribute(name, value));
+        }
         _graph.Node.Add(node);
         return output;
     }

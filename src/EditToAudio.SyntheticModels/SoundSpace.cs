@@ -23,14 +23,20 @@ internal static class SoundSpace
         for (int k = 0; k < columns; k++)
         {
             var v = new double[Width];
-            for (int i = 0; i < Width; i++) v[i] = draws[i * columns + k];
+            for (int i = 0; i < Width; i++)
+            {
+                v[i] = draws[i * columns + k];
+            }
             // Twice is enough: the second pass removes what rounding left of the first.
             for (int pass = 0; pass < 2; pass++)
             {
                 foreach (double[] q in accepted)
                 {
                     double dot = Dot(q, v);
-                    for (int i = 0; i < Width; i++) v[i] -= dot * q[i];
+                    for (int i = 0; i < Width; i++)
+                    {
+                        v[i] -= dot * q[i];
+                    }
                 }
             }
             accepted.Add(Normalized(v));
@@ -44,7 +50,10 @@ internal static class SoundSpace
         var values = new float[Width * basis.Length];
         for (int i = 0; i < Width; i++)
         {
-            for (int b = 0; b < basis.Length; b++) values[i * basis.Length + b] = (float)basis[b][i];
+            for (int b = 0; b < basis.Length; b++)
+            {
+                values[i * basis.Length + b] = (float)basis[b][i];
+            }
         }
         return values;
     }
@@ -69,7 +78,10 @@ internal static class SoundSpace
                 for (int f = 0; f < frequencies; f++)
                 {
                     double sum = 0;
-                    for (int j = 0; j < subBins; j++) sum += w[c, j] * basis[f * subBins + j][i];
+                    for (int j = 0; j < subBins; j++)
+                    {
+                        sum += w[c, j] * basis[f * subBins + j][i];
+                    }
                     values[i * channels * frequencies + c * frequencies + f] = (float)(gain * sum);
                 }
             }
@@ -88,16 +100,25 @@ internal static class SoundSpace
         for (int r = 0; r < rows; r++)
         {
             double mean = 0;
-            for (int b = 0; b < columns; b++) mean += draws[r * columns + b];
+            for (int b = 0; b < columns; b++)
+            {
+                mean += draws[r * columns + b];
+            }
             mean /= columns;
             var y = new double[Width];
             for (int b = 0; b < columns; b++)
             {
                 double coordinate = draws[r * columns + b] - mean;
-                for (int i = 0; i < Width; i++) y[i] += coordinate * basis[b][i];
+                for (int i = 0; i < Width; i++)
+                {
+                    y[i] += coordinate * basis[b][i];
+                }
             }
             double[] unit = Normalized(y);
-            for (int i = 0; i < Width; i++) values[r * Width + i] = (float)unit[i];
+            for (int i = 0; i < Width; i++)
+            {
+                values[r * Width + i] = (float)unit[i];
+            }
         }
         return values;
     }
@@ -112,7 +133,10 @@ internal static class SoundSpace
             for (int b = 0; b < rows; b++)
             {
                 double sum = 0;
-                for (int c = 0; c < columns; c++) sum += (double)v[a * columns + c] * v[b * columns + c];
+                for (int c = 0; c < columns; c++)
+                {
+                    sum += (double)v[a * columns + c] * v[b * columns + c];
+                }
                 augmented[a, b] = sum;
             }
             augmented[a, rows + a] = 1;
@@ -122,17 +146,36 @@ internal static class SoundSpace
             int best = pivot;
             for (int r = pivot + 1; r < rows; r++)
             {
-                if (Math.Abs(augmented[r, pivot]) > Math.Abs(augmented[best, pivot])) best = r;
+                if (Math.Abs(augmented[r, pivot]) > Math.Abs(augmented[best, pivot]))
+                {
+                    best = r;
+                }
             }
-            if (Math.Abs(augmented[best, pivot]) < 1e-12) throw new InvalidOperationException("The VAE channel weights are rank-deficient; draw them with another seed.");
-            for (int col = 0; col < 2 * rows; col++) (augmented[pivot, col], augmented[best, col]) = (augmented[best, col], augmented[pivot, col]);
+            if (Math.Abs(augmented[best, pivot]) < 1e-12)
+            {
+                throw new InvalidOperationException("The VAE channel weights are rank-deficient; draw them with another seed.");
+            }
+
+            for (int col = 0; col < 2 * rows; col++)
+            {
+                (augmented[pivot, col], augmented[best, col]) = (augmented[best, col], augmented[pivot, col]);
+            }
             double scale = augmented[pivot, pivot];
-            for (int col = 0; col < 2 * rows; col++) augmented[pivot, col] /= scale;
+            for (int col = 0; col < 2 * rows; col++)
+            {
+                augmented[pivot, col] /= scale;
+            }
             for (int r = 0; r < rows; r++)
             {
-                if (r == pivot) continue;
+                if (r == pivot)
+                {
+                    continue;
+                }
                 double factor = augmented[r, pivot];
-                for (int col = 0; col < 2 * rows; col++) augmented[r, col] -= factor * augmented[pivot, col];
+                for (int col = 0; col < 2 * rows; col++)
+                {
+                    augmented[r, col] -= factor * augmented[pivot, col];
+                }
             }
         }
         var result = new double[columns, rows];
@@ -141,7 +184,10 @@ internal static class SoundSpace
             for (int j = 0; j < rows; j++)
             {
                 double sum = 0;
-                for (int a = 0; a < rows; a++) sum += v[a * columns + c] * augmented[a, rows + j];
+                for (int a = 0; a < rows; a++)
+                {
+                    sum += v[a * columns + c] * augmented[a, rows + j];
+                }
                 result[c, j] = sum;
             }
         }
@@ -151,7 +197,10 @@ internal static class SoundSpace
     private static double Dot(double[] a, double[] b)
     {
         double sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
         return sum;
     }
 

@@ -60,7 +60,10 @@ public static class SyntheticModelSet
     public static bool EnsureExists(string folder, int seed = SyntheticWeights.DefaultSeed)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        if (File.Exists(Path.Combine(folder, ModelSetManifest.FileName))) return false;
+        if (File.Exists(Path.Combine(folder, ModelSetManifest.FileName)))
+        {
+            return false;
+        }
         Generate(folder, seed);
         return true;
     }

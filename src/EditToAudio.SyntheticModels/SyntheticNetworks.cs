@@ -21,8 +21,8 @@ internal static class SyntheticNetworks
         var norm = ImageNormalization.Sam2;
         string std = g.Floats("std", [.. norm.Std.Select(v => (float)v)], 1, 3, 1, 1);
         string mean = g.Floats("mean", [.. norm.Mean.Select(v => (float)v)], 1, 3, 1, 1);
-        string rgb = g.Add(g.Mul("image", std), mean);
-        foreach (var (output, pool, channels) in new[] { ("image_embed", 16L, 256L), ("high_res_feats_0", 4L, 32L), ("high_res_feats_1", 8L, 64L) })
+        string rgb = g.Add(g.Mul(contract.Image.Name, std), mean);
+        foreach (var (output, pool, channels) in new[] { (contract.ImageEmbed.Name, 16L, 256L), (contract.HighResFeats0.Name, 4L, 32L), (contract.HighResFeats1.Name, 8L, 64L) })
         {
             string pooled = g.Node("AveragePool", [rgb], null, ("kernel_shape", new[] { pool, pool }), ("strides", new[] { pool, pool }));
             g.Node("Pad", [pooled, g.Int64s(0, 0, 0, 0, 0, channels - 3, 0, 0)], output, ("mode", "constant"));
@@ -44,18 +44,18 @@ internal static class SyntheticNetworks
         var g = new GraphBuilder("synthetic_sam2_decoder", contract);
         const long cells = 256 * 256;
 
-        string rgb = g.Node("Slice", ["high_res_feats_0", g.Int64s(0), g.Int64s(3), g.Int64s(1)]); // [1,3,256,256]
+        string rgb = g.Node("Slice", [contract.HighResFeats0.Name, g.Int64s(0), g.Int64s(3), g.Int64s(1)]); // [1,3,256,256]
         string rgbFlat = g.Reshape(rgb, 3, cells);                                                   // [3,Q]
 
         // A box's corners (labels 2 and 3) add one positive point at the box's centre.
-        string isCorner = g.Node("Cast", [g.Node("Or", [g.Node("Equal", ["point_labels", g.Scalar(2f)]), g.Node("Equal", ["point_labels", g.Scalar(3f)])])],
+        string isCorner = g.Node("Cast", [g.Node("Or", [g.Node("Equal", [contract.PointLabels.Name, g.Scalar(2f)]), g.Node("Equal", [contract.PointLabels.Name, g.Scalar(3f)])])],
             null, ("to", (long)TensorProto.Types.DataType.Float));                                              // [L,P]
         string corners = g.Node("ReduceSum", [isCorner, g.Int64s(1)], null, ("keepdims", 1L));               // [L,1]
-        string cornerSum = g.Node("ReduceSum", [g.Mul("point_coords", g.Unsqueeze(isCorner, 2)), g.Int64s(1)], null, ("keepdims", 1L)); // [L,1,2]
+        string cornerSum = g.Node("ReduceSum", [g.Mul(contract.PointCoords.Name, g.Unsqueeze(isCorner, 2)), g.Int64s(1)], null, ("keepdims", 1L)); // [L,1,2]
         string centre = g.Div(cornerSum, g.Unsqueeze(g.Node("Max", [corners, g.Scalar(1f)]), 2));            // [L,1,2]
         string centreLabel = g.Node("Where", [g.Node("Greater", [corners, g.Scalar(0f)]), g.Scalar(1f), g.Scalar(-1f)]); // [L,1]
-        string coords = g.Node("Concat", ["point_coords", centre], null, ("axis", 1L));                       // [L,P+1,2]
-        string labels = g.Node("Concat", ["point_labels", centreLabel], null, ("axis", 1L));                  // [L,P+1]
+        string coords = g.Node("Concat", [contract.PointCoords.Name, centre], null, ("axis", 1L));                       // [L,P+1,2]
+        string labels = g.Node("Concat", [contract.PointLabels.Name, centreLabel], null, ("axis", 1L));                  // [L,P+1]
 
         string quarter = g.Scalar(0.25f);
         string Cell(long axis) => g.Node("Clip", [
@@ -77,12 +77,12 @@ internal static class SyntheticNetworks
         string thresholds = g.Floats("thresholds", [.. SyntheticWeights.Sam2Thresholds], 1, 4, 1);
         string margin = g.Sub(g.Node("Min", [nearestNegative, thresholds]), nearestPositive); // [L,4,Q]
         string logits = g.Reshape(g.Mul(margin, g.Scalar(SyntheticWeights.Sam2Sharpness)), -1, 4, 256, 256);
-        string prior = g.Mul(g.Reshape("has_mask_input", -1, 1, 1, 1), "mask_input"); // [L,1,256,256]
-        g.Add(logits, prior, "masks");
+        string prior = g.Mul(g.Reshape(contract.HasMaskInput.Name, -1, 1, 1, 1), contract.MaskInput.Name); // [L,1,256,256]
+        g.Add(logits, prior, contract.Masks.Name);
 
-        string batch = g.Node("Shape", ["has_mask_input"]);
+        string batch = g.Node("Shape", [contract.HasMaskInput.Name]);
         string iouShape = g.Node("Concat", [batch, g.Int64s(4)], null, ("axis", 0L));
-        g.Node("Expand", [g.Floats("iou", [.. SyntheticWeights.Sam2IouPredictions], 1, 4), iouShape], "iou_predictions");
+        g.Node("Expand", [g.Floats("iou", [.. SyntheticWeights.Sam2IouPredictions], 1, 4), iouShape], contract.IouPredictions.Name);
         return g.ToModel("Synthetic SAM2 decoder: logits high where the color is close to the positive points' colors (a box's centre counts as one) and not closer to a negative point's.");
     }
 
@@ -95,32 +95,32 @@ internal static class SyntheticNetworks
         var contract = NetworkContracts.ClipTokens;
         var g = new GraphBuilder("synthetic_clip_tokens", contract);
         (string, object)[] pool = [("kernel_shape", new long[] { 14, 14 }), ("strides", new long[] { 14, 14 })];
-        string mean = g.Node("AveragePool", ["pixel_values"], null, pool);
-        string meanSquare = g.Node("AveragePool", [g.Mul("pixel_values", "pixel_values")], null, pool);
+        string mean = g.Node("AveragePool", [contract.PixelValues.Name], null, pool);
+        string meanSquare = g.Node("AveragePool", [g.Mul(contract.PixelValues.Name, contract.PixelValues.Name)], null, pool);
         string features = g.Node("Concat", [mean, meanSquare], null, ("axis", 1L)); // [B,6,16,16]
         string patches = g.Transpose(g.Reshape(features, 0, SyntheticWeights.ClipFeatures, 256), 0, 2, 1); // [B,256,6]
         string patchTokens = g.Linear(patches, w.ClipPatchWeight, w.ClipPatchBias, SyntheticWeights.ClipFeatures, 768, "patch");
         string whole = g.Node("ReduceMean", [features], null, ("axes", new long[] { 2, 3 }), ("keepdims", 0L)); // [B,6]
         string cls = g.Unsqueeze(g.Linear(whole, w.ClipClsWeight, w.ClipClsBias, SyntheticWeights.ClipFeatures, 768, "cls"), 1);
-        g.Node("Concat", [cls, patchTokens], "tokens", ("axis", 1L));
+        g.Node("Concat", [cls, patchTokens], contract.Tokens.Name, ("axis", 1L));
         return g.ToModel("Synthetic CLIP tokens: fixed projections of each patch's pixel statistics; CLS from the whole image.");
     }
 
     /// <summary>An SSV2A MLP (<see cref="MlpWeights"/>) with inputs and outputs named by <paramref name="contract"/>.</summary>
-    public static ModelProto Mlp(NetworkContract contract, MlpWeights w, string name)
+    public static ModelProto Mlp(Ssv2aStageContract contract, MlpWeights w, string name)
     {
         var g = new GraphBuilder(name, contract);
-        string x = contract.Inputs[0].Name;
+        string x = contract.Clip.Name;
         string hidden = g.LayerNormLinearGelu(x, w.LayerNormGamma, w.LayerNormBeta, w.HiddenWeight, w.HiddenBias, w.Inputs, SyntheticWeights.Hidden, "hidden");
         if (w.Residual)
         {
-            g.Add(x, g.Linear(hidden, w.MuWeight, w.MuBias, SyntheticWeights.Hidden, w.Outputs, "mu"), "mu");
+            g.Add(x, g.Linear(hidden, w.MuWeight, w.MuBias, SyntheticWeights.Hidden, w.Outputs, "mu"), contract.Mu.Name);
         }
         else
         {
-            g.Linear(hidden, w.MuWeight, w.MuBias, SyntheticWeights.Hidden, w.Outputs, "mu", "mu");
+            g.Linear(hidden, w.MuWeight, w.MuBias, SyntheticWeights.Hidden, w.Outputs, "mu", contract.Mu.Name);
         }
-        g.Linear(hidden, w.LogVarWeight, w.LogVarBias, SyntheticWeights.Hidden, w.Outputs, "logvar", "log_sigma");
+        g.Linear(hidden, w.LogVarWeight, w.LogVarBias, SyntheticWeights.Hidden, w.Outputs, "logvar", contract.LogSigma.Name);
         return g.ToModel($"Synthetic {contract.Key}: LayerNorm → linear → GELU, then μ and log σ² heads.");
     }
 
@@ -137,16 +137,16 @@ internal static class SyntheticNetworks
         string sqrtAlphaBar = g.Floats("sqrt_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(a))], alphaBar.Length);
         string sqrtOneMinus = g.Floats("sqrt_one_minus_alpha_bar", [.. alphaBar.Select(a => (float)Math.Sqrt(1 - a))], alphaBar.Length);
 
-        string spectrum = g.Reshape(g.MatMul("y", g.Floats("projection", w.UNetProjection, 512, 8 * 16)), -1, 8, 1, 16); // [N,8,1,16]
-        string length = g.Node("Gather", [g.Node("Shape", ["sample"]), g.Int64Scalar(2)], null, ("axis", 0L));
+        string spectrum = g.Reshape(g.MatMul(contract.Y.Name, g.Floats("projection", w.UNetProjection, 512, 8 * 16)), -1, 8, 1, 16); // [N,8,1,16]
+        string length = g.Node("Gather", [g.Node("Shape", [contract.Sample.Name]), g.Int64Scalar(2)], null, ("axis", 0L));
         string frames = g.Node("Cast", [g.Node("Range", [g.Int64Scalar(0), length, g.Int64Scalar(1)])], null, ("to", (long)TensorProto.Types.DataType.Float));
         string phase = g.Mul(frames, g.Scalar((float)(2 * Math.PI / SyntheticWeights.UNetModulationPeriod)));
         string envelope = g.Add(g.Mul(g.Node("Sin", [phase]), g.Scalar(SyntheticWeights.UNetModulationDepth)), g.Scalar(1f)); // [T]
         string clean = g.Mul(spectrum, g.Reshape(envelope, 1, 1, -1, 1)); // [N,8,T,16]
 
-        string a = g.Reshape(g.Node("Gather", [sqrtAlphaBar, "timestep"], null, ("axis", 0L)), -1, 1, 1, 1);
-        string s = g.Reshape(g.Node("Gather", [sqrtOneMinus, "timestep"], null, ("axis", 0L)), -1, 1, 1, 1);
-        g.Div(g.Sub("sample", g.Mul(a, clean)), s, "eps");
+        string a = g.Reshape(g.Node("Gather", [sqrtAlphaBar, contract.Timestep.Name], null, ("axis", 0L)), -1, 1, 1, 1);
+        string s = g.Reshape(g.Node("Gather", [sqrtOneMinus, contract.Timestep.Name], null, ("axis", 0L)), -1, 1, 1, 1);
+        g.Div(g.Sub(contract.Sample.Name, g.Mul(a, clean)), s, contract.Eps.Name);
         return g.ToModel("Synthetic AudioLDM UNet: exact noise predictor for a known clean latent x0(y).");
     }
 
@@ -156,11 +156,11 @@ internal static class SyntheticNetworks
         var contract = NetworkContracts.VaeDecoder;
         var g = new GraphBuilder("synthetic_vae_decoder", contract);
         const int subBins = SyntheticWeights.SubBins;
-        string mixed = g.Node("Conv", ["latent", g.Floats("channel_weights", w.VaeChannelWeights, subBins, 8, 1, 1),
+        string mixed = g.Node("Conv", [contract.Latent.Name, g.Floats("channel_weights", w.VaeChannelWeights, subBins, 8, 1, 1),
             g.Floats("offset", [.. Enumerable.Repeat(SyntheticWeights.VaeOffset, subBins)], subBins)]); // [N,4,T,16]
         string bins = g.Reshape(g.Transpose(mixed, 0, 2, 3, 1), 0, -1, 1, 16 * subBins); // [N,T,1,64], bin 4f+j
         string frames = g.Node("Expand", [bins, g.Int64s(1, 1, 4, 1)]); // [N,T,4,64]
-        g.Node("Reshape", [frames, g.Int64s(0, 1, -1, 64)], "mel");
+        g.Node("Reshape", [frames, g.Int64s(0, 1, -1, 64)], contract.Mel.Name);
         return g.ToModel("Synthetic AudioLDM VAE decoder: one channel mix per mel sub-bin plus offset, each latent frame repeated over 4 mel frames.");
     }
 
@@ -174,9 +174,9 @@ internal static class SyntheticNetworks
     {
         var contract = NetworkContracts.Vocoder;
         var g = new GraphBuilder("synthetic_vocoder", contract);
-        string weights = g.Node("Softmax", [g.Transpose("mel", 0, 2, 1)], null, ("axis", -1L)); // [N,F,64], each frame summing to 1
+        string weights = g.Node("Softmax", [g.Transpose(contract.Mel.Name, 0, 2, 1)], null, ("axis", -1L)); // [N,F,64], each frame summing to 1
         string frames = g.MatMul(weights, g.Floats("partials", HarmonicTable(), 64, SyntheticWeights.HopLength)); // [N,F,160]
-        g.Mul(g.Reshape(frames, 0, -1), g.Scalar(SyntheticWeights.VocoderGain), "wave");
+        g.Mul(g.Reshape(frames, 0, -1), g.Scalar(SyntheticWeights.VocoderGain), contract.Wave.Name);
         return g.ToModel("Synthetic vocoder: additive synthesis of 64 harmonics of 100 Hz, weighted by the softmax of each mel frame, at most ±0.5.");
     }
 
@@ -197,17 +197,20 @@ internal static class SyntheticNetworks
         var transposed = new float[table.Length];
         for (int b = 0; b < 64; b++)
         {
-            for (int r = 0; r < hop; r++) transposed[r * 64 + b] = table[b * hop + r] * 2f / hop;
+            for (int r = 0; r < hop; r++)
+            {
+                transposed[r * 64 + b] = table[b * hop + r] * 2f / hop;
+            }
         }
-        string samples = g.Node("Gather", [g.Node("Shape", ["wave"]), g.Int64Scalar(1)], null, ("axis", 0L));
+        string samples = g.Node("Gather", [g.Node("Shape", [contract.Wave.Name]), g.Int64Scalar(1)], null, ("axis", 0L));
         string whole = g.Mul(g.Div(samples, g.Int64Scalar(hop)), g.Int64Scalar(hop)); // whole hops, in samples
-        string cut = g.Node("Slice", ["wave", g.Int64s(0), g.Unsqueeze(whole, 0), g.Int64s(1)]);
+        string cut = g.Node("Slice", [contract.Wave.Name, g.Int64s(0), g.Unsqueeze(whole, 0), g.Int64s(1)]);
         string hops = g.Reshape(cut, 0, -1, hop); // [N,F,160]
         string amplitude = g.MatMul(hops, g.Floats("partials_t", transposed, hop, 64)); // [N,F,64]
         string logAmplitude = g.Mul(g.Node("Log", [g.Add(g.Mul(amplitude, amplitude), g.Scalar(SyntheticWeights.ClapAudioEpsilon))]), g.Scalar(0.5f));
         string level = g.Node("ReduceMean", [logAmplitude], null, ("axes", new long[] { 1 }), ("keepdims", 0L)); // [N,64]
         string centred = g.Sub(level, g.Node("ReduceMean", [level], null, ("axes", new long[] { 1 }), ("keepdims", 1L)));
-        g.MatMul(centred, g.Floats("projection", w.ClapAudioProjection, 64, 512), "embedding");
+        g.MatMul(centred, g.Floats("projection", w.ClapAudioProjection, 64, 512), contract.Embedding.Name);
         return g.ToModel("Synthetic CLAP audio encoder: centred mean log amplitude per vocoder partial, mapped back through the sound basis.");
     }
 
@@ -218,7 +221,10 @@ internal static class SyntheticNetworks
         var table = new float[64 * hop];
         for (int b = 0; b < 64; b++)
         {
-            for (int r = 0; r < hop; r++) table[b * hop + r] = (float)Math.Sin(2 * Math.PI * (b + 1) * r / hop);
+            for (int r = 0; r < hop; r++)
+            {
+                table[b * hop + r] = (float)Math.Sin(2 * Math.PI * (b + 1) * r / hop);
+            }
         }
         return table;
     }

@@ -85,7 +85,10 @@ public sealed class SyntheticWeights
         {
             var values = new float[count];
             Philox4x32.FillNormal((ulong)(uint)seed, 0xFF00_0000_0000_0000UL | (uint)stream++, 0, values);
-            for (int i = 0; i < count; i++) values[i] = (float)(values[i] * scale + offset);
+            for (int i = 0; i < count; i++)
+            {
+                values[i] = (float)(values[i] * scale + offset);
+            }
             return values;
         }
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using EditToAudio.Audio;
-using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Devices;
-using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Editing;
 using EditToAudio.Images;
@@ -45,20 +43,19 @@ internal static class StageBenchmarks
     /// downloaded (4 uploads and 3 downloads per batch), with the GPU time per kernel stage, the peak
     /// bytes the engine's device buffers held during the measured runs and the device memory in use after them.
     /// </summary>
-    public static StageMeasurement EditCuda(SyntheticEditPairs pairs, int batch, CancellationToken cancellationToken)
+    public static StageMeasurement EditCuda(CudaBackend backend, SyntheticEditPairs pairs, int batch, CancellationToken cancellationToken)
     {
-        NvrtcCompiler compiler = NvrtcCompiler.TryLoad(out string reason) ?? throw new NotSupportedException($"NVRTC cannot be loaded: {reason}");
-        using CudaContext context = CudaContext.Open();
-        using var library = new KernelLibrary(context, compiler, new KernelCache(KernelCache.DefaultFolder));
-        using var pipeline = new GpuEditPipeline(new EngineKernels(library));
-        var settings = new GpuEditSettings { MeasureStages = true };
+        CudaEditPipeline pipeline = backend.EditPipeline;
+        EditParameters[] settings = [new EditParameters()];
+        // Single precision, as this stage has always been measured (the backend's default is float64).
+        var options = new CudaEditOptions { Precision = EigenPrecision.SinglePrecision, MeasureStages = true };
 
-        HostEditResult Run(int first, int count) => pipeline.Run(
+        CudaHostEditResult Run(int first, int count) => pipeline.Run(
             pairs.Original.AsSpan(first * ImageTokens.TokenCount * SyntheticEditPairs.Width, count * ImageTokens.TokenCount * SyntheticEditPairs.Width),
             pairs.Edited.AsSpan(first * ImageTokens.TokenCount * SyntheticEditPairs.Width, count * ImageTokens.TokenCount * SyntheticEditPairs.Width),
             pairs.RemoveWeights.AsSpan(first * ClipGeometry.PatchCount, count * ClipGeometry.PatchCount),
             pairs.AddWeights.AsSpan(first * ClipGeometry.PatchCount, count * ClipGeometry.PatchCount),
-            count, settings, cancellationToken: cancellationToken);
+            count, settings, options, cancellationToken: cancellationToken);
 
         Run(0, Math.Min(batch, pairs.Count)); // warm-up: kernel load, workspaces
         // From the scratch buffers the warm-up left allocated, so the peak covers the measured runs only.
@@ -70,9 +67,9 @@ internal static class StageBenchmarks
         for (int first = 0; first < pairs.Count; first += batch, batches++)
         {
             long batchStart = Stopwatch.GetTimestamp();
-            HostEditResult result = Run(first, Math.Min(batch, pairs.Count - first));
+            CudaHostEditResult result = Run(first, Math.Min(batch, pairs.Count - first));
             latencies.Add(Stopwatch.GetElapsedTime(batchStart).TotalMilliseconds);
-            foreach ((GpuEditStage stage, double milliseconds) in result.StageMilliseconds)
+            foreach ((CudaEditStage stage, double milliseconds) in result.StageMilliseconds)
             {
                 stageTotals[stage.ToString()] = stageTotals.GetValueOrDefault(stage.ToString()) + milliseconds;
             }
@@ -80,7 +77,7 @@ internal static class StageBenchmarks
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         long peakBufferBytes = DeviceMemory.PeakBytes;
         // Read while the pipeline still holds its buffers and the libraries their workspaces.
-        DeviceMemoryInfo device = context.MemoryInfo();
+        DeviceMemoryInfo device = backend.MemoryInfo();
         double gpuTotal = stageTotals.Values.Sum();
         var shares = stageTotals.ToDictionary(p => p.Key, p => gpuTotal > 0 ? p.Value / gpuTotal : 0);
         return Measurement("edit", "cuda", pairs.Count, "pairs", batch, 1, seconds, latencies, $"batch of {batch} pairs", 7.0 * batches / pairs.Count) with
@@ -105,7 +102,7 @@ internal static class StageBenchmarks
             latencies.Add(Stopwatch.GetElapsedTime(pairStart).TotalMilliseconds);
         }).ConfigureAwait(false);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("embed", DeviceLabel(engine, engine.EditBackend), pairs, "pairs", 1, workers, seconds, [.. latencies], "pair", 0);
+        return Measurement("embed", engine.Backend, pairs, "pairs", 1, workers, seconds, [.. latencies], "pair", 0);
     }
 
     /// <summary>Whole runs (embedding and one clip) of the demo scene; latency per clip.</summary>
@@ -121,7 +118,7 @@ internal static class StageBenchmarks
             latencies.Add(result.Embedding.Timings.Seconds[PipelineStage.Audio] * 1000);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Measurement("audio", DeviceLabel(engine, engine.DiffusionBackend), clips, "clips", request.Audio.Candidates, 1, seconds, latencies, "clip", 0);
+        return Measurement("audio", engine.Backend, clips, "clips", request.Audio.Candidates, 1, seconds, latencies, "clip", 0);
     }
 
     private static EmbedRequest DemoRequest()
@@ -131,10 +128,6 @@ internal static class StageBenchmarks
             new RgbImage(scene.Width, scene.Height, scene.OriginalRgb, "demo original"), new RgbImage(scene.Width, scene.Height, scene.EditedRgb, "demo edited"),
             new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y));
     }
-
-    /// <summary>"cpu"; or, with the networks on CUDA, whether the stage's tensors went through the host or stayed on the device.</summary>
-    private static string DeviceLabel(EditToAudioEngine engine, string backend) =>
-        engine.Provider == ExecutionProvider.Cpu ? "cpu" : backend == "cuda" ? "cuda (device tensors)" : "cuda (host tensors)";
 
     /// <summary>A measurement; the command fills in the stage's own peak host memory (<see cref="StagePeak"/>).</summary>
     private static StageMeasurement Measurement(string stage, string device, int items, string unit, int batch, int workers, double seconds,

@@ -1,4 +1,4 @@
-using EditToAudio.Editing;
+using EditToAudio.Images;
 
 namespace EditToAudio.Cli.Benchmarking;
 

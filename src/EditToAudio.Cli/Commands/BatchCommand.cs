@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using EditToAudio.Backends;
 using EditToAudio.Batch;
-using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Models;
-using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Cli.Commands;
@@ -55,8 +54,7 @@ internal static class BatchCommand
         {
             ItemParameters defaults = Defaults(result, pipeline, audio);
             BatchManifest loaded = BatchManifest.Load(result.GetRequiredValue(manifest).FullName, defaults, result.GetValue(sweep));
-            EngineOptions engine = pipeline.Engine(result, stderr);
-            ModelSet models = EditToAudioEngine.LoadModelSet(engine.ModelFolder);
+            ModelSet models = EditToAudioEngine.LoadModelSet(result.GetValue(pipeline.Models)?.FullName);
             bool embedOnlyRun = result.GetValue(embedOnly);
             if (!embedOnlyRun)
             {
@@ -64,16 +62,14 @@ internal static class BatchCommand
             }
             // Checked, not created: the folder appears with the batch's lock, once everything that can fail early has been tried.
             string folder = OutputFolder.CheckBatch(result.GetRequiredValue(output).FullName);
-            // Both before the output folder exists, so that a missing GPU is an error with nothing written,
-            // and the free memory is read before any network or kernel takes its share.
-            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), engine.Networks.Provider,
-                () => PlanningMemory.DeviceFreeBytes(engine.Networks.DeviceId));
-            // On CUDA the sampler runs on the GPU with the networks on the kernels' stream.
-            using CudaBackends? cuda = PipelineOptions.OpenCuda(engine.Networks);
             int workerCount = result.GetValue(workers);
+            // Opened before the output folder exists, so that a missing GPU is an error with nothing written;
+            // on CUDA the free memory is read before any network or kernel takes its share.
+            using ComputeBackend backend = pipeline.Device.Open(result, pipeline.Device.Resolve(result, stderr), cpuThreads: workerCount);
+            PlanningMemory planning = PlanningMemory.Choose(result.GetValue(memory), backend);
             // Workers share the cores: each session gets its part of them instead of all.
-            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : engine.Networks.IntraOpThreads;
-            using var networks = new NetworkSet(models, cuda?.NetworkOptions(intraOpThreads) ?? engine.Networks with { IntraOpThreads = intraOpThreads });
+            int intraOpThreads = workerCount > 1 ? Math.Max(1, Environment.ProcessorCount / workerCount) : 0;
+            using PipelineStages stages = backend.Open(models, intraOpThreads);
             var options = new BatchOptions
             {
                 OutputFolder = folder,
@@ -86,7 +82,7 @@ internal static class BatchCommand
                 MemorySource = planning.Source,
             };
             IProgress<BatchProgress>? progress = result.GetValue(pipeline.Quiet) ? null : new ProgressLines(stderr);
-            BatchSummary summary = await new BatchRunner(networks, cuda?.Diffusion).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
+            BatchSummary summary = await new BatchRunner(stages).RunAsync(loaded, options, progress, cancellationToken).ConfigureAwait(false);
 
             foreach (string warning in summary.Warnings)
             {

@@ -3,10 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using EditToAudio.Backends;
 using EditToAudio.Cli.Benchmarking;
+using EditToAudio.Cuda;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.IO;
-using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Cli.Commands;
@@ -25,7 +26,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var stage = new Option<Stage>("--stage") { Description = "Edit (the edit math), Embed (SAM2, CLIP, edit, SSV2A), Audio (whole runs) or All.", DefaultValueFactory = _ => Stage.Edit };
-        var device = new Option<Device>("--device") { Description = "cpu, cuda (the edit stage then runs on both, so the ratio comes from one run; the cuda row adds device memory) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
+        var device = new DeviceOptions("cpu, cuda (every stage then runs on both backends, so the ratio comes from one run; the cuda rows add device memory) or auto (cuda when a CUDA device is present).");
         var pairs = new Option<int?>("--pairs") { Description = "Pairs (clips for audio) to measure; default 1024 for edit, 16 for embed, 2 for audio." };
         pairs.Validators.Add(r =>
         {
@@ -41,8 +42,9 @@ internal static class BenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the measurements as JSON to this file." };
         var command = new Command("bench", "Measure throughput (pairs or clips per second), latency (p50, p95), peak memory and host/device copies per pair.")
         {
-            stage, device, pairs, batch, workers, steps, models, json,
+            stage, pairs, batch, workers, steps, models, json,
         };
+        device.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
             Stage chosen = result.GetValue(stage);
@@ -52,13 +54,13 @@ internal static class BenchCommand
                 await stderr.WriteLineAsync("warning: this edit2audio is a Debug build, whose timings mean little; build with -c Release to measure.").ConfigureAwait(false);
             }
             // auto must pick a provider here too, not fall silently to the CPU.
-            bool cuda = PipelineOptions.ResolveDevice(result.GetValue(device), stderr) == ExecutionProvider.Cuda;
+            bool cuda = device.Resolve(result, stderr) == ComputeDevice.Cuda;
             int? count = result.GetValue(pairs);
             var measurements = new List<StageMeasurement>();
             var notes = new List<string>();
             if (chosen is Stage.Edit or Stage.All)
             {
-                measurements.AddRange(MeasureEdit(count ?? 1024, result.GetValue(batch), result.GetValue(workers), cuda, notes, cancellationToken));
+                measurements.AddRange(MeasureEdit(count ?? 1024, result.GetValue(batch), result.GetValue(workers), cuda ? () => device.Open(result, ComputeDevice.Cuda) : null, notes, cancellationToken));
             }
             string modelName = "none (the edit stage needs no networks)";
             bool synthetic = false;
@@ -66,21 +68,12 @@ internal static class BenchCommand
             {
                 // Workers share the cores with ONNX Runtime's own threads: split them, so W workers × T threads ≈ cores.
                 int intraOpThreads = Math.Max(1, Environment.ProcessorCount / result.GetValue(workers));
-                var options = new EngineOptions
-                {
-                    ModelFolder = result.GetValue(models)?.FullName,
-                    Networks = new NetworkOptions(cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu, IntraOpThreads: intraOpThreads),
-                };
-                // On CUDA both ways of running the networks on the GPU are measured in this run: tensors through the host,
-                // and tensors kept in device memory with the glue in the engine's kernels.
+                // On CUDA both backends are measured in this run: every stage on the CPU, and every stage on the GPU.
+                using ComputeBackend cpu = ComputeBackends.Open(ComputeDevice.Cpu);
+                using ComputeBackend? gpu = cuda ? device.Open(result, ComputeDevice.Cuda) : null;
+                var options = new EngineOptions { ModelFolder = result.GetValue(models)?.FullName, Backend = cpu, IntraOpThreads = intraOpThreads };
                 using EditToAudioEngine engine = EditToAudioEngine.Open(options);
-                using CudaBackends? backends = PipelineOptions.OpenCuda(options.Networks);
-                using EditToAudioEngine? resident = backends is null ? null : EditToAudioEngine.Open(options with
-                {
-                    Networks = backends.NetworkOptions(intraOpThreads),
-                    EmbeddingBackend = backends.Embedding,
-                    DiffusionBackend = backends.Diffusion,
-                });
+                using EditToAudioEngine? resident = gpu is null ? null : EditToAudioEngine.Open(options with { Backend = gpu });
                 modelName = engine.Models.Name;
                 synthetic = engine.Models.IsSynthetic;
                 foreach (EditToAudioEngine measured in resident is null ? [engine] : new[] { engine, resident })
@@ -102,9 +95,9 @@ internal static class BenchCommand
                 {
                     foreach (IGrouping<string, StageMeasurement> pair in measurements.Where(m => m.Stage != "edit").GroupBy(m => m.Stage))
                     {
-                        StageMeasurement host = pair.First(), device = pair.Last();
+                        StageMeasurement onCpu = pair.First(), onGpu = pair.Last();
                         notes.Add(string.Create(CultureInfo.InvariantCulture,
-                            $"{pair.Key}: {device.Device} / {host.Device} throughput = {device.ItemsPerSecond / host.ItemsPerSecond:F2}x in this run"));
+                            $"{pair.Key}: {onGpu.Device} / {onCpu.Device} throughput = {onGpu.ItemsPerSecond / onCpu.ItemsPerSecond:F2}x in this run"));
                     }
                 }
             }
@@ -123,7 +116,7 @@ internal static class BenchCommand
     /// The edit stage, in its own method so that its inputs (1.6 GB for 1024 pairs) are garbage once
     /// it returns and the next stage's peak memory is its own.
     /// </summary>
-    private static List<StageMeasurement> MeasureEdit(int count, int batch, int workers, bool cuda, List<string> notes, CancellationToken cancellationToken)
+    private static List<StageMeasurement> MeasureEdit(int count, int batch, int workers, Func<ComputeBackend>? openCuda, List<string> notes, CancellationToken cancellationToken)
     {
         var inputs = SyntheticEditPairs.Create(count);
         var measured = new List<StageMeasurement>();
@@ -132,10 +125,11 @@ internal static class BenchCommand
             StageMeasurement cpu = StageBenchmarks.EditCpu(inputs, batch, workers, cancellationToken);
             measured.Add(cpu with { PeakHostMegabytes = peak.Megabytes() });
         }
-        if (cuda)
+        if (openCuda is not null)
         {
+            using ComputeBackend backend = openCuda();
             using StagePeak peak = StagePeak.Start();
-            StageMeasurement gpu = StageBenchmarks.EditCuda(inputs, batch, cancellationToken);
+            StageMeasurement gpu = StageBenchmarks.EditCuda((CudaBackend)backend, inputs, batch, cancellationToken);
             measured.Add(gpu with { PeakHostMegabytes = peak.Megabytes() });
             notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"edit: cuda / cpu throughput = {measured[1].ItemsPerSecond / measured[0].ItemsPerSecond:F1}x in this run"));

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Backends;
+using EditToAudio.Cuda;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.IO;
-using EditToAudio.Networks;
 
 namespace EditToAudio.Cli.Commands;
 
@@ -22,12 +23,13 @@ internal static class EditCommand
         var parts = new Option<DirectoryInfo?>("--parts") { Description = "Also write E_sup, E_boost, E_bg and both patch-weight grids as .npy into this folder." };
         var threads = new Option<int>("--threads") { Description = "Pairs edited in parallel on the CPU (default: all cores; the GPU edit takes the whole batch at once).", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on standard output." };
-        var device = new Option<Device>("--device") { Description = "cpu, cuda (the batched edit on the engine's kernels; 768-wide tokens; an error when CUDA cannot be used) or auto (cuda when a CUDA device is present).", DefaultValueFactory = _ => Device.Cpu };
+        var device = new DeviceOptions("cpu, cuda (the batched edit on the engine's kernels; 768-wide tokens; an error when CUDA cannot be used) or auto (cuda when a CUDA device is present).");
 
         var command = new Command("edit", "Suppress the removed object, boost the added one and mix in the background, on .npy tokens and masks.")
         {
-            originalTokens, editedTokens, removeMask, addMask, output, parts, threads, json, device,
+            originalTokens, editedTokens, removeMask, addMask, output, parts, threads, json,
         };
+        device.AddTo(command);
         options.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, (stdout, stderr) => Task.FromResult(Run(
             new EditRequest(
@@ -35,14 +37,14 @@ internal static class EditCommand
                 result.GetRequiredValue(removeMask).FullName, result.GetRequiredValue(addMask).FullName,
                 result.GetRequiredValue(output).FullName, result.GetValue(parts)?.FullName,
                 options.Read(result), result.GetValue(threads), result.GetValue(json),
-                PipelineOptions.ResolveDevice(result.GetValue(device), stderr) == ExecutionProvider.Cuda),
+                device.Resolve(result, stderr), result.GetValue(device.Index)),
             stdout, stderr, cancellationToken))));
         return command;
     }
 
     private sealed record EditRequest(
         string OriginalTokens, string EditedTokens, string RemoveMask, string AddMask,
-        string Output, string? Parts, EditParameters Parameters, int Threads, bool Json, bool Cuda);
+        string Output, string? Parts, EditParameters Parameters, int Threads, bool Json, ComputeDevice Device, int DeviceIndex);
 
     /// <summary>What --parts writes; a parts folder holds these and nothing else, and each run rewrites all of them.</summary>
     private static readonly string[] PartFiles = ["E_sup.npy", "E_boost.npy", "E_bg.npy", "remove_patch_weights.npy", "add_patch_weights.npy"];
@@ -55,30 +57,23 @@ internal static class EditCommand
         var clock = Stopwatch.StartNew();
         using EditArrays.TokenFile original = EditArrays.ReadTokens(request.OriginalTokens);
         using EditArrays.TokenFile edited = EditArrays.ReadTokens(request.EditedTokens);
-        using EditArrays.MaskFile remove = EditArrays.ReadMasks(request.RemoveMask);
-        using EditArrays.MaskFile add = EditArrays.ReadMasks(request.AddMask);
+        using MaskArrays.MaskFile remove = MaskArrays.ReadMasks(request.RemoveMask);
+        using MaskArrays.MaskFile add = MaskArrays.ReadMasks(request.AddMask);
         int count = CheckBatch(request, original, edited, remove, add);
 
-        var pairs = new EditPair[count];
+        var jobs = new EditJob[count];
         for (int i = 0; i < count; i++)
         {
-            pairs[i] = new EditPair(original.Images[i], edited.Images[i], remove.Masks[i], add.Masks[i]);
+            jobs[i] = new EditJob(new EditPair(original.Images[i], edited.Images[i], remove.Masks[i], add.Masks[i]), request.Parameters);
         }
         double readSeconds = clock.Elapsed.TotalSeconds;
+        // The arrays were checked before the device is opened; on CUDA the batch goes through the GPU's fixed number of launches.
         IReadOnlyList<EditResult> results;
-        string backend;
-        if (request.Cuda)
+        string backendName;
+        using (ComputeBackend backend = ComputeBackends.Open(request.Device, request.DeviceIndex, request.Threads))
         {
-            // One batch through the GPU's fixed number of launches; the arrays were checked before the device is opened.
-            using CudaBackends cuda = CudaBackends.Open();
-            results = cuda.Edit.Edit(pairs, request.Parameters, cancellationToken);
-            backend = cuda.Edit.Name;
-        }
-        else
-        {
-            var cpu = new CpuEditBackend(request.Threads);
-            results = cpu.Edit(pairs, request.Parameters, cancellationToken);
-            backend = cpu.Name;
+            results = [.. backend.Edit(jobs, cancellationToken).Select(r => r[0])];
+            backendName = backend.Name;
         }
         double editSeconds = clock.Elapsed.TotalSeconds - readSeconds;
 
@@ -125,7 +120,7 @@ internal static class EditCommand
             // CPU threads mean nothing for the GPU edit, so its summary leaves them out.
             var summary = new EditSummary(count, seconds, count / Math.Max(seconds, 1e-9),
                 readSeconds, editSeconds, writeSeconds, count / Math.Max(editSeconds, 1e-9),
-                backend, request.Cuda ? null : request.Threads, request.Output, request.Parts,
+                backendName, request.Device == ComputeDevice.Cuda ? null : request.Threads, request.Output, request.Parts,
                 request.Parameters.K, request.Parameters.Alpha, request.Parameters.Beta,
                 [request.Parameters.Mix.Suppressed, request.Parameters.Mix.Boosted, request.Parameters.Mix.Background],
                 request.Parameters.MaskAlignment.ToString().ToLowerInvariant(), warnings);
@@ -162,7 +157,7 @@ internal static class EditCommand
         }
     }
 
-    private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, EditArrays.MaskFile remove, EditArrays.MaskFile add)
+    private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, MaskArrays.MaskFile remove, MaskArrays.MaskFile add)
     {
         if (original.Images[0].Dimension != edited.Images[0].Dimension)
         {

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using EditToAudio.Backends;
 using EditToAudio.Evaluation;
 using EditToAudio.IO;
 using EditToAudio.Models;
-using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 
 namespace EditToAudio.Cli.Commands;
@@ -37,7 +37,7 @@ internal static class EvaluateCommand
         var resamples = new Option<int>("--bootstrap") { Description = "Bootstrap resamples per confidence interval.", DefaultValueFactory = _ => Bootstrap.DefaultResamples }.InRange(1, 1_000_000);
         var confidence = new Option<double>("--confidence") { Description = "Confidence of the intervals.", DefaultValueFactory = _ => Bootstrap.DefaultConfidence }.FiniteInRange(0.5, 0.999);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the bootstrap resampling.", DefaultValueFactory = _ => 0UL };
-        var device = new Option<Device>("--device") { Description = "Where the clap_audio network runs: cpu, cuda (an error if CUDA cannot be used) or auto.", DefaultValueFactory = _ => Device.Cpu };
+        var device = new DeviceOptions("Where the clap_audio network runs: cpu, cuda (an error if CUDA cannot be used) or auto.");
         var clipsPerCall = new Option<int?>("--clips-per-call") { Description = $"Clips per clap_audio call (default: chosen from the memory the process may use, at most {EvaluationOptions.MaxClipsPerCall})." };
         clipsPerCall.Validators.Add(result =>
         {
@@ -50,8 +50,9 @@ internal static class EvaluateCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
         var command = new Command("evaluate", "Does the sound follow the edit? Scores every pair (embedding comparisons, CLAP audio scores, label shifts), set distances, bootstrap intervals and sweep tables. Exit 3 when some pairs could not be evaluated.")
         {
-            folder, labels, labelFile, models, output, resamples, confidence, seed, device, clipsPerCall, json, quiet,
+            folder, labels, labelFile, models, output, resamples, confidence, seed, clipsPerCall, json, quiet,
         };
+        device.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (stdout, stderr) =>
         {
             ObjectLabel[] given = result.GetValue(labels) ?? [];
@@ -65,9 +66,9 @@ internal static class EvaluateCommand
             LabelTable? table = result.GetValue(labelFile) is { } file ? LabelTable.Load(file.FullName) : null;
             string? modelFolder = result.GetValue(models)?.FullName ?? source.RecordedModelFolder();
             ModelSet set = EditToAudioEngine.LoadModelSet(modelFolder);
-            var networkOptions = new NetworkOptions(PipelineOptions.ResolveDevice(result.GetValue(device), stderr));
             // A missing GPU or label problem stops here, before anything is written.
-            using var networks = new NetworkSet(set, networkOptions);
+            using ComputeBackend backend = device.Open(result, device.Resolve(result, stderr));
+            using PipelineStages stages = backend.Open(set);
             IProgress<EvaluationProgress>? progress = result.GetValue(quiet) ? null : new ProgressLines(stderr);
             var options = new EvaluationOptions
             {
@@ -78,7 +79,7 @@ internal static class EvaluateCommand
                 Seed = result.GetValue(seed),
                 ClipsPerCall = result.GetValue(clipsPerCall),
             };
-            EvaluationOutcome outcome = new Evaluator(networks).Evaluate(source, options, progress, cancellationToken);
+            EvaluationOutcome outcome = new Evaluator(stages.Networks).Evaluate(source, options, progress, cancellationToken);
             EvaluationRecord record = EvaluationReport.Write(target, outcome);
             EvaluationSummary summary = EvaluationReport.Summary(record, target);
             if (result.GetValue(json))

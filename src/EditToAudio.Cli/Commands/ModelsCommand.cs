@@ -33,9 +33,15 @@ internal static class ModelsCommand
         {
             var output = result.InvocationConfiguration.Output;
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return Task.FromResult(ExitCodes.BadInput);
+            if (set is null)
+            {
+                return Task.FromResult(ExitCodes.BadInput);
+            }
             var problems = ContractChecker.CheckSet(set, cancellationToken: cancellationToken);
-            foreach (var problem in problems) output.WriteLine(problem);
+            foreach (var problem in problems)
+            {
+                output.WriteLine(problem);
+            }
             int networks = NetworkContracts.All.Count(c => set.Has(c.Kind));
             output.WriteLine(problems.Count == 0
                 ? $"OK: {networks} networks in {set.Folder} satisfy their contracts."
@@ -54,7 +60,10 @@ internal static class ModelsCommand
         command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (output, _) =>
         {
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return ExitCodes.BadInput;
+            if (set is null)
+            {
+                return ExitCodes.BadInput;
+            }
             if (result.GetValue(device) == Device.Auto)
             {
                 throw new ArgumentException("--device: verify takes cpu or cuda, so the report says which provider was checked.");
@@ -92,7 +101,10 @@ internal static class ModelsCommand
         command.SetAction((ParseResult result, CancellationToken cancellationToken) =>
         {
             var set = Open(result, result.GetValue(folder));
-            if (set is null) return Task.FromResult(ExitCodes.BadInput);
+            if (set is null)
+            {
+                return Task.FromResult(ExitCodes.BadInput);
+            }
             Describe(set, result.InvocationConfiguration.Output, cancellationToken);
             return Task.FromResult(ExitCodes.Success);
         });
@@ -146,7 +158,10 @@ internal static class ModelsCommand
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"Model set: {set.Name}{(set.IsSynthetic ? " (SYNTHETIC: not real weights)" : "")}");
         output.WriteLine($"Folder: {set.Folder}");
-        if (set.Manifest.Description.Length > 0) output.WriteLine($"Description: {set.Manifest.Description}");
+        if (set.Manifest.Description.Length > 0)
+        {
+            output.WriteLine($"Description: {set.Manifest.Description}");
+        }
         output.WriteLine("Networks:");
         foreach (var contract in NetworkContracts.All)
         {
@@ -159,8 +174,14 @@ internal static class ModelsCommand
             string path = set.PathOf(contract.Kind);
             long bytes = new FileInfo(path).Length;
             output.WriteLine(string.Create(inv, $"  {contract.Key}: {Path.GetFileName(path)}, {bytes} bytes, sha256 {set.Sha256Of(contract.Kind)}"));
-            foreach (var input in contract.Inputs) output.WriteLine($"    in  {input}");
-            foreach (var outputTensor in contract.Outputs) output.WriteLine($"    out {outputTensor}");
+            foreach (var input in contract.Inputs)
+            {
+                output.WriteLine($"    in  {input}");
+            }
+            foreach (var outputTensor in contract.Outputs)
+            {
+                output.WriteLine($"    out {outputTensor}");
+            }
         }
         if (set.Manifest.Labels is { } labels)
         {

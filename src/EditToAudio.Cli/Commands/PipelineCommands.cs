@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using EditToAudio.IO;
 using EditToAudio.Images;
+using EditToAudio.IO;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 using EditToAudio.Samples;

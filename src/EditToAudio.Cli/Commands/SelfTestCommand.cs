@@ -34,7 +34,7 @@ internal static class SelfTestCommand
             gpu, pairs, repetitions, device,
         };
         command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (stdout, stderr) => result.GetValue(gpu)
-            ? RunGpu(new GpuSelfTestOptions
+            ? RunGpu(new CudaSelfTestOptions
             {
                 BenchmarkBatchSizes = [.. (result.GetValue(pairs) ?? []).Where(p => p > 0)],
                 BenchmarkRepetitions = result.GetValue(repetitions),
@@ -79,11 +79,11 @@ internal static class SelfTestCommand
         return failures == 0 ? 0 : 1;
     }
 
-    private static int RunGpu(GpuSelfTestOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static int RunGpu(CudaSelfTestOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         // Synchronous: Progress<T> would post each line to the thread pool, out of order and possibly after the table.
         var progress = new LineProgress(error);
-        GpuSelfTestReport report = GpuSelfTest.Run(options, progress, cancellationToken);
+        CudaSelfTestReport report = CudaSelfTest.Run(options, progress, cancellationToken);
         if (!report.Supported)
         {
             output.WriteLine($"GPU self-test not run: {report.Reason}");
@@ -97,22 +97,28 @@ internal static class SelfTestCommand
             p.Name, p.Passed ? "pass" : "FAIL", p.Measure,
             p.Value.ToString("G6", CultureInfo.InvariantCulture), p.Tolerance.ToString("G6", CultureInfo.InvariantCulture),
         }));
-        foreach (GpuParityResult failed in report.Parity.Where(p => p.Error.Length > 0))
+        foreach (CudaParityResult failed in report.Parity.Where(p => p.Error.Length > 0))
+        {
             output.WriteLine($"{failed.Name}: {failed.Error}");
+        }
         if (report.BenchmarkError.Length > 0)
+        {
             output.WriteLine($"benchmark stopped: {report.BenchmarkError}");
+        }
         if (report.CacheWriteError.Length > 0)
+        {
             output.WriteLine($"kernel cache: {report.CacheWriteError} (kernels are recompiled on every run until this is fixed)");
+        }
         if (report.Benchmark.Count > 0)
         {
             output.WriteLine();
-            string[] stages = [.. Enum.GetNames<EditToAudio.Cuda.Pipeline.GpuEditStage>()];
+            string[] stages = [.. Enum.GetNames<EditToAudio.Cuda.Pipeline.CudaEditStage>()];
             PrintTable(output, ["pairs", "ms/batch", "pairs/s", .. stages.Select(s => s.ToLowerInvariant() + " %")], report.Benchmark.Select(b => new[]
             {
                 b.Pairs.ToString(CultureInfo.InvariantCulture),
                 b.MillisecondsPerBatch.ToString("0.00", CultureInfo.InvariantCulture),
                 b.PairsPerSecond.ToString("0", CultureInfo.InvariantCulture),
-            }.Concat(Enum.GetValues<EditToAudio.Cuda.Pipeline.GpuEditStage>()
+            }.Concat(Enum.GetValues<EditToAudio.Cuda.Pipeline.CudaEditStage>()
                 .Select(s => (100 * b.StageShare.GetValueOrDefault(s)).ToString("0.0", CultureInfo.InvariantCulture))).ToArray()));
         }
         output.WriteLine();
@@ -128,7 +134,9 @@ internal static class SelfTestCommand
         output.WriteLine(Line(header));
         output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
         foreach (string[] row in all.Skip(1))
+        {
             output.WriteLine(Line(row));
+        }
     }
 
     private sealed class LineProgress(TextWriter error) : IProgress<string>

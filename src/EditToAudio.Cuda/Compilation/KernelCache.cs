@@ -59,7 +59,9 @@ public sealed class KernelCache
         string[] optionList = [.. options];
         Field(optionList.Length.ToString(CultureInfo.InvariantCulture));
         foreach (string option in optionList)
+        {
             Field(option);
+        }
         Field(nvrtcVersion);
         Field(target.ToString());
         Field(target.Kind.ToString());
@@ -95,19 +97,25 @@ public sealed class KernelCache
         byte[] keyBytes = Encoding.ASCII.GetBytes(key);
         int header = Magic.Length + 4 + keyBytes.Length + 4 + 32;
         if (file.Length < header || !file.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
             return null;
+        }
         int offset = Magic.Length;
         int keyLength = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(offset));
         offset += 4;
         if (keyLength != keyBytes.Length || !file.AsSpan(offset, keyLength).SequenceEqual(keyBytes))
+        {
             return null;
+        }
         offset += keyLength;
         int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(offset));
         offset += 4;
         ReadOnlySpan<byte> hash = file.AsSpan(offset, 32);
         offset += 32;
         if (payloadLength < 0 || file.Length - offset != payloadLength)
+        {
             return null;
+        }
         byte[] payload = file.AsSpan(offset).ToArray();
         return SHA256.HashData(payload).AsSpan().SequenceEqual(hash) ? payload : null;
     }

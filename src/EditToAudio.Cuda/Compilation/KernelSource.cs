@@ -17,7 +17,9 @@ public sealed record KernelSource(string Name, string Text)
         string[] lines = Text.Split('\n');
         var builder = new StringBuilder();
         for (int i = 0; i < lines.Length; i++)
+        {
             builder.Append(CultureInfo.InvariantCulture, $"{i + 1,4} | {lines[i].TrimEnd('\r')}").Append('\n');
+        }
         return builder.ToString();
     }
 }

@@ -37,7 +37,9 @@ public sealed class NvrtcCompiler
         Nvrtc.Check(Nvrtc.nvrtcGetNumSupportedArchs(out int count));
         int[] architectures = new int[count];
         fixed (int* pointer = architectures)
+        {
             Nvrtc.Check(Nvrtc.nvrtcGetSupportedArchs(pointer));
+        }
         Array.Sort(architectures);
         return new NvrtcCompiler(major, minor, architectures);
     }
@@ -64,10 +66,14 @@ public sealed class NvrtcCompiler
     public KernelTarget TargetFor(int architecture)
     {
         if (SupportedArchitectures.Contains(architecture))
+        {
             return new KernelTarget(architecture, KernelImageKind.Cubin);
+        }
         int[] older = [.. SupportedArchitectures.Where(a => a < architecture)];
         if (older.Length == 0)
+        {
             throw new NotSupportedException($"NVRTC {Version} cannot target sm_{architecture} (it supports {string.Join(", ", SupportedArchitectures)})");
+        }
         return new KernelTarget(older.Max(), KernelImageKind.Ptx);
     }
 
@@ -89,7 +95,9 @@ public sealed class NvrtcCompiler
         NvrtcResult compiled = Nvrtc.nvrtcCompileProgram(raw, options.Length, optionTexts);
         string log = ReadLog(raw);
         if (compiled == NvrtcResult.CompilationFailed)
+        {
             throw new KernelCompilationException(source, target, log);
+        }
         Nvrtc.Check(compiled, $"nvrtcCompileProgram({source.Name}, {target})");
         byte[] data;
         if (target.Kind == KernelImageKind.Cubin)
@@ -97,7 +105,9 @@ public sealed class NvrtcCompiler
             Nvrtc.Check(Nvrtc.nvrtcGetCUBINSize(raw, out nuint size));
             data = new byte[(int)size];
             fixed (byte* pointer = data)
+            {
                 Nvrtc.Check(Nvrtc.nvrtcGetCUBIN(raw, pointer));
+            }
         }
         else
         {
@@ -105,7 +115,9 @@ public sealed class NvrtcCompiler
             Nvrtc.Check(Nvrtc.nvrtcGetPTXSize(raw, out nuint size));
             data = new byte[(int)size];
             fixed (byte* pointer = data)
+            {
                 Nvrtc.Check(Nvrtc.nvrtcGetPTX(raw, pointer));
+            }
         }
         return new KernelImage(target, data, log);
     }
@@ -118,26 +130,30 @@ public sealed class NvrtcCompiler
     {
         Nvrtc.Check(Nvrtc.nvrtcGetProgramLogSize(program, out nuint size));
         if (size <= 1)
+        {
             return "";
+        }
         byte[] log = new byte[(int)size];
         fixed (byte* pointer = log)
+        {
             Nvrtc.Check(Nvrtc.nvrtcGetProgramLog(program, pointer));
+        }
         return Encoding.UTF8.GetString(log, 0, log.Length - 1).TrimEnd();
     }
 
     /// <summary>Zero-terminated UTF-8 copies of strings in unmanaged memory, with an array of pointers to them.</summary>
     private sealed unsafe class Utf8Strings : IDisposable
     {
-        private readonly List<IntPtr> allocations = [];
+        private readonly List<IntPtr> _allocations = [];
 
         public Utf8Strings(IReadOnlyList<string> values)
         {
             Pointers = (byte**)NativeMemory.Alloc((nuint)Math.Max(values.Count, 1), (nuint)sizeof(byte*));
-            allocations.Add((IntPtr)Pointers);
+            _allocations.Add((IntPtr)Pointers);
             for (int i = 0; i < values.Count; i++)
             {
                 Pointers[i] = (byte*)Marshal.StringToCoTaskMemUTF8(values[i]);
-                allocations.Add((IntPtr)Pointers[i]);
+                _allocations.Add((IntPtr)Pointers[i]);
             }
         }
 
@@ -145,9 +161,11 @@ public sealed class NvrtcCompiler
 
         public void Dispose()
         {
-            NativeMemory.Free((void*)allocations[0]);
-            foreach (IntPtr allocation in allocations.Skip(1))
+            NativeMemory.Free((void*)_allocations[0]);
+            foreach (IntPtr allocation in _allocations.Skip(1))
+            {
                 Marshal.FreeCoTaskMem(allocation);
+            }
         }
     }
 }

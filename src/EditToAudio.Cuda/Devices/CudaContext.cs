@@ -12,12 +12,12 @@ public sealed class CudaContext : IDisposable
     // CU_STREAM_NON_BLOCKING: the engine's stream does not synchronize with the legacy default stream.
     private const uint NonBlockingStream = 1;
 
-    private readonly PrimaryContextHandle context;
+    private readonly PrimaryContextHandle _context;
 
     private CudaContext(CudaDeviceInfo device, PrimaryContextHandle context)
     {
         Device = device;
-        this.context = context;
+        _context = context;
         using (Bind())
         {
             CudaDriver.Check(CudaDriver.cuStreamCreate(out IntPtr stream, NonBlockingStream));
@@ -31,7 +31,7 @@ public sealed class CudaContext : IDisposable
     /// <summary>The engine's stream on this device.</summary>
     public CudaStream Stream { get; }
 
-    internal PrimaryContextHandle Handle => context;
+    internal PrimaryContextHandle Handle => _context;
 
     /// <summary>Retains the primary context of device <paramref name="ordinal"/>; throws <see cref="NotSupportedException"/> without a driver or device.</summary>
     public static CudaContext Open(int ordinal = 0)
@@ -39,7 +39,9 @@ public sealed class CudaContext : IDisposable
         CudaSupport support = CudaSupport.Detect();
         support.ThrowIfNotSupported();
         if (ordinal < 0 || ordinal >= support.Devices.Count)
+        {
             throw new ArgumentOutOfRangeException(nameof(ordinal), ordinal, $"there are {support.Devices.Count} CUDA device(s)");
+        }
         CudaDriver.Check(CudaDriver.cuDeviceGet(out int device, ordinal));
         PrimaryContextHandle context = PrimaryContextHandle.Retain(device);
         try
@@ -57,8 +59,8 @@ public sealed class CudaContext : IDisposable
     /// <summary>Makes this context current until the returned scope is disposed (restoring the previous one).</summary>
     public ContextScope Bind()
     {
-        ObjectDisposedException.ThrowIf(context.IsClosed, this);
-        CudaDriver.Check(CudaDriver.cuCtxPushCurrent_v2(context.DangerousGetHandle()));
+        ObjectDisposedException.ThrowIf(_context.IsClosed, this);
+        CudaDriver.Check(CudaDriver.cuCtxPushCurrent_v2(_context.DangerousGetHandle()));
         return new ContextScope();
     }
 
@@ -66,7 +68,9 @@ public sealed class CudaContext : IDisposable
     public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
     {
         using (Bind())
+        {
             return new DeviceBuffer<T>(this, length);
+        }
     }
 
     /// <summary>Allocates device memory holding a copy of <paramref name="values"/> (copied on <see cref="Stream"/>).</summary>
@@ -104,7 +108,7 @@ public sealed class CudaContext : IDisposable
         using (Bind())
         {
             CudaDriver.Check(CudaDriver.cuStreamCreate(out IntPtr stream, NonBlockingStream));
-            return new CudaStream(this, new StreamHandle(context, stream));
+            return new CudaStream(this, new StreamHandle(_context, stream));
         }
     }
 
@@ -112,7 +116,7 @@ public sealed class CudaContext : IDisposable
     public void Dispose()
     {
         Stream.Dispose();
-        context.Dispose();
+        _context.Dispose();
     }
 }
 

@@ -38,17 +38,23 @@ public sealed record CudaSupport
     public static CudaSupport Detect()
     {
         if (!CudaLibraryLocator.TryLoadShared(CudaLibrary.Driver, out string reason))
+        {
             return new CudaSupport(false, reason, 0, []);
+        }
         try
         {
             CudaDriver.Check(CudaDriver.cuInit(0));
             CudaDriver.Check(CudaDriver.cuDriverGetVersion(out int version));
             CudaDriver.Check(CudaDriver.cuDeviceGetCount(out int count));
             if (count == 0)
+            {
                 return new CudaSupport(false, "The CUDA driver is installed but reports no device.", version, []);
+            }
             var devices = new List<CudaDeviceInfo>(count);
             for (int ordinal = 0; ordinal < count; ordinal++)
+            {
                 devices.Add(CudaDeviceInfo.Query(ordinal));
+            }
             return new CudaSupport(true, "", version, devices);
         }
         catch (CudaException e)
@@ -61,7 +67,9 @@ public sealed record CudaSupport
     public void ThrowIfNotSupported()
     {
         if (!IsSupported)
+        {
             throw new NotSupportedException("The CUDA backend is not available: " + Reason);
+        }
     }
 }
 

@@ -34,7 +34,7 @@ public static class DeviceMemory
 /// <typeparam name="T">The element type.</typeparam>
 public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
-    private readonly DeviceMemoryHandle memory;
+    private readonly DeviceMemoryHandle _memory;
 
     internal DeviceBuffer(CudaContext context, long length)
     {
@@ -47,7 +47,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         try
         {
             // The handle counts the bytes in DeviceMemory now and again when it frees them, so both sides sit in one place.
-            memory = new DeviceMemoryHandle(context.Handle, (IntPtr)pointer, bytes);
+            _memory = new DeviceMemoryHandle(context.Handle, (IntPtr)pointer, bytes);
         }
         catch
         {
@@ -70,8 +70,8 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     {
         get
         {
-            ObjectDisposedException.ThrowIf(memory.IsClosed, this);
-            return (ulong)memory.DangerousGetHandle();
+            ObjectDisposedException.ThrowIf(_memory.IsClosed, this);
+            return (ulong)_memory.DangerousGetHandle();
         }
     }
 
@@ -81,13 +81,17 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(source.Length, Length, nameof(source));
         if (source.IsEmpty)
+        {
             return;
+        }
         using (Context.Bind())
-        fixed (T* host = source)
+        {
+            fixed (T* host = source)
         {
             // The byte count in nuint: an int product overflows for spans past 2 GiB (a batch of 8192 token pairs is 6 GiB).
             // From pageable memory the driver stages the data before returning, so the span may be released afterwards.
             CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(DevicePointer, host, (nuint)source.Length * (nuint)sizeof(T), stream.NativeHandle));
+        }
         }
     }
 
@@ -101,12 +105,16 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, Length, nameof(destination));
         if (destination.IsEmpty)
+        {
             return;
+        }
         using (Context.Bind())
-        fixed (T* host = destination)
+        {
+            fixed (T* host = destination)
         {
             CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(host, DevicePointer + (ulong)offset * (ulong)sizeof(T), (nuint)destination.Length * (nuint)sizeof(T), stream.NativeHandle));
             CudaDriver.Check(CudaDriver.cuStreamSynchronize(stream.NativeHandle));
+        }
         }
     }
 
@@ -123,9 +131,11 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(stream);
         using (Context.Bind())
+        {
             CudaDriver.Check(CudaDriver.cuMemsetD8Async(DevicePointer, 0, (nuint)SizeInBytes, stream.NativeHandle));
+        }
     }
 
     /// <summary>Frees the memory.</summary>
-    public void Dispose() => memory.Dispose();
+    public void Dispose() => _memory.Dispose();
 }

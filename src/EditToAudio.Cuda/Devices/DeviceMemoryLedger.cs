@@ -7,34 +7,34 @@ namespace EditToAudio.Cuda.Devices;
 /// </summary>
 internal sealed class DeviceMemoryLedger
 {
-    private long liveBuffers;
-    private long liveBytes;
-    private long peakBytes;
+    private long _liveBuffers;
+    private long _liveBytes;
+    private long _peakBytes;
 
-    public long LiveBuffers => Interlocked.Read(ref liveBuffers);
+    public long LiveBuffers => Interlocked.Read(ref _liveBuffers);
 
-    public long LiveBytes => Interlocked.Read(ref liveBytes);
+    public long LiveBytes => Interlocked.Read(ref _liveBytes);
 
-    public long PeakBytes => Interlocked.Read(ref peakBytes);
+    public long PeakBytes => Interlocked.Read(ref _peakBytes);
 
     public void Allocated(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        Interlocked.Increment(ref liveBuffers);
-        RaisePeakTo(Interlocked.Add(ref liveBytes, bytes));
+        Interlocked.Increment(ref _liveBuffers);
+        RaisePeakTo(Interlocked.Add(ref _liveBytes, bytes));
     }
 
     public void Freed(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        Interlocked.Decrement(ref liveBuffers);
-        Interlocked.Add(ref liveBytes, -bytes);
+        Interlocked.Decrement(ref _liveBuffers);
+        Interlocked.Add(ref _liveBytes, -bytes);
     }
 
     /// <summary>Starts a new peak from the bytes live now.</summary>
     public void ResetPeak()
     {
-        Interlocked.Exchange(ref peakBytes, LiveBytes);
+        Interlocked.Exchange(ref _peakBytes, LiveBytes);
         // An allocation that raised the peak between the read and the exchange was overwritten; the live bytes it left still count.
         RaisePeakTo(LiveBytes);
     }
@@ -42,12 +42,14 @@ internal sealed class DeviceMemoryLedger
     // Interlocked.Add returns each allocation's exact running total, so the peak is the largest total any update produced.
     private void RaisePeakTo(long live)
     {
-        long peak = Interlocked.Read(ref peakBytes);
+        long peak = Interlocked.Read(ref _peakBytes);
         while (live > peak)
         {
-            long seen = Interlocked.CompareExchange(ref peakBytes, live, peak);
+            long seen = Interlocked.CompareExchange(ref _peakBytes, live, peak);
             if (seen == peak)
+            {
                 return;
+            }
             peak = seen;
         }
     }

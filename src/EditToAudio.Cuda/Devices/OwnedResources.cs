@@ -6,20 +6,22 @@ namespace EditToAudio.Cuda.Devices;
 /// </summary>
 internal sealed class OwnedResources : IDisposable
 {
-    private readonly List<IDisposable> items = [];
+    private readonly List<IDisposable> _items = [];
 
     /// <summary>Takes <paramref name="item"/> into the group and returns it.</summary>
     public T Own<T>(T item) where T : IDisposable
     {
-        items.Add(item);
+        _items.Add(item);
         return item;
     }
 
     /// <summary>Frees every resource, newest first.</summary>
     public void Dispose()
     {
-        for (int i = items.Count - 1; i >= 0; i--)
-            items[i].Dispose();
-        items.Clear();
+        for (int i = _items.Count - 1; i >= 0; i--)
+        {
+            _items[i].Dispose();
+        }
+        _items.Clear();
     }
 }

@@ -1,17 +1,8 @@
 using EditToAudio.Audio;
 using EditToAudio.Cuda.Devices;
+using EditToAudio.Images;
 
 namespace EditToAudio.Cuda.Kernels;
-
-/// <summary>How a mask is lined up with CLIP's patch grid.</summary>
-public enum MaskAlignment
-{
-    /// <summary>The reference's rule: the whole mask stretched to 224×224, aspect ratio not kept.</summary>
-    Stretch,
-
-    /// <summary>The mask resized as CLIP resizes the image (shorter side 224), then the same center crop.</summary>
-    Crop,
-}
 
 /// <summary>The resampling filter of the image preprocessing.</summary>
 public enum ResizeFilter
@@ -33,10 +24,10 @@ public sealed class EngineKernels
     public const int BlockSize = 256;
 
     /// <summary>Tokens per CLIP image (CLS + 16×16 patches).</summary>
-    public const int Tokens = 257;
+    public const int Tokens = ImageTokens.TokenCount;
 
     /// <summary>Patches per CLIP image.</summary>
-    public const int Patches = 256;
+    public const int Patches = ClipGeometry.PatchCount;
 
     /// <summary>Width of a CLIP token.</summary>
     public const int Width = 768;
@@ -58,35 +49,13 @@ public sealed class EngineKernels
 
     private CudaStream Stream => Library.Context.Stream;
 
-    /// <summary>Patch weights of <paramref name="count"/> byte masks (<c>[count, height, width]</c>, non-zero = inside) into <c>[count, 256]</c> pooled means and binary weights.</summary>
-    public void MaskPatchWeights(DeviceBuffer<byte> masks, int count, int height, int width, MaskAlignment alignment, float threshold,
-        DeviceBuffer<float> pooled, DeviceBuffer<float> weights)
-    {
-        // A negative size would make an empty grid, and the launch would silently do nothing.
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        RequireLength(masks, (long)count * height * width);
-        RequireLength(pooled, (long)count * Patches);
-        RequireLength(weights, (long)count * Patches);
-        int resizedWidth = Editing.ClipGeometry.InputSize, resizedHeight = Editing.ClipGeometry.InputSize, left = 0, top = 0;
-        if (alignment == MaskAlignment.Crop)
-        {
-            var geometry = Editing.ClipGeometry.For(width, height);
-            (resizedWidth, resizedHeight, left, top) = (geometry.ResizedWidth, geometry.ResizedHeight, geometry.CropLeft, geometry.CropTop);
-        }
-        Library.Function("mask.cu", "mask_patch_weights").Launch((count, 1), BlockSize, 0, Stream, new KernelArguments()
-            .AddBuffer(masks).AddInt32(height).AddInt32(width).AddInt32(resizedHeight).AddInt32(resizedWidth)
-            .AddInt32(top).AddInt32(left).AddSingle(threshold).AddBuffer(pooled).AddBuffer(weights));
-    }
-
     /// <summary>In-place L2 normalization of <paramref name="rows"/> rows of <paramref name="columns"/> floats.</summary>
     public void NormalizeRows(DeviceBuffer<float> values, long rows, int columns)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         RequireLength(values, rows * columns);
-        Library.Function("edit.cu", "l2_normalize_rows").Launch(((int)Math.Min(rows, MaxGrid), 1), BlockSize, 0, Stream,
+        Library.Function(KernelSignatures.L2NormalizeRows).Launch(((int)Math.Min(rows, MaxGrid), 1), BlockSize, 0, Stream,
             new KernelArguments().AddBuffer(values).AddInt64(rows).AddInt32(columns));
     }
 
@@ -95,7 +64,7 @@ public sealed class EngineKernels
     {
         RequirePairs(removeWeights, addWeights, pairs);
         RequireLength(counts, 2L * pairs);
-        Library.Function("edit.cu", "count_selected").Launch((Blocks(2L * pairs), 1), BlockSize, 0, Stream,
+        Library.Function(KernelSignatures.CountSelected).Launch((Blocks(2L * pairs), 1), BlockSize, 0, Stream,
             new KernelArguments().AddBuffer(removeWeights).AddBuffer(addWeights).AddInt32(pairs).AddBuffer(counts));
     }
 
@@ -109,16 +78,17 @@ public sealed class EngineKernels
         ArgumentOutOfRangeException.ThrowIfLessThan(rowCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, Tokens);
         RequireLength(rows, 2L * pairs * rowCount * Width);
-        Library.Function("edit.cu", PrecisionName<T>("gather_rows")).Launch((2 * pairs, 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(ByPrecision<T>(KernelSignatures.GatherRowsF32, KernelSignatures.GatherRowsF64)).Launch((2 * pairs, 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(original).AddBuffer(edited).AddBuffer(removeWeights).AddBuffer(addWeights).AddInt32(pairs).AddInt32(rowCount).AddBuffer(rows));
     }
 
     /// <summary>
     /// The edit of every item from its rows and the eigenvectors of their Gram matrix
-    /// (<c>[2P, n, n]</c>, column-major, ascending): <c>L2(Xᵀ(w + (s−1)U_k U_kᵀw))</c> into <c>[2P, 768]</c>.
+    /// (<c>[2P, n, n]</c>, column-major, ascending): <c>L2(Xᵀ(w + (s−1)U_k U_kᵀw))</c> into <c>[2P, 768]</c>
+    /// from element <paramref name="editsOffset"/> of <paramref name="edits"/> on.
     /// </summary>
     public void ReweightRows<T>(DeviceBuffer<T> rows, DeviceBuffer<T> eigenvectors, DeviceBuffer<int> counts, int pairs, int n, int k,
-        double suppressScale, double boostScale, DeviceBuffer<float> edits) where T : unmanaged
+        double suppressScale, double boostScale, DeviceBuffer<float> edits, long editsOffset = 0) where T : unmanaged
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pairs);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
@@ -128,10 +98,11 @@ public sealed class EngineKernels
         RequireLength(rows, 2L * pairs * n * Width);
         RequireLength(eigenvectors, 2L * pairs * n * n);
         RequireLength(counts, 2L * pairs);
-        RequireLength(edits, 2L * pairs * Width);
-        Library.Function("edit.cu", PrecisionName<T>("reweight_rows")).Launch((2 * pairs, 1), BlockSize, 2 * n * sizeof(double), Stream,
+        ArgumentOutOfRangeException.ThrowIfNegative(editsOffset);
+        RequireLength(edits, editsOffset + 2L * pairs * Width);
+        Library.Function(ByPrecision<T>(KernelSignatures.ReweightRowsF32, KernelSignatures.ReweightRowsF64)).Launch((2 * pairs, 1), BlockSize, 2 * n * sizeof(double), Stream,
             new KernelArguments().AddBuffer(rows).AddBuffer(eigenvectors).AddBuffer(counts).AddInt32(pairs).AddInt32(n).AddInt32(k)
-                .AddDouble(suppressScale).AddDouble(boostScale).AddBuffer(edits));
+                .AddDouble(suppressScale).AddDouble(boostScale).AddBuffer(edits, editsOffset));
     }
 
     /// <summary>L2 of the mean edited-image patch token outside both masks, per pair, into <c>[P, 768]</c>.</summary>
@@ -141,20 +112,25 @@ public sealed class EngineKernels
         RequirePairs(removeWeights, addWeights, pairs);
         RequireLength(edited, (long)pairs * Tokens * Width);
         RequireLength(background, (long)pairs * Width);
-        Library.Function("edit.cu", "background_mean").Launch((pairs, 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.BackgroundMean).Launch((pairs, 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(edited).AddBuffer(removeWeights).AddBuffer(addWeights).AddInt32(pairs).AddBuffer(background));
     }
 
-    /// <summary><c>L2(a·suppressed + b·boosted + g·background)</c> per pair, into <c>[P, 768]</c>.</summary>
-    public void Combine(DeviceBuffer<float> edits, DeviceBuffer<float> background, int pairs, double a, double b, double g,
-        DeviceBuffer<float> embeddings)
+    /// <summary>
+    /// <c>L2(a·suppressed + b·boosted + g·background)</c> per pair, from the <c>[2P, 768]</c> edits at
+    /// <paramref name="editsOffset"/> into the <c>[P, 768]</c> embeddings at <paramref name="embeddingsOffset"/>.
+    /// </summary>
+    public void Combine(DeviceBuffer<float> edits, long editsOffset, DeviceBuffer<float> background, int pairs, double a, double b, double g,
+        DeviceBuffer<float> embeddings, long embeddingsOffset)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pairs);
-        RequireLength(edits, 2L * pairs * Width);
+        ArgumentOutOfRangeException.ThrowIfNegative(editsOffset);
+        ArgumentOutOfRangeException.ThrowIfNegative(embeddingsOffset);
+        RequireLength(edits, editsOffset + 2L * pairs * Width);
         RequireLength(background, (long)pairs * Width);
-        RequireLength(embeddings, (long)pairs * Width);
-        Library.Function("edit.cu", "combine_edit").Launch((pairs, 1), BlockSize, 0, Stream, new KernelArguments()
-            .AddBuffer(edits).AddBuffer(background).AddInt32(pairs).AddDouble(a).AddDouble(b).AddDouble(g).AddBuffer(embeddings));
+        RequireLength(embeddings, embeddingsOffset + (long)pairs * Width);
+        Library.Function(KernelSignatures.CombineEdit).Launch((pairs, 1), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(edits, editsOffset).AddBuffer(background).AddInt32(pairs).AddDouble(a).AddDouble(b).AddDouble(g).AddBuffer(embeddings, embeddingsOffset));
     }
 
     /// <summary>Raw Philox4x32-10 blocks: 6 input words (counter, key) per block, 4 output words.</summary>
@@ -163,7 +139,7 @@ public sealed class EngineKernels
         ArgumentOutOfRangeException.ThrowIfNegative(blocks);
         RequireLength(input, 6L * blocks);
         RequireLength(output, 4L * blocks);
-        Library.Function("random.cu", "philox_blocks").Launch((Blocks(blocks), 1), BlockSize, 0, Stream,
+        Library.Function(KernelSignatures.PhiloxBlocks).Launch((Blocks(blocks), 1), BlockSize, 0, Stream,
             new KernelArguments().AddBuffer(input).AddBuffer(output).AddInt32(blocks));
     }
 
@@ -172,7 +148,7 @@ public sealed class EngineKernels
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         RequireLength(output, count);
-        Library.Function("random.cu", "philox_normal_fill").Launch((Blocks(count), 1), BlockSize, 0, Stream,
+        Library.Function(KernelSignatures.PhiloxNormalFill).Launch((Blocks(count), 1), BlockSize, 0, Stream,
             new KernelArguments().AddBuffer(output).AddInt64(count).AddUInt64(seed).AddUInt64(stream).AddUInt64(firstIndex));
     }
 
@@ -192,7 +168,7 @@ public sealed class EngineKernels
         RequireLength(output, elements);
         RequireLength(seeds, rows);
         RequireLength(streams, rows);
-        Library.Function("random.cu", "variational_mean_rows").Launch((Blocks(elements), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.VariationalMeanRows).Launch((Blocks(elements), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(mu).AddBuffer(logVariance).AddBuffer(output).AddInt32(rows).AddInt32(width).AddInt32(samples).AddBuffer(seeds).AddBuffer(streams));
     }
 
@@ -209,7 +185,7 @@ public sealed class EngineKernels
         RequireLength(output, copies * rows * rowSize);
         RequireLength(seeds, rows);
         RequireLength(streamBases, rows);
-        Library.Function("random.cu", "philox_normal_rows").Launch((Blocks(rows * rowSize), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.PhiloxNormalRows).Launch((Blocks(rows * rowSize), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(output).AddInt32(rows).AddInt64(rowSize).AddInt32(copies).AddBuffer(seeds).AddBuffer(streamBases).AddUInt64(step));
     }
 
@@ -225,15 +201,19 @@ public sealed class EngineKernels
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowSize, 0);
         if (!(coefficients.SqrtAlpha > 0))
+        {
             throw new ArgumentOutOfRangeException(nameof(coefficients), coefficients.SqrtAlpha, "a DDIM step needs sqrt(alpha) > 0");
+        }
         if (!double.IsFinite(guidance))
+        {
             throw new ArgumentOutOfRangeException(nameof(guidance), guidance, "the guidance scale must be finite");
+        }
         int halves = guided ? 2 : 1;
         RequireLength(sample, halves * rows * rowSize);
         RequireLength(epsilon, halves * rows * rowSize);
         RequireLength(seeds, rows);
         RequireLength(streamBases, rows);
-        Library.Function("diffusion.cu", "ddim_step_rows").Launch((Blocks(rows * rowSize), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.DdimStepRows).Launch((Blocks(rows * rowSize), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(sample).AddBuffer(epsilon).AddInt32(rows).AddInt64(rowSize).AddInt32(halves).AddDouble(guidance)
             .AddDouble(coefficients.SqrtAlpha).AddDouble(coefficients.SqrtOneMinusAlpha).AddDouble(coefficients.SqrtAlphaPrevious)
             .AddDouble(coefficients.Direction).AddDouble(coefficients.Sigma).AddBuffer(seeds).AddBuffer(streamBases).AddUInt64(step));
@@ -253,9 +233,9 @@ public sealed class EngineKernels
         RequireLength(flags, jobs);
         flags.Clear(Stream);
         ulong start = values.DevicePointer + (ulong)(offset * sizeof(float));
-        Library.Function("diffusion.cu", "flag_jobs_over").Launch((Blocks(jobs * jobSize), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.FlagJobsOver).Launch((Blocks(jobs * jobSize), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddPointer(start).AddInt64(jobSize).AddInt32(jobs).AddSingle(trigger).AddBuffer(flags));
-        Library.Function("diffusion.cu", "clip_flagged_jobs").Launch((Blocks(jobs * jobSize), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.ClipFlaggedJobs).Launch((Blocks(jobs * jobSize), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddPointer(start).AddInt64(jobSize).AddInt32(jobs).AddBuffer(flags).AddSingle(limit));
     }
 
@@ -265,10 +245,12 @@ public sealed class EngineKernels
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (!double.IsFinite(divisor) || divisor == 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "the divisor must be finite and non-zero");
+        }
         RequireLength(input, offset + count);
         RequireLength(output, count);
-        Library.Function("diffusion.cu", "divide_values").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.DivideValues).Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddPointer(input.DevicePointer + (ulong)(offset * sizeof(float))).AddBuffer(output).AddInt64(count).AddDouble(divisor));
     }
 
@@ -281,35 +263,45 @@ public sealed class EngineKernels
         long count = (long)batches * rows * columns;
         RequireLength(input, count);
         RequireLength(output, count);
-        Library.Function("diffusion.cu", "transpose_last_two").Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.TransposeLastTwo).Launch((Blocks(count), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(input).AddBuffer(output).AddInt32(batches).AddInt32(rows).AddInt32(columns));
     }
 
     /// <summary>
     /// PIL-exact resize (8-bit fixed point, horizontal then vertical pass) of <paramref name="count"/> RGB images
-    /// (<c>[count, height, width, 3]</c> bytes) to <paramref name="geometry"/>'s size, crop, /255 and per-channel normalize into
-    /// planar <c>[count, 3, outHeight, outWidth]</c>. <paramref name="columns"/> is scratch of <c>count·height·outWidth·3</c> bytes.
+    /// (<c>[count, height, width, 3]</c> bytes) to <paramref name="geometry"/>'s size, its 224×224 window, /255 and
+    /// per-channel normalize into planar <c>[count, 3, 224, 224]</c>. <paramref name="columns"/> is scratch of
+    /// <c>count·height·224·3</c> bytes; the output starts at element <paramref name="pixelsOffset"/> of <paramref name="pixels"/>.
+    /// <see cref="ClipGeometry.For"/> is CLIP's geometry; a geometry resized to 224×224 with no crop is a plain stretch.
     /// </summary>
-    public void ResizeCropNormalize(DeviceBuffer<byte> images, int count, int height, int width, ImageGeometry geometry, ResizeFilter filter,
-        ReadOnlySpan<float> mean, ReadOnlySpan<float> std, DeviceBuffer<byte> columns, DeviceBuffer<float> pixels)
+    public void ResizeCropNormalize(DeviceBuffer<byte> images, int count, int height, int width, ClipGeometry geometry, ResizeFilter filter,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> std, DeviceBuffer<byte> columns, DeviceBuffer<float> pixels, long pixelsOffset = 0)
     {
-        ArgumentNullException.ThrowIfNull(geometry);
-        geometry.Validate(width, height);
+        const int size = ClipGeometry.InputSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (geometry.CropLeft < 0 || geometry.CropTop < 0 || geometry.CropLeft + size > geometry.ResizedWidth || geometry.CropTop + size > geometry.ResizedHeight)
+        {
+            throw new ArgumentException($"the {size}x{size} window at ({geometry.CropLeft},{geometry.CropTop}) does not fit the resized {geometry.ResizedWidth}x{geometry.ResizedHeight} image", nameof(geometry));
+        }
         if (mean.Length != 3 || std.Length != 3)
+        {
             throw new ArgumentException("mean and std need one value per RGB channel");
+        }
         // The images are the grid's y dimension, which CUDA limits to 65535 blocks.
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxGridY);
         RequireLength(images, (long)count * height * width * 3);
-        RequireLength(columns, (long)count * height * geometry.OutputWidth * 3);
-        RequireLength(pixels, (long)count * 3 * geometry.OutputHeight * geometry.OutputWidth);
-        Library.Function("image.cu", "resize_horizontal").Launch((height, count), BlockSize, 0, Stream, new KernelArguments()
+        RequireLength(columns, (long)count * height * size * 3);
+        ArgumentOutOfRangeException.ThrowIfNegative(pixelsOffset);
+        RequireLength(pixels, pixelsOffset + (long)count * 3 * size * size);
+        Library.Function(KernelSignatures.ResizeHorizontal).Launch((height, count), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(images).AddInt32(height).AddInt32(width).AddInt32(geometry.ResizedWidth).AddInt32(geometry.CropLeft)
-            .AddInt32(geometry.OutputWidth).AddInt32((int)filter).AddBuffer(columns));
-        Library.Function("image.cu", "resize_vertical_normalize").Launch((geometry.OutputHeight, count), BlockSize, 0, Stream, new KernelArguments()
-            .AddBuffer(columns).AddInt32(height).AddInt32(geometry.OutputWidth).AddInt32(geometry.ResizedHeight).AddInt32(geometry.CropTop)
-            .AddInt32(geometry.OutputHeight).AddInt32((int)filter)
-            .AddSingle(mean[0]).AddSingle(mean[1]).AddSingle(mean[2]).AddSingle(std[0]).AddSingle(std[1]).AddSingle(std[2]).AddBuffer(pixels));
+            .AddInt32(size).AddInt32((int)filter).AddBuffer(columns));
+        Library.Function(KernelSignatures.ResizeVerticalNormalize).Launch((size, count), BlockSize, 0, Stream, new KernelArguments()
+            .AddBuffer(columns).AddInt32(height).AddInt32(size).AddInt32(geometry.ResizedHeight).AddInt32(geometry.CropTop)
+            .AddInt32(size).AddInt32((int)filter)
+            .AddSingle(mean[0]).AddSingle(mean[1]).AddSingle(mean[2]).AddSingle(std[0]).AddSingle(std[1]).AddSingle(std[2]).AddBuffer(pixels, pixelsOffset));
     }
 
     /// <summary>
@@ -322,14 +314,16 @@ public sealed class EngineKernels
     {
         ArgumentNullException.ThrowIfNull(axes);
         if (mean.Length != 3 || std.Length != 3)
+        {
             throw new ArgumentException("mean and std need one value per RGB channel");
+        }
         RequireLength(image, (long)axes.Height * axes.Width * 3);
         RequireLength(middle, (long)axes.Height * axes.OutWidth * 3);
         RequireLength(planar, 3L * axes.OutHeight * axes.OutWidth);
-        Library.Function("image.cu", "resample_rows_unit").Launch((Blocks((long)axes.Height * axes.OutWidth), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.ResampleRowsUnit).Launch((Blocks((long)axes.Height * axes.OutWidth), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(image).AddInt32(axes.Height).AddInt32(axes.Width).AddInt32(axes.OutWidth)
             .AddBuffer(axes.XStart).AddBuffer(axes.XCount).AddBuffer(axes.XWeights).AddInt32(axes.XKernelSize).AddBuffer(middle));
-        Library.Function("image.cu", "resample_columns_normalize").Launch((Blocks((long)axes.OutHeight * axes.OutWidth), 1), BlockSize, 0, Stream, new KernelArguments()
+        Library.Function(KernelSignatures.ResampleColumnsNormalize).Launch((Blocks((long)axes.OutHeight * axes.OutWidth), 1), BlockSize, 0, Stream, new KernelArguments()
             .AddBuffer(middle).AddInt32(axes.OutWidth).AddInt32(axes.OutHeight)
             .AddBuffer(axes.YStart).AddBuffer(axes.YCount).AddBuffer(axes.YWeights).AddInt32(axes.YKernelSize)
             .AddSingle(mean[0]).AddSingle(mean[1]).AddSingle(mean[2]).AddSingle(std[0]).AddSingle(std[1]).AddSingle(std[2]).AddBuffer(planar));
@@ -337,9 +331,9 @@ public sealed class EngineKernels
 
     private static int Blocks(long count) => (int)Math.Clamp((count + BlockSize - 1) / BlockSize, 1, MaxGrid);
 
-    private static string PrecisionName<T>(string kernel) => typeof(T) == typeof(float) ? kernel + "_f32"
-        : typeof(T) == typeof(double) ? kernel + "_f64"
-        : throw new NotSupportedException($"{kernel} exists for float and double, not {typeof(T).Name}");
+    private static KernelSignature ByPrecision<T>(KernelSignature single, KernelSignature @double) => typeof(T) == typeof(float) ? single
+        : typeof(T) == typeof(double) ? @double
+        : throw new NotSupportedException($"{single.Name} exists for float and double, not {typeof(T).Name}");
 
     private static void RequirePairs(DeviceBuffer<float> removeWeights, DeviceBuffer<float> addWeights, int pairs)
     {
@@ -353,34 +347,8 @@ public sealed class EngineKernels
     {
         ArgumentNullException.ThrowIfNull(buffer, name);
         if (buffer.Length < needed)
+        {
             throw new ArgumentException($"{name} holds {buffer.Length} elements but {needed} are needed", name);
-    }
-}
-
-/// <summary>Where an image is resized to and which window is kept.</summary>
-/// <param name="ResizedWidth">Width of the (virtual) resized image.</param>
-/// <param name="ResizedHeight">Height of the resized image.</param>
-/// <param name="CropLeft">Left column of the kept window.</param>
-/// <param name="CropTop">Top row of the kept window.</param>
-/// <param name="OutputWidth">Window width.</param>
-/// <param name="OutputHeight">Window height.</param>
-public sealed record ImageGeometry(int ResizedWidth, int ResizedHeight, int CropLeft, int CropTop, int OutputWidth, int OutputHeight)
-{
-    /// <summary>CLIP's geometry: shorter side to 224, centered 224×224 crop.</summary>
-    public static ImageGeometry Clip(int width, int height)
-    {
-        var g = Editing.ClipGeometry.For(width, height);
-        return new ImageGeometry(g.ResizedWidth, g.ResizedHeight, g.CropLeft, g.CropTop, Editing.ClipGeometry.InputSize, Editing.ClipGeometry.InputSize);
-    }
-
-    /// <summary>A plain resize to <paramref name="size"/>×<paramref name="size"/> ignoring the aspect ratio (SAM2's rule).</summary>
-    public static ImageGeometry Stretch(int size) => new(size, size, 0, 0, size, size);
-
-    internal void Validate(int width, int height)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        if (CropLeft < 0 || CropTop < 0 || CropLeft + OutputWidth > ResizedWidth || CropTop + OutputHeight > ResizedHeight || OutputWidth < 1 || OutputHeight < 1)
-            throw new ArgumentException($"crop window {OutputWidth}x{OutputHeight} at ({CropLeft},{CropTop}) does not fit the resized {ResizedWidth}x{ResizedHeight} image");
+        }
     }
 }

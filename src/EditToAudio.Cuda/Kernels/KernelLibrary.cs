@@ -9,9 +9,9 @@ namespace EditToAudio.Cuda.Kernels;
 /// </summary>
 public sealed class KernelLibrary : IDisposable
 {
-    private readonly CachedKernelCompiler compiler;
-    private readonly Dictionary<string, CudaModule> modules = new(StringComparer.Ordinal);
-    private readonly Lock modulesLock = new();
+    private readonly CachedKernelCompiler _compiler;
+    private readonly Dictionary<string, CudaModule> _modules = new(StringComparer.Ordinal);
+    private readonly Lock _modulesLock = new();
 
     /// <summary>Creates the library for <paramref name="context"/>.</summary>
     /// <param name="context">The context to load modules into.</param>
@@ -22,7 +22,7 @@ public sealed class KernelLibrary : IDisposable
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(compiler);
         Context = context;
-        this.compiler = new CachedKernelCompiler(compiler, cache);
+        _compiler = new CachedKernelCompiler(compiler, cache);
         Target = compiler.TargetFor(context.Device.Architecture);
     }
 
@@ -33,26 +33,34 @@ public sealed class KernelLibrary : IDisposable
     public KernelTarget Target { get; }
 
     /// <summary>Why a compiled file could not be stored in the disk cache (the kernels still run); null when all stores succeeded.</summary>
-    public string? CacheWriteError => compiler.CacheWriteError;
+    public string? CacheWriteError => _compiler.CacheWriteError;
 
     /// <summary>Files compiled in this process (the rest came from the cache).</summary>
     public int CompiledCount { get; private set; }
 
-    /// <summary>The kernel <paramref name="function"/> of file <paramref name="file"/> (e.g. "edit.cu").</summary>
-    public CudaKernel Function(string file, string function) => Module(file).Function(function);
+    /// <summary>The kernel <paramref name="signature"/> declares, from its file's module.</summary>
+    public CudaKernel Function(KernelSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        return Module(signature.File).Function(signature);
+    }
 
     /// <summary>The loaded module for <paramref name="file"/>.</summary>
     public CudaModule Module(string file)
     {
-        lock (modulesLock)
+        lock (_modulesLock)
         {
-            if (modules.TryGetValue(file, out CudaModule? module))
+            if (_modules.TryGetValue(file, out CudaModule? module))
+            {
                 return module;
-            KernelImage image = compiler.GetImage(KernelSources.Get(file), Target, null, out bool fromCache);
+            }
+            KernelImage image = _compiler.GetImage(KernelSources.Get(file), Target, null, out bool fromCache);
             if (!fromCache)
+            {
                 CompiledCount++;
+            }
             module = CudaModule.Load(Context, file, image.Data);
-            modules.Add(file, module);
+            _modules.Add(file, module);
             return module;
         }
     }
@@ -60,11 +68,13 @@ public sealed class KernelLibrary : IDisposable
     /// <summary>Unloads every module.</summary>
     public void Dispose()
     {
-        lock (modulesLock)
+        lock (_modulesLock)
         {
-            foreach (CudaModule module in modules.Values)
+            foreach (CudaModule module in _modules.Values)
+            {
                 module.Dispose();
-            modules.Clear();
+            }
+            _modules.Clear();
         }
     }
 }

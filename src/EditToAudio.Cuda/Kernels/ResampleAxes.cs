@@ -9,7 +9,7 @@ namespace EditToAudio.Cuda.Kernels;
 /// </summary>
 public sealed class ResampleAxes : IDisposable
 {
-    private readonly OwnedResources owned = new();
+    private readonly OwnedResources _owned = new();
 
     /// <summary>Computes the axes for <paramref name="width"/>×<paramref name="height"/> → <paramref name="outWidth"/>×<paramref name="outHeight"/> and uploads them.</summary>
     public ResampleAxes(CudaContext context, int width, int height, int outWidth, int outHeight)
@@ -20,12 +20,12 @@ public sealed class ResampleAxes : IDisposable
         (Width, Height, OutWidth, OutHeight, XKernelSize, YKernelSize) = (width, height, outWidth, outHeight, x.KernelSize, y.KernelSize);
         try
         {
-            XStart = owned.Own(context.Upload<int>(x.Start));
-            XCount = owned.Own(context.Upload<int>(x.Count));
-            XWeights = owned.Own(context.Upload<float>(x.Weights));
-            YStart = owned.Own(context.Upload<int>(y.Start));
-            YCount = owned.Own(context.Upload<int>(y.Count));
-            YWeights = owned.Own(context.Upload<float>(y.Weights));
+            XStart = _owned.Own(context.Upload<int>(x.Start));
+            XCount = _owned.Own(context.Upload<int>(x.Count));
+            XWeights = _owned.Own(context.Upload<float>(x.Weights));
+            YStart = _owned.Own(context.Upload<int>(y.Start));
+            YCount = _owned.Own(context.Upload<int>(y.Count));
+            YWeights = _owned.Own(context.Upload<float>(y.Weights));
         }
         catch
         {
@@ -63,5 +63,5 @@ public sealed class ResampleAxes : IDisposable
     internal DeviceBuffer<float> YWeights { get; } = null!;
 
     /// <summary>Frees the tables.</summary>
-    public void Dispose() => owned.Dispose();
+    public void Dispose() => _owned.Dispose();
 }

@@ -58,7 +58,9 @@ internal static unsafe partial class CuBlas
     internal static void Check(CuBlasStatus status, [CallerArgumentExpression(nameof(status))] string call = "")
     {
         if (status != CuBlasStatus.Success)
+        {
             throw new CudaException("cuBLAS", call, (int)status, "CUBLAS_STATUS_" + StatusName(status), "");
+        }
     }
 
     private static string StatusName(CuBlasStatus status) => status switch

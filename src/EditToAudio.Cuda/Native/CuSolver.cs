@@ -61,7 +61,9 @@ internal static unsafe partial class CuSolver
     internal static void Check(CuSolverStatus status, [CallerArgumentExpression(nameof(status))] string call = "")
     {
         if (status != CuSolverStatus.Success)
+        {
             throw new CudaException("cuSOLVER", call, (int)status, "CUSOLVER_STATUS_" + StatusName(status), "");
+        }
     }
 
     private static string StatusName(CuSolverStatus status) => status switch

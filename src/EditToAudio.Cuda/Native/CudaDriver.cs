@@ -72,7 +72,9 @@ internal static unsafe partial class CudaDriver
     internal static void Check(CuResult status, [CallerArgumentExpression(nameof(status))] string call = "")
     {
         if (status != CuResult.Success)
+        {
             throw Error(status, call);
+        }
     }
 
     internal static CudaException Error(CuResult status, string call)

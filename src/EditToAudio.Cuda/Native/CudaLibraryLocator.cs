@@ -37,7 +37,7 @@ public static class CudaLibraryLocator
 
     private static readonly ConcurrentDictionary<CudaLibrary, IntPtr> Loaded = new();
     private static readonly Lock ResolverLock = new();
-    private static bool resolverInstalled;
+    private static bool _resolverInstalled;
 
     /// <summary>The file names tried for a library, newest CUDA major first.</summary>
     public static IReadOnlyList<string> FileNames(CudaLibrary library) => library switch
@@ -84,7 +84,9 @@ public static class CudaLibraryLocator
             if (Directory.Exists(wheels))
             {
                 foreach (string package in Directory.GetDirectories(wheels).Order(StringComparer.Ordinal))
+                {
                     paths.Add(Path.Combine(package, "lib", fileName));
+                }
             }
         }
         paths.Add(fileName);
@@ -99,7 +101,9 @@ public static class CudaLibraryLocator
     {
         ArgumentNullException.ThrowIfNull(folders);
         foreach (string dependency in Dependencies(library))
+        {
             TryLoadAny([dependency], folders, out _);
+        }
         if (TryLoadAny(FileNames(library), folders, out IntPtr handle, out List<string> tried))
         {
             // NVRTC opens its builtins library (versioned by minor release) at compile time; when NVRTC came
@@ -107,7 +111,9 @@ public static class CudaLibraryLocator
             if (library == CudaLibrary.Nvrtc && Path.GetDirectoryName(tried[^1]) is { Length: > 0 } folder && Directory.Exists(folder))
             {
                 foreach (string builtins in Directory.GetFiles(folder, "libnvrtc-builtins.so*"))
+                {
                     NativeLibrary.TryLoad(builtins, out _);
+                }
             }
             return handle;
         }
@@ -152,10 +158,12 @@ public static class CudaLibraryLocator
     {
         lock (ResolverLock)
         {
-            if (resolverInstalled)
+            if (_resolverInstalled)
+            {
                 return;
+            }
             NativeLibrary.SetDllImportResolver(typeof(CudaLibraryLocator).Assembly, Resolve);
-            resolverInstalled = true;
+            _resolverInstalled = true;
         }
     }
 
@@ -186,7 +194,9 @@ public static class CudaLibraryLocator
                 // A bare name goes to the system loader; a path is only tried when the file is there.
                 bool bare = !path.Contains('/', StringComparison.Ordinal);
                 if ((bare || File.Exists(path)) && NativeLibrary.TryLoad(path, out handle))
+                {
                     return true;
+                }
             }
         }
         handle = IntPtr.Zero;

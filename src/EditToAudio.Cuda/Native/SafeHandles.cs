@@ -5,12 +5,12 @@ namespace EditToAudio.Cuda.Native;
 /// <summary>A retained primary context of one device; released with <c>cuDevicePrimaryCtxRelease</c>.</summary>
 internal sealed class PrimaryContextHandle : SafeHandle
 {
-    private readonly int device;
+    private readonly int _device;
 
     private PrimaryContextHandle(IntPtr context, int device) : base(IntPtr.Zero, ownsHandle: true)
     {
         SetHandle(context);
-        this.device = device;
+        _device = device;
     }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
@@ -21,7 +21,7 @@ internal sealed class PrimaryContextHandle : SafeHandle
         return new PrimaryContextHandle(context, device);
     }
 
-    protected override bool ReleaseHandle() => CudaDriver.cuDevicePrimaryCtxRelease_v2(device) == CuResult.Success;
+    protected override bool ReleaseHandle() => CudaDriver.cuDevicePrimaryCtxRelease_v2(_device) == CuResult.Success;
 }
 
 /// <summary>
@@ -31,12 +31,12 @@ internal sealed class PrimaryContextHandle : SafeHandle
 /// </summary>
 internal abstract class ContextBoundHandle : SafeHandle
 {
-    private readonly PrimaryContextHandle context;
+    private readonly PrimaryContextHandle _context;
 
     // Called right after the native object was created, so that a failed creation never holds a context reference.
     protected ContextBoundHandle(PrimaryContextHandle context, IntPtr value) : base(IntPtr.Zero, ownsHandle: true)
     {
-        this.context = context;
+        _context = context;
         bool added = false;
         context.DangerousAddRef(ref added);
         SetHandle(value);
@@ -49,7 +49,7 @@ internal abstract class ContextBoundHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         bool ok;
-        if (CudaDriver.cuCtxPushCurrent_v2(context.DangerousGetHandle()) == CuResult.Success)
+        if (CudaDriver.cuCtxPushCurrent_v2(_context.DangerousGetHandle()) == CuResult.Success)
         {
             ok = Destroy(handle);
             CudaDriver.cuCtxPopCurrent_v2(out _);
@@ -58,7 +58,7 @@ internal abstract class ContextBoundHandle : SafeHandle
         {
             ok = false;
         }
-        context.DangerousRelease();
+        _context.DangerousRelease();
         return ok;
     }
 }
@@ -69,18 +69,18 @@ internal abstract class ContextBoundHandle : SafeHandle
 /// </summary>
 internal sealed class DeviceMemoryHandle : ContextBoundHandle
 {
-    private readonly long bytes;
+    private readonly long _bytes;
 
     internal DeviceMemoryHandle(PrimaryContextHandle context, IntPtr value, long bytes) : base(context, value)
     {
-        this.bytes = bytes;
+        _bytes = bytes;
         Devices.DeviceMemory.OnAllocated(bytes);
     }
 
     // The only place the bytes leave the count; it runs once, whether from Dispose or the finalizer.
     protected override bool Destroy(IntPtr value)
     {
-        Devices.DeviceMemory.OnFreed(bytes);
+        Devices.DeviceMemory.OnFreed(_bytes);
         return CudaDriver.cuMemFree_v2((ulong)value) == CuResult.Success;
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using EditToAudio.Cuda.Devices;
-using EditToAudio.Networks;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -14,14 +13,14 @@ namespace EditToAudio.Cuda.Onnx;
 public sealed class DeviceTensors : IDisposable
 {
     // Created on the first Wrap: the GPU edit alone opens the CUDA backends without ever loading ONNX Runtime's native library.
-    private readonly Lazy<OrtMemoryInfo> memory;
+    private readonly Lazy<OrtMemoryInfo> _memory;
 
     /// <summary>Describes memory of <paramref name="context"/>'s device as ONNX Runtime's CUDA device memory.</summary>
     public DeviceTensors(CudaContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
-        memory = new(() => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, context.Device.Ordinal, OrtMemType.Default));
+        _memory = new(() => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, context.Device.Ordinal, OrtMemType.Default));
     }
 
     /// <summary>The context whose buffers are wrapped.</summary>
@@ -34,7 +33,9 @@ public sealed class DeviceTensors : IDisposable
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(shape);
         if (buffer.Context != Context)
+        {
             throw new ArgumentException("the buffer belongs to another context", nameof(buffer));
+        }
         long count = 1;
         foreach (long dimension in shape)
         {
@@ -43,27 +44,11 @@ public sealed class DeviceTensors : IDisposable
         }
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (offset + count > buffer.Length)
-            throw new ArgumentException($"a [{string.Join(",", shape)}] tensor at element {offset} needs {offset + count} elements; the buffer holds {buffer.Length}", nameof(shape));
-        int size = Unsafe.SizeOf<T>();
-        return OrtValue.CreateTensorValueWithData(memory.Value, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
-    }
-
-    /// <summary>
-    /// Throws unless <paramref name="networks"/> run on ONNX Runtime's CUDA provider on this context's device and
-    /// stream: bound device tensors are only valid there, and only one stream orders their producers and consumers.
-    /// </summary>
-    /// <param name="networks">The networks to bind.</param>
-    /// <param name="who">The component that binds them, for the message.</param>
-    public void RequireSharedStream(NetworkSet networks, string who)
-    {
-        ArgumentNullException.ThrowIfNull(networks);
-        NetworkOptions options = networks.Options;
-        if (options.Provider != ExecutionProvider.Cuda || options.DeviceId != Context.Device.Ordinal || options.ComputeStream != Context.Stream.NativeHandle)
         {
-            throw new InvalidOperationException(
-                $"{who} binds the networks to device memory, so they must run on ONNX Runtime's CUDA provider on device {Context.Device.Ordinal} " +
-                $"and on the engine's stream (NetworkOptions.ComputeStream); these run on {options.Provider} device {options.DeviceId}, stream 0x{options.ComputeStream:x}.");
+            throw new ArgumentException($"a [{string.Join(",", shape)}] tensor at element {offset} needs {offset + count} elements; the buffer holds {buffer.Length}", nameof(shape));
         }
+        int size = Unsafe.SizeOf<T>();
+        return OrtValue.CreateTensorValueWithData(_memory.Value, ElementType<T>(), shape, checked((IntPtr)(long)(buffer.DevicePointer + (ulong)(offset * size))), count * size);
     }
 
     /// <summary>ONNX Runtime's element type for <typeparamref name="T"/>.</summary>
@@ -77,7 +62,9 @@ public sealed class DeviceTensors : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (memory.IsValueCreated)
-            memory.Value.Dispose();
+        if (_memory.IsValueCreated)
+        {
+            _memory.Value.Dispose();
+        }
     }
 }

@@ -50,7 +50,9 @@ public sealed class SamplerLayout
 
         Timesteps = new long[(long)schedule.Count * Batch];
         for (int i = 0; i < schedule.Count; i++)
+        {
             Timesteps.AsSpan(i * Batch, Batch).Fill(schedule.Timesteps[schedule.Count - 1 - i]);
+        }
 
         Seeds = new ulong[rows];
         InitialStreams = new ulong[rows];

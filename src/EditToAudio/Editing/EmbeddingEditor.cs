@@ -1,4 +1,6 @@
 using System.Globalization;
+using EditToAudio.Images;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Editing;
 
@@ -35,12 +37,29 @@ public static class EmbeddingEditor
     /// <exception cref="ArgumentException">A weight array is not 256 values of 0 or 1, or the token lengths differ.</exception>
     public static EditResult Edit(ImageTokens original, ImageTokens edited, float[] removeWeights, float[] addWeights, EditParameters parameters)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return Edit(original, edited, removeWeights, addWeights, [parameters])[0];
+    }
+
+    /// <summary>
+    /// Edits one image pair under every setting of a sweep with one eigendecomposition per (image, mask)
+    /// (design brief, section 4): each region is decomposed once for the largest k, then every setting
+    /// re-weights its rows; the background is computed once. Result i equals the edit with setting i
+    /// alone, warnings included. The patch weights are given, so the mask alignment of the settings is not used.
+    /// </summary>
+    /// <exception cref="ArgumentException">A weight array is not 256 values of 0 or 1, the token lengths differ, there is no setting or one is invalid.</exception>
+    public static EditResult[] Edit(ImageTokens original, ImageTokens edited, float[] removeWeights, float[] addWeights, IReadOnlyList<EditParameters> settings)
+    {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(edited);
         ArgumentNullException.ThrowIfNull(removeWeights);
         ArgumentNullException.ThrowIfNull(addWeights);
-        ArgumentNullException.ThrowIfNull(parameters);
-        parameters.Validate();
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfZero(settings.Count);
+        foreach (EditParameters setting in settings)
+        {
+            setting.Validate();
+        }
         PatchWeights.CheckBinary(removeWeights, nameof(removeWeights));
         PatchWeights.CheckBinary(addWeights, nameof(addWeights));
         if (original.Dimension != edited.Dimension)
@@ -48,20 +67,71 @@ public static class EmbeddingEditor
             throw new ArgumentException($"Token lengths differ: original {original.Dimension}, edited {edited.Dimension}.", nameof(edited));
         }
 
-        var warnings = new List<string>();
-        var removed = RegionDecomposition.Create(original, removeWeights, parameters.K);
-        var added = RegionDecomposition.Create(edited, addWeights, parameters.K);
-        float[] suppressed = EditRegion(removed, parameters.K, parameters.Alpha, "removed", warnings);
-        float[] boosted = EditRegion(added, parameters.K, parameters.Beta, "added", warnings);
-        float[] background = Background(edited, removeWeights, addWeights, warnings);
-        float[] embedding = Combine(suppressed, boosted, background, parameters.Mix, warnings);
-        return new EditResult(embedding, suppressed, boosted, background, removeWeights, addWeights, warnings);
+        int maxK = settings.Max(s => s.K);
+        var removed = RegionDecomposition.Create(original, removeWeights, maxK);
+        var added = RegionDecomposition.Create(edited, addWeights, maxK);
+        var backgroundWarnings = new List<string>();
+        float[] background = Background(edited, removeWeights, addWeights, backgroundWarnings);
+
+        var results = new EditResult[settings.Count];
+        for (int i = 0; i < settings.Count; i++)
+        {
+            EditParameters setting = settings[i];
+            var warnings = new List<string>();
+            float[] suppressed = EditRegion(removed, setting.K, setting.Alpha, "removed", warnings);
+            float[] boosted = EditRegion(added, setting.K, setting.Beta, "added", warnings);
+            warnings.AddRange(backgroundWarnings);
+            float[] embedding = Combine(suppressed, boosted, background, setting.Mix, warnings);
+            results[i] = new EditResult(embedding, suppressed, boosted, background, removeWeights, addWeights, warnings);
+        }
+        return results;
+    }
+
+    /// <summary>Edits the pair of <paramref name="job"/> under each of its settings (the patch weights once, with the settings' shared alignment).</summary>
+    public static EditResult[] Edit(EditJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        job.Validate();
+        EditPair pair = job.Pair;
+        MaskAlignment alignment = job.Settings[0].MaskAlignment;
+        return Edit(pair.Original, pair.Edited, PatchWeights.FromMask(pair.RemoveMask, alignment), PatchWeights.FromMask(pair.AddMask, alignment), job.Settings);
     }
 
     /// <summary>
-    /// Edits a batch of pairs in parallel over at most <paramref name="maxDegreeOfParallelism"/> threads
-    /// (all cores when null). Results keep the order of <paramref name="pairs"/>.
+    /// Edits a batch of jobs in parallel over at most <paramref name="maxDegreeOfParallelism"/> threads
+    /// (all cores when null). Results keep the order of <paramref name="jobs"/>, one per setting of each job.
     /// </summary>
+    public static EditResult[][] EditBatch(
+        IReadOnlyList<EditJob> jobs,
+        int? maxDegreeOfParallelism = null,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        if (maxDegreeOfParallelism is int threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(maxDegreeOfParallelism));
+        }
+        foreach (EditJob job in jobs)
+        {
+            job.Validate();
+        }
+        var results = new EditResult[jobs.Count][];
+        int done = 0;
+        var options = new ParallelOptions
+        {
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount,
+        };
+        Parallel.For(0, jobs.Count, options, i =>
+        {
+            results[i] = Edit(jobs[i]);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        return results;
+    }
+
+    /// <summary>Edits every pair with <paramref name="parameters"/>: <see cref="EditBatch(IReadOnlyList{EditJob}, int?, IProgress{int}?, CancellationToken)"/> with one setting.</summary>
     public static EditResult[] EditBatch(
         IReadOnlyList<EditPair> pairs,
         EditParameters parameters,
@@ -72,24 +142,7 @@ public static class EmbeddingEditor
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
-        if (maxDegreeOfParallelism is int threads)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(maxDegreeOfParallelism));
-        }
-        var results = new EditResult[pairs.Count];
-        int done = 0;
-        var options = new ParallelOptions
-        {
-            CancellationToken = cancellationToken,
-            MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount,
-        };
-        Parallel.For(0, pairs.Count, options, i =>
-        {
-            EditPair pair = pairs[i];
-            results[i] = Edit(pair.Original, pair.Edited, pair.RemoveMask, pair.AddMask, parameters);
-            progress?.Report(Interlocked.Increment(ref done));
-        });
-        return results;
+        return [.. EditBatch([.. pairs.Select(p => new EditJob(p, parameters))], maxDegreeOfParallelism, progress, cancellationToken).Select(r => r[0])];
     }
 
     /// <summary>
@@ -219,9 +272,40 @@ public static class EmbeddingEditor
     }
 }
 
-/// <summary>One image pair for <see cref="EmbeddingEditor.EditBatch"/>.</summary>
+/// <summary>One image pair to edit.</summary>
 /// <param name="Original">Tokens of the original image.</param>
 /// <param name="Edited">Tokens of the edited image.</param>
 /// <param name="RemoveMask">Mask of the removed object (original image resolution).</param>
 /// <param name="AddMask">Mask of the added object (edited image resolution).</param>
 public sealed record EditPair(ImageTokens Original, ImageTokens Edited, BinaryMask RemoveMask, BinaryMask AddMask);
+
+/// <summary>
+/// One image pair and the settings to edit it under: one for a plain edit, a sweep's grid otherwise.
+/// The settings share one mask alignment, so the patch weights are computed once.
+/// </summary>
+/// <param name="Pair">The tokens and masks.</param>
+/// <param name="Settings">The edit hyperparameters, in the order the results come back.</param>
+public sealed record EditJob(EditPair Pair, IReadOnlyList<EditParameters> Settings)
+{
+    /// <summary>A job with one setting.</summary>
+    public EditJob(EditPair pair, EditParameters parameters) : this(pair, [parameters])
+    {
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first problem: no pair, no setting, an invalid one, or two mask alignments.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Pair);
+        ArgumentNullException.ThrowIfNull(Settings);
+        ArgumentOutOfRangeException.ThrowIfZero(Settings.Count, nameof(Settings));
+        foreach (EditParameters setting in Settings)
+        {
+            ArgumentNullException.ThrowIfNull(setting, nameof(Settings));
+            setting.Validate();
+            if (setting.MaskAlignment != Settings[0].MaskAlignment)
+            {
+                throw new ArgumentException($"The settings of one job share one mask alignment; they mix {Settings[0].MaskAlignment} and {setting.MaskAlignment}.", nameof(Settings));
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using EditToAudio.Images;
 
 namespace EditToAudio.Editing;
 

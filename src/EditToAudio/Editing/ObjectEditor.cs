@@ -1,3 +1,5 @@
+using EditToAudio.Images;
+using EditToAudio.Numerics;
 using EditToAudio.Prompts;
 
 namespace EditToAudio.Editing;

@@ -1,4 +1,6 @@
 using System.Buffers;
+using EditToAudio.Images;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Editing;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using EditToAudio.Numerics;
 
 namespace EditToAudio.Editing;
 

@@ -127,7 +127,10 @@ public sealed class Bootstrap
                 indices = new int[Resamples * count];
                 Parallel.For(0, Resamples, b =>
                 {
-                    for (int i = 0; i < count; i++) indices[b * count + i] = Index(count, b, i);
+                    for (int i = 0; i < count; i++)
+                    {
+                        indices[b * count + i] = Index(count, b, i);
+                    }
                 });
                 _indices[count] = indices;
             }

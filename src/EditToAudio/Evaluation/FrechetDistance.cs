@@ -84,13 +84,22 @@ public static class FrechetDistance
         var mean = new double[dimension];
         for (int i = 0; i < count; i++)
         {
-            for (int j = 0; j < dimension; j++) mean[j] += values[i * dimension + j];
+            for (int j = 0; j < dimension; j++)
+            {
+                mean[j] += values[i * dimension + j];
+            }
         }
-        for (int j = 0; j < dimension; j++) mean[j] /= count;
+        for (int j = 0; j < dimension; j++)
+        {
+            mean[j] /= count;
+        }
         var centred = Matrix<double>.Build.Dense(count, dimension);
         for (int i = 0; i < count; i++)
         {
-            for (int j = 0; j < dimension; j++) centred[i, j] = values[i * dimension + j] - mean[j];
+            for (int j = 0; j < dimension; j++)
+            {
+                centred[i, j] = values[i * dimension + j] - mean[j];
+            }
         }
         return (mean, centred);
     }
@@ -98,7 +107,10 @@ public static class FrechetDistance
     private static double SumOfSquares(Matrix<double> m)
     {
         double sum = 0;
-        foreach (double v in m.Enumerate()) sum += v * v;
+        foreach (double v in m.Enumerate())
+        {
+            sum += v * v;
+        }
         return sum;
     }
 }

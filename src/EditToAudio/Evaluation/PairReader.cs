@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using EditToAudio.Batch;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Networks;
 

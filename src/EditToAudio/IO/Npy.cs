@@ -64,9 +64,13 @@ public static class Npy
             _ => ReadElements<byte>(stream, source, header, dataBytes),
         };
         if (header.DType == NpyDType.Bool)
+        {
             NormalizeBooleans((byte[])data);
+        }
         if (header.FortranOrder)
+        {
             data = FortranToC(data, header.Shape);
+        }
         return new NpyArray(header.DType, header.Shape, data, source);
     }
 
@@ -85,10 +89,14 @@ public static class Npy
         int got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
         int magicBytes = Math.Min(got, Magic.Length);
         if (!prefix[..magicBytes].SequenceEqual(Magic[..magicBytes]) || got == 0)
+        {
             throw new NpyFormatException(source,
                 $"not a NumPy .npy file: expected it to start with the bytes 93 4E 55 4D 50 59 (\\x93NUMPY), found {Hex(prefix[..magicBytes])}");
+        }
         if (got < prefix.Length)
+        {
             throw Truncated(source, "header", prefix.Length, got);
+        }
 
         byte major = prefix[Magic.Length], minor = prefix[Magic.Length + 1];
         int lengthFieldSize = (major, minor) switch
@@ -101,19 +109,27 @@ public static class Npy
         Span<byte> lengthField = stackalloc byte[lengthFieldSize];
         got = stream.ReadAtLeast(lengthField, lengthFieldSize, throwOnEndOfStream: false);
         if (got < lengthFieldSize)
+        {
             throw Truncated(source, "header length", lengthFieldSize, got);
+        }
         long headerLength = lengthFieldSize == 2
             ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField)
             : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);
         if (headerLength > MaxHeaderBytes)
+        {
             throw new NpyFormatException(source, $"header length {headerLength} bytes is above the limit of {MaxHeaderBytes} bytes");
+        }
         if (TryGetRemaining(stream, out long remaining) && remaining < headerLength)
+        {
             throw Truncated(source, "header", headerLength, remaining);
+        }
 
         byte[] headerBytes = new byte[headerLength];
         got = stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false);
         if (got < headerBytes.Length)
+        {
             throw Truncated(source, "header", headerBytes.Length, got);
+        }
 
         string headerText;
         try
@@ -129,7 +145,9 @@ public static class Npy
 
         dataBytes = header.Count * header.DType.ItemSize();
         if (TryGetRemaining(stream, out remaining) && remaining < dataBytes)
+        {
             throw TruncatedData(source, header, dataBytes, remaining);
+        }
         return header;
     }
 
@@ -184,7 +202,9 @@ public static class Npy
         for (int axis = 0; axis < shape.Length; axis++)
         {
             if (shape[axis] < 0)
+            {
                 throw new ArgumentException($"Dimension {axis} of shape {NpyHeader.FormatShape(shape)} is negative.", parameterName);
+            }
         }
         long count;
         try
@@ -196,8 +216,10 @@ public static class Npy
             throw new ArgumentException(e.Problem, parameterName, e);
         }
         if (count != length)
+        {
             throw new ArgumentException(
                 $"Shape {NpyHeader.FormatShape(shape)} holds {count} elements but the data has {length}.", parameterName);
+        }
     }
 
     private static T[] ReadElements<T>(Stream stream, string source, NpyHeader header, long dataBytes)
@@ -222,7 +244,9 @@ public static class Npy
             Span<byte> free = MemoryMarshal.AsBytes(elements.AsSpan((int)firstFree, window))[(int)(filled % itemSize)..];
             int read = stream.Read(free);
             if (read == 0)
+            {
                 throw TruncatedData(source, header, dataBytes, filled);
+            }
             filled += read;
         }
 
@@ -261,7 +285,9 @@ public static class Npy
         finally
         {
             if (buffer is not null)
+            {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -292,7 +318,9 @@ public static class Npy
         for (int i = 0; i < values.Length; i++)
         {
             if (values[i] > 1)
+            {
                 values[i] = 1;
+            }
         }
     }
 
@@ -311,11 +339,15 @@ public static class Npy
         static T[] Reorder<T>(T[] source, int[] shape)
         {
             if (shape.Length < 2 || source.Length == 0)
+            {
                 return source; // 0-d, 1-d and empty arrays are the same in both orders
+            }
             var stride = new long[shape.Length]; // row-major strides
             stride[^1] = 1;
             for (int axis = shape.Length - 2; axis >= 0; axis--)
+            {
                 stride[axis] = stride[axis + 1] * shape[axis + 1];
+            }
 
             var result = new T[source.Length];
             var index = new int[shape.Length];
@@ -328,7 +360,9 @@ public static class Npy
                 {
                     target += stride[axis];
                     if (++index[axis] < shape[axis])
+                    {
                         break;
+                    }
                     target -= stride[axis] * shape[axis];
                     index[axis] = 0;
                 }

@@ -58,21 +58,27 @@ public sealed class NpyArray
                 {
                     var result = new float[wide.Length];
                     for (int i = 0; i < wide.Length; i++)
+                    {
                         result[i] = (float)wide[i];
+                    }
                     return result;
                 }
             case Half[] half:
                 {
                     var result = new float[half.Length];
                     for (int i = 0; i < half.Length; i++)
+                    {
                         result[i] = (float)half[i];
+                    }
                     return result;
                 }
             case long[] integers:
                 {
                     var result = new float[integers.Length];
                     for (int i = 0; i < integers.Length; i++)
+                    {
                         result[i] = integers[i];
+                    }
                     return result;
                 }
             default:
@@ -80,7 +86,9 @@ public sealed class NpyArray
                     byte[] bytes = (byte[])_data;
                     var result = new float[bytes.Length];
                     for (int i = 0; i < bytes.Length; i++)
+                    {
                         result[i] = bytes[i];
+                    }
                     return result;
                 }
         }
@@ -97,21 +105,27 @@ public sealed class NpyArray
                 {
                     var result = new double[single.Length];
                     for (int i = 0; i < single.Length; i++)
+                    {
                         result[i] = single[i];
+                    }
                     return result;
                 }
             case Half[] half:
                 {
                     var result = new double[half.Length];
                     for (int i = 0; i < half.Length; i++)
+                    {
                         result[i] = (double)half[i];
+                    }
                     return result;
                 }
             case long[] integers:
                 {
                     var result = new double[integers.Length];
                     for (int i = 0; i < integers.Length; i++)
+                    {
                         result[i] = integers[i];
+                    }
                     return result;
                 }
             default:
@@ -119,7 +133,9 @@ public sealed class NpyArray
                     byte[] bytes = (byte[])_data;
                     var result = new double[bytes.Length];
                     for (int i = 0; i < bytes.Length; i++)
+                    {
                         result[i] = bytes[i];
+                    }
                     return result;
                 }
         }
@@ -130,8 +146,10 @@ public sealed class NpyArray
     public long[] ToInt64()
     {
         if (_data is not long[] integers)
+        {
             throw new NpyFormatException(Source,
                 $"expected an int64 array ('<i8'), found dtype {DType} ({DType.LittleEndianDescr()}) with shape {ShapeText}");
+        }
         return (long[])integers.Clone();
     }
 
@@ -142,8 +160,10 @@ public sealed class NpyArray
     public byte[] ToBytes()
     {
         if (_data is not byte[] bytes)
+        {
             throw new NpyFormatException(Source,
                 $"expected a bool or uint8 array ('|b1' or '|u1'), found dtype {DType} ({DType.LittleEndianDescr()}) with shape {ShapeText}");
+        }
         return (byte[])bytes.Clone();
     }
 
@@ -174,13 +194,17 @@ public sealed class NpyArray
     public static NpyArray FromBytes(byte[] data, NpyDType dtype, params int[] shape)
     {
         if (dtype is not (NpyDType.Bool or NpyDType.UInt8))
+        {
             throw new ArgumentException($"FromBytes makes Bool or UInt8 arrays, not {dtype}.", nameof(dtype));
+        }
         CheckedData(data, shape);
         if (dtype == NpyDType.Bool)
         {
             int bad = Array.FindIndex(data, b => b > 1);
             if (bad >= 0)
+            {
                 throw new ArgumentException($"A Bool array holds only 0 and 1; element {bad} is {data[bad]}.", nameof(data));
+            }
         }
         return Create(dtype, (byte[])data.Clone(), shape);
     }

@@ -24,7 +24,9 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         var parser = new PythonLiteralParser(text, source, allowLongSuffix);
         PyValue root = parser.ParseDocument();
         if (root is not PyDict dict)
+        {
             throw Malformed(source, $"expected a dict literal {{'descr': ..., 'fortran_order': ..., 'shape': ...}}, found {Excerpt(root.Text)}");
+        }
 
         PyValue? descr = null, fortran = null, shape = null;
         foreach ((string key, PyValue value) in dict.Entries)
@@ -39,16 +41,29 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
                     throw Malformed(source, $"unexpected key '{key}'; expected exactly 'descr', 'fortran_order' and 'shape'");
             }
             if (slot is not null)
+            {
                 throw Malformed(source, $"key '{key}' appears twice");
+            }
             slot = value;
         }
-        if (descr is null) throw Malformed(source, "key 'descr' is missing");
-        if (fortran is null) throw Malformed(source, "key 'fortran_order' is missing");
-        if (shape is null) throw Malformed(source, "key 'shape' is missing");
+        if (descr is null)
+        {
+            throw Malformed(source, "key 'descr' is missing");
+        }
+        if (fortran is null)
+        {
+            throw Malformed(source, "key 'fortran_order' is missing");
+        }
+        if (shape is null)
+        {
+            throw Malformed(source, "key 'shape' is missing");
+        }
 
         (NpyDType dtype, bool bigEndian) = ParseDescr(descr, source);
         if (fortran is not PyBool fortranOrder)
+        {
             throw Malformed(source, $"'fortran_order' must be True or False, found {Excerpt(fortran.Text)}");
+        }
         int[] dims = ParseShape(shape, source);
         long count = CountElements(dims, source);
         return new NpyHeader(dtype, bigEndian, fortranOrder.Value, dims, count);
@@ -67,7 +82,9 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         foreach (int d in dims)
         {
             if (d == 0)
+            {
                 return 0; // an empty axis empties the array, however large the others are
+            }
         }
         long count = 1;
         foreach (int d in dims)
@@ -76,8 +93,10 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             // so the product fits in a long.
             count *= d;
             if (count > MaxElements)
+            {
                 throw new NpyFormatException(source,
                     $"shape {FormatShape(dims)} has more than {MaxElements} elements, the most an array may hold");
+            }
         }
         return count;
     }
@@ -100,7 +119,9 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         dict.Append("{'descr': '").Append(dtype.LittleEndianDescr()).Append("', 'fortran_order': False, 'shape': ")
             .Append(FormatShape(dims)).Append(", }");
         if (dims.Length > 0)
+        {
             dict.Append(' ', Math.Max(0, GrowthAxisDigits - dims[0].ToString(CultureInfo.InvariantCulture).Length));
+        }
         byte[] text = Encoding.ASCII.GetBytes(dict.ToString());
 
         int textWithNewline = text.Length + 1;
@@ -120,9 +141,13 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         header[Npy.Magic.Length] = major;
         header[Npy.Magic.Length + 1] = 0;
         if (lengthFieldSize == 2)
+        {
             System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(Npy.Magic.Length + 2), (ushort)padded);
+        }
         else
+        {
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(Npy.Magic.Length + 2), (uint)padded);
+        }
         text.CopyTo(header, prefix);
         header.AsSpan(prefix + text.Length).Fill((byte)' ');
         header[^1] = (byte)'\n';
@@ -166,13 +191,17 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             _ => null,
         };
         if (dtype is null)
+        {
             throw new NpyFormatException(source, $"unsupported dtype '{text}'; expected one of {NpyDTypeInfo.Supported}");
+        }
 
         if (dtype.Value.ItemSize() == 1)
         {
             // Byte order means nothing for one byte; NumPy writes '|', other writers '<'.
             if (order is '<' or '>' or '|')
+            {
                 return (dtype.Value, false);
+            }
         }
         else if (order is '<' or '>')
         {
@@ -187,18 +216,26 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
     private static int[] ParseShape(PyValue shape, string source)
     {
         if (shape is not PySequence { IsTuple: true } tuple)
+        {
             throw Malformed(source, $"'shape' must be a tuple of integers such as (2, 3), found {Excerpt(shape.Text)}");
+        }
         int[] dims = new int[tuple.Items.Count];
         for (int axis = 0; axis < dims.Length; axis++)
         {
             if (tuple.Items[axis] is not PyInt value)
+            {
                 throw Malformed(source, $"'shape' must be a tuple of integers, found {Excerpt(tuple.Items[axis].Text)} at axis {axis}");
+            }
             if (value.Negative)
+            {
                 throw new NpyFormatException(source, $"shape {Excerpt(shape.Text)} has a negative dimension {value.Text.Trim()} at axis {axis}");
+            }
             string digits = value.Digits.TrimStart('0');
             if (digits.Length > 10 || !int.TryParse(digits.Length == 0 ? "0" : digits, NumberStyles.None, CultureInfo.InvariantCulture, out int d))
+            {
                 throw new NpyFormatException(source,
                     $"shape {Excerpt(shape.Text)} has dimension {Excerpt(value.Digits)} at axis {axis}, above the limit {int.MaxValue}");
+            }
             dims[axis] = d;
         }
         return dims;
@@ -236,17 +273,23 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             PyValue value = ParseValue(0);
             SkipWhitespace();
             if (_position < text.Length)
+            {
                 throw Error($"unexpected {Describe(_position)} after the dict");
+            }
             return value;
         }
 
         private PyValue ParseValue(int depth)
         {
             if (depth > MaxDepth)
+            {
                 throw Error($"nesting deeper than {MaxDepth} levels");
+            }
             SkipWhitespace();
             if (_position >= text.Length)
+            {
                 throw Error("unexpected end of the header, expected a value");
+            }
             char c = text[_position];
             return c switch
             {
@@ -268,17 +311,23 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             {
                 SkipWhitespace();
                 if (TryConsume('}'))
+                {
                     break;
+                }
                 PyValue key = ParseValue(depth + 1);
                 if (key is not PyString keyString)
+                {
                     throw Error($"dict keys must be strings, found {Excerpt(key.Text)}");
+                }
                 SkipWhitespace();
                 Expect(':');
                 PyValue value = ParseValue(depth + 1);
                 entries.Add((keyString.Value, value));
                 SkipWhitespace();
                 if (TryConsume('}'))
+                {
                     break;
+                }
                 Expect(',');
             }
             return new PyDict(text[start.._position], entries);
@@ -293,17 +342,23 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             {
                 SkipWhitespace();
                 if (TryConsume(close))
+                {
                     break;
+                }
                 items.Add(ParseValue(depth + 1));
                 SkipWhitespace();
                 if (TryConsume(close))
+                {
                     break;
+                }
                 Expect(',');
                 sawComma = true;
             }
             // In Python "(3)" is the number 3, not a tuple; only a comma (or "()") makes one.
             if (close == ')' && items.Count == 1 && !sawComma)
+            {
                 return items[0];
+            }
             return new PySequence(text[start.._position], close == ')', items);
         }
 
@@ -315,15 +370,21 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             while (true)
             {
                 if (_position >= text.Length || text[_position] == '\n')
+                {
                     throw Error($"unterminated string starting at character {start}");
+                }
                 char c = text[_position++];
                 if (c == quote)
+                {
                     break;
+                }
                 if (c == '\\')
                 {
                     // Headers NumPy writes hold no escapes; keep the escaped character as it is.
                     if (_position >= text.Length)
+                    {
                         throw Error($"unterminated string starting at character {start}");
+                    }
                     c = text[_position++];
                 }
                 value.Append(c);
@@ -343,14 +404,22 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
             }
             int digitsStart = _position;
             while (_position < text.Length && char.IsAsciiDigit(text[_position]))
+            {
                 _position++;
+            }
             if (_position == digitsStart)
+            {
                 throw Error($"unexpected {Describe(_position)}, expected digits");
+            }
             string digits = text[digitsStart.._position];
             if (allowLongSuffix && _position < text.Length && text[_position] is 'L' or 'l')
+            {
                 _position++; // Python 2 long literal, e.g. (3L, 4L)
+            }
             if (_position < text.Length && (char.IsAsciiLetterOrDigit(text[_position]) || text[_position] is '.' or '_'))
+            {
                 throw Error($"unexpected {Describe(_position)} in a number, expected an integer");
+            }
             return new PyInt(text[start.._position], negative && digits.Any(d => d != '0'), digits);
         }
 
@@ -358,7 +427,9 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         {
             int start = _position;
             while (_position < text.Length && (char.IsAsciiLetterOrDigit(text[_position]) || text[_position] == '_'))
+            {
                 _position++;
+            }
             string name = text[start.._position];
             return name switch
             {
@@ -372,7 +443,9 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         private void SkipWhitespace()
         {
             while (_position < text.Length && text[_position] is ' ' or '\t' or '\n' or '\r' or '\f')
+            {
                 _position++;
+            }
         }
 
         private bool TryConsume(char c)
@@ -388,7 +461,9 @@ internal sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrd
         private void Expect(char c)
         {
             if (!TryConsume(c))
+            {
                 throw Error($"expected '{c}' at character {_position}, found {Describe(_position)}");
+            }
         }
 
         private string Describe(int position) => position >= text.Length

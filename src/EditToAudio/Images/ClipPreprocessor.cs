@@ -1,4 +1,3 @@
-using EditToAudio.Editing;
 
 namespace EditToAudio.Images;
 

@@ -162,7 +162,10 @@ public static class ContractChecker
 
     private static string? CheckDimension(Dimension want, long found, string where, Dictionary<string, (long Value, string Where)> bindings)
     {
-        if (found <= 0) return null; // dynamic: the engine supplies the size
+        if (found <= 0)
+        {
+            return null; // dynamic: the engine supplies the size
+        }
         if (want.IsFixed)
         {
             return found == want.Value ? null : $"axis size {found}, expected {want.Value}";

@@ -50,7 +50,10 @@ public readonly record struct Dimension
         ArgumentNullException.ThrowIfNull(text);
         string trimmed = text.Trim();
         int digits = 0;
-        while (digits < trimmed.Length && char.IsAsciiDigit(trimmed[digits])) digits++;
+        while (digits < trimmed.Length && char.IsAsciiDigit(trimmed[digits]))
+        {
+            digits++;
+        }
         if (digits == trimmed.Length && digits > 0)
         {
             return Fixed(long.Parse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture));

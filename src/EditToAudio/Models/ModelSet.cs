@@ -102,7 +102,10 @@ public sealed class ModelSet
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, SyntheticRelativeFolder);
-                if (File.Exists(Path.Combine(candidate, ModelSetManifest.FileName))) return candidate;
+                if (File.Exists(Path.Combine(candidate, ModelSetManifest.FileName)))
+                {
+                    return candidate;
+                }
             }
         }
         return null;

@@ -44,11 +44,17 @@ public sealed record ModelSetManifest(
             json.WriteString("name", Name);
             json.WriteString("description", Description);
             json.WriteBoolean("synthetic", IsSynthetic);
-            if (Precision != ModelPrecision.Fp32) json.WriteString("precision", PrecisionNames[Precision]);
+            if (Precision != ModelPrecision.Fp32)
+            {
+                json.WriteString("precision", PrecisionNames[Precision]);
+            }
             json.WriteStartObject("networks");
             foreach (var contract in NetworkContracts.All)
             {
-                if (Networks.TryGetValue(contract.Kind, out string? file)) json.WriteString(contract.Key, file);
+                if (Networks.TryGetValue(contract.Kind, out string? file))
+                {
+                    json.WriteString(contract.Key, file);
+                }
             }
             json.WriteEndObject();
             if (Labels is not null)
@@ -56,7 +62,10 @@ public sealed record ModelSetManifest(
                 json.WriteStartObject("labels");
                 json.WriteString("file", Labels.File);
                 json.WriteStartArray("names");
-                foreach (string label in Labels.Names) json.WriteStringValue(label);
+                foreach (string label in Labels.Names)
+                {
+                    json.WriteStringValue(label);
+                }
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
@@ -82,7 +91,10 @@ public sealed record ModelSetManifest(
             json.WriteNumber("cls_index", c.Tokens.ClsIndex);
             json.WriteEndObject();
             json.WriteStartArray("unconditional_embedding");
-            foreach (float value in c.UnconditionalEmbedding) json.WriteNumberValue(value);
+            foreach (float value in c.UnconditionalEmbedding)
+            {
+                json.WriteNumberValue(value);
+            }
             json.WriteEndArray();
             json.WriteEndObject();
             json.WriteEndObject();
@@ -146,7 +158,10 @@ public sealed record ModelSetManifest(
             int sampleRate = reader.Int(constants, "sample_rate", at, min: 1);
             int hop = reader.Int(constants, "hop_length", at, min: 1);
             double scale = reader.Double(constants, "vae_scale_factor", at);
-            if (!(scale > 0)) throw new ModelSetException($"{source}: constants.vae_scale_factor must be positive, found {scale.ToString(CultureInfo.InvariantCulture)}.");
+            if (!(scale > 0))
+            {
+                throw new ModelSetException($"{source}: constants.vae_scale_factor must be positive, found {scale.ToString(CultureInfo.InvariantCulture)}.");
+            }
 
             JsonElement schedule = reader.Object(constants, "beta_schedule", at);
             const string sat = "constants.beta_schedule.";
@@ -221,10 +236,16 @@ public sealed record ModelSetManifest(
     {
         json.WriteStartObject(name);
         json.WriteStartArray("mean");
-        foreach (double v in normalization.Mean) json.WriteNumberValue(v);
+        foreach (double v in normalization.Mean)
+        {
+            json.WriteNumberValue(v);
+        }
         json.WriteEndArray();
         json.WriteStartArray("std");
-        foreach (double v in normalization.Std) json.WriteNumberValue(v);
+        foreach (double v in normalization.Std)
+        {
+            json.WriteNumberValue(v);
+        }
         json.WriteEndArray();
         json.WriteNumber("image_size", normalization.ImageSize);
         json.WriteEndObject();

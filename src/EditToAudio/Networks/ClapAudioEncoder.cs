@@ -20,7 +20,7 @@ public static class ClapAudioEncoder
         ArgumentNullException.ThrowIfNull(networks);
         ArgumentNullException.ThrowIfNull(waves);
         using var input = OrtTensors.Wrap(waves, count, samples);
-        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { ["wave"] = input }, cancellationToken);
+        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { [NetworkContracts.ClapAudio.Wave.Name] = input }, cancellationToken);
         return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, Width);
     }
 }

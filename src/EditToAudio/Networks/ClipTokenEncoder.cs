@@ -1,4 +1,3 @@
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using Microsoft.ML.OnnxRuntime;
@@ -44,7 +43,7 @@ public sealed class ClipTokenEncoder
         }
         var session = _networks.Get(NetworkKind.ClipTokens);
         using var input = OrtTensors.Wrap(pixelValues, batch, 3, ClipGeometry.InputSize, ClipGeometry.InputSize);
-        using var outputs = session.Run(new Dictionary<string, OrtValue> { ["pixel_values"] = input }, cancellationToken);
+        using var outputs = session.Run(new Dictionary<string, OrtValue> { [NetworkContracts.ClipTokens.PixelValues.Name] = input }, cancellationToken);
         float[] tokens = OrtTensors.Read(outputs[0], "CLIP tokens", batch, Tokens, Width);
         NormalizeRows(tokens, Width);
         return tokens;
@@ -57,15 +56,27 @@ public sealed class ClipTokenEncoder
     public static void NormalizeRows(Span<float> rows, int width)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        if (rows.Length % width != 0) throw new ArgumentException($"{rows.Length} values are not whole rows of {width}.", nameof(rows));
+        if (rows.Length % width != 0)
+        {
+            throw new ArgumentException($"{rows.Length} values are not whole rows of {width}.", nameof(rows));
+        }
         for (int start = 0; start < rows.Length; start += width)
         {
             Span<float> row = rows.Slice(start, width);
             double sum = 0;
-            foreach (float v in row) sum += (double)v * v;
-            if (sum == 0) continue;
+            foreach (float v in row)
+            {
+                sum += (double)v * v;
+            }
+            if (sum == 0)
+            {
+                continue;
+            }
             double inverse = 1 / Math.Sqrt(sum);
-            for (int i = 0; i < row.Length; i++) row[i] = (float)(row[i] * inverse);
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = (float)(row[i] * inverse);
+            }
         }
     }
 }

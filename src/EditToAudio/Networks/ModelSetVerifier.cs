@@ -161,7 +161,10 @@ public static class ModelSetVerifier
         }
         finally
         {
-            foreach (var value in inputs.Values) value.Dispose();
+            foreach (var value in inputs.Values)
+            {
+                value.Dispose();
+            }
         }
     }
 
@@ -212,7 +215,10 @@ public static class ModelSetVerifier
             Dimension want = tensor.Shape[axis];
             if (want.IsFixed)
             {
-                if (shape[axis] != want.Value) return $"axis {axis} is {shape[axis]}, the contract fixes {want.Value}";
+                if (shape[axis] != want.Value)
+                {
+                    return $"axis {axis} is {shape[axis]}, the contract fixes {want.Value}";
+                }
                 continue;
             }
             if (shape[axis] == 0 || shape[axis] % want.Multiplier != 0)
@@ -246,7 +252,10 @@ public static class ModelSetVerifier
             double a = ours[i], b = reference[i];
             if (!double.IsFinite(a) || !double.IsFinite(b))
             {
-                if (finite) worst = i;
+                if (finite)
+                {
+                    worst = i;
+                }
                 finite = false;
                 continue;
             }
@@ -261,7 +270,10 @@ public static class ModelSetVerifier
             oursNorm += a * a;
             referenceNorm += b * b;
         }
-        if (!finite) maxAbs = double.NaN;
+        if (!finite)
+        {
+            maxAbs = double.NaN;
+        }
         double relative = maxAbs / Math.Max(maxReference, double.Epsilon);
         double cosine = oursNorm == 0 && referenceNorm == 0 ? 1 : dot / Math.Sqrt(oursNorm * referenceNorm);
         string worstText = ours.Length == 0 ? "none" : string.Create(CultureInfo.InvariantCulture,

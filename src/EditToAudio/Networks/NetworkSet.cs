@@ -121,9 +121,15 @@ public sealed class NetworkSet : IDisposable
     {
         lock (_lock)
         {
-            if (_disposed) return;
+            if (_disposed)
+            {
+                return;
+            }
             _disposed = true;
-            foreach (var session in _sessions.Values) session.Dispose();
+            foreach (var session in _sessions.Values)
+            {
+                session.Dispose();
+            }
             _sessions.Clear();
             _sessionOptions.Dispose();
         }

@@ -55,6 +55,17 @@ public enum MaskSelection
     BestOfThree,
 }
 
+/// <summary>One object to segment: its prompt points and which of SAM2's masks to keep.</summary>
+/// <param name="Points">Points in the image's pixels; at least one positive.</param>
+/// <param name="Selection">SAM2's single mask or the best of three.</param>
+public sealed record SegmentationPrompt(IReadOnlyList<PromptPoint> Points, MaskSelection Selection = MaskSelection.SingleMask)
+{
+    /// <summary>One positive point.</summary>
+    public SegmentationPrompt(PromptPoint point, MaskSelection selection = MaskSelection.SingleMask) : this([point], selection)
+    {
+    }
+}
+
 /// <summary>SAM2 encoder outputs for one image, reused for every prompt on it.</summary>
 public sealed class Sam2ImageEmbedding
 {
@@ -132,7 +143,7 @@ public sealed class Segmenter
         }
         var session = _networks.Get(NetworkKind.Sam2Encoder);
         using var input = OrtTensors.Wrap(image, 1, 3, Sam2Preprocessor.InputSize, Sam2Preprocessor.InputSize);
-        using var outputs = session.Run(new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue> { ["image"] = input }, cancellationToken);
+        using var outputs = session.Run(new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue> { [NetworkContracts.Sam2Encoder.Image.Name] = input }, cancellationToken);
         return new Sam2ImageEmbedding(width, height,
             OrtTensors.Read(outputs[0], "SAM2 image_embed", 1, 256, 64, 64),
             OrtTensors.Read(outputs[1], "SAM2 high_res_feats_0", 1, 32, 256, 256),
@@ -162,15 +173,16 @@ public sealed class Segmenter
         using var pointLabels = OrtTensors.Wrap(labels, 1, count);
         using var maskInput = OrtTensors.Wrap(new float[LowResSize * LowResSize], 1, 1, LowResSize, LowResSize);
         using var hasMaskInput = OrtTensors.Wrap(new float[1], 1);
+        Sam2DecoderContract contract = NetworkContracts.Sam2Decoder;
         using var outputs = session.Run(new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue>
         {
-            ["image_embed"] = imageEmbed,
-            ["high_res_feats_0"] = feats0,
-            ["high_res_feats_1"] = feats1,
-            ["point_coords"] = pointCoords,
-            ["point_labels"] = pointLabels,
-            ["mask_input"] = maskInput,
-            ["has_mask_input"] = hasMaskInput,
+            [contract.ImageEmbed.Name] = imageEmbed,
+            [contract.HighResFeats0.Name] = feats0,
+            [contract.HighResFeats1.Name] = feats1,
+            [contract.PointCoords.Name] = pointCoords,
+            [contract.PointLabels.Name] = pointLabels,
+            [contract.MaskInput.Name] = maskInput,
+            [contract.HasMaskInput.Name] = hasMaskInput,
         }, cancellationToken);
         return FromDecoderOutputs(outputs[0], outputs[1], embedding.Width, embedding.Height, selection);
     }
@@ -227,7 +239,13 @@ public sealed class Segmenter
         int BestOf(int first, int last)
         {
             int best = first;
-            for (int i = first + 1; i <= last; i++) if (ious[i] > ious[best]) best = i;
+            for (int i = first + 1; i <= last; i++)
+            {
+                if (ious[i] > ious[best])
+                {
+                    best = i;
+                }
+            }
             return best;
         }
         switch (masks, selection)
@@ -252,8 +270,14 @@ public sealed class Segmenter
         int intersection = 0, union = 0;
         foreach (float v in logits)
         {
-            if (v > StabilityDelta) intersection++;
-            if (v > -StabilityDelta) union++;
+            if (v > StabilityDelta)
+            {
+                intersection++;
+            }
+            if (v > -StabilityDelta)
+            {
+                union++;
+            }
         }
         return union == 0 ? 1.0 : (double)intersection / union;
     }

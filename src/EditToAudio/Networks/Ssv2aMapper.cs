@@ -56,6 +56,17 @@ public sealed class Ssv2aMapper
     /// </summary>
     public float[] MapBatch(float[] clip, IReadOnlyList<MappingKey> keys, int varSamples = DefaultVarSamples, CancellationToken cancellationToken = default)
     {
+        CheckBatch(clip, keys, varSamples);
+        int count = keys.Count;
+        float[] fold = Sample(NetworkContracts.Ssv2aManifold, clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, keys, varSamples, cancellationToken);
+        float[] clap = Sample(NetworkContracts.Ssv2aGenerator, fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, keys, varSamples, cancellationToken);
+        ClipTokenEncoder.NormalizeRows(clap, ClapWidth);
+        return clap;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> unless <paramref name="clip"/> holds one 768-wide row per key, every key's index is ≥ 0 and there is at least one draw.</summary>
+    public static void CheckBatch(float[] clip, IReadOnlyList<MappingKey> keys, int varSamples)
+    {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentOutOfRangeException.ThrowIfZero(keys.Count);
@@ -69,22 +80,18 @@ public sealed class Ssv2aMapper
         {
             ArgumentOutOfRangeException.ThrowIfNegative(key.Index, nameof(keys));
         }
-        float[] fold = Sample(NetworkKind.Ssv2aManifold, "clip", clip, count, ClipWidth, ClipWidth, NoiseStage.Ssv2aManifold, keys, varSamples, cancellationToken);
-        float[] clap = Sample(NetworkKind.Ssv2aGenerator, "x", fold, count, ClipWidth, ClapWidth, NoiseStage.Ssv2aGenerator, keys, varSamples, cancellationToken);
-        ClipTokenEncoder.NormalizeRows(clap, ClapWidth);
-        return clap;
     }
 
     /// <summary>Maps one CLIP embedding [768] to a CLAP embedding [512].</summary>
     public float[] Map(float[] clip, ulong seed, int varSamples = DefaultVarSamples, long firstIndex = 0, CancellationToken cancellationToken = default) =>
         MapBatch(clip, 1, seed, varSamples, firstIndex, cancellationToken);
 
-    private float[] Sample(NetworkKind kind, string inputName, float[] input, int count, int inputWidth, int outputWidth, NoiseStage stage,
+    private float[] Sample(Ssv2aStageContract contract, float[] input, int count, int inputWidth, int outputWidth, NoiseStage stage,
         IReadOnlyList<MappingKey> keys, int varSamples, CancellationToken cancellationToken)
     {
-        var session = _networks.Get(kind);
+        var session = _networks.Get(contract.Kind);
         using var value = OrtTensors.Wrap(input, count, inputWidth);
-        using var outputs = session.Run(new Dictionary<string, OrtValue> { [inputName] = value }, cancellationToken);
+        using var outputs = session.Run(new Dictionary<string, OrtValue> { [contract.Clip.Name] = value }, cancellationToken);
         float[] mu = OrtTensors.Read(outputs[0], $"{session.Contract.Key} mu", count, outputWidth);
         float[] logVariance = OrtTensors.Read(outputs[1], $"{session.Contract.Key} log_sigma", count, outputWidth);
         return MeanOfDraws(mu, logVariance, count, outputWidth, stage, keys, varSamples, cancellationToken);
@@ -103,7 +110,10 @@ public sealed class Ssv2aMapper
             Array.Clear(sums);
             for (int s = 0; s < varSamples; s++)
             {
-                for (int d = 0; d < width; d++) sums[d] += noise[s * width + d];
+                for (int d = 0; d < width; d++)
+                {
+                    sums[d] += noise[s * width + d];
+                }
             }
             for (int d = 0; d < width; d++)
             {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using EditToAudio.ChangeDetection;
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Prompts;

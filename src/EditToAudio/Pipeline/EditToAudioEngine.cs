@@ -1,5 +1,8 @@
+using System.Globalization;
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 
@@ -11,73 +14,48 @@ public sealed record EngineOptions
     /// <summary>The model set folder; null for the bundled synthetic set.</summary>
     public string? ModelFolder { get; init; }
 
-    /// <summary>ONNX Runtime options: provider (CPU by default, CUDA on request, never a silent fallback), device and threads.</summary>
-    public NetworkOptions Networks { get; init; } = new();
-
     /// <summary>
-    /// Where the edit math runs when the embedding stages keep their tensors on the host; the CPU when
-    /// null. Not used with <see cref="EmbeddingBackend"/>. The engine uses it but does not own it.
+    /// Where every stage runs, networks included (a CUDA backend puts the networks on its device and
+    /// stream); the CPU when null. The engine uses it but does not own it.
     /// </summary>
-    public IEditBackend? EditBackend { get; init; }
+    public ComputeBackend? Backend { get; init; }
 
-    /// <summary>
-    /// Where CLIP's tokens, the edit and the mapping run with their tensors (on the host with
-    /// <see cref="EditBackend"/> when null). The engine uses it but does not own it.
-    /// </summary>
-    public IEmbeddingBackend? EmbeddingBackend { get; init; }
-
-    /// <summary>Where the sampler's arithmetic runs; the CPU when null. The engine uses it but does not own it.</summary>
-    public IDiffusionBackend? DiffusionBackend { get; init; }
+    /// <summary>ONNX Runtime intra-op threads per network; 0 lets ONNX Runtime choose.</summary>
+    public int IntraOpThreads { get; init; }
 }
 
 /// <summary>
-/// The image-edit → audio engine: created once from a model set, it keeps one ONNX Runtime
-/// session per network and runs any number of requests. Thread-safe: concurrent calls share the
-/// sessions (ONNX Runtime sessions are safe for concurrent runs) and keep no other state.
+/// The image-edit → audio engine for one request at a time, with progress: a scheduler over the
+/// stages of <see cref="PipelineStages"/>, each called as a batch of one. Created once from a model
+/// set, it keeps one ONNX Runtime session per network and runs any number of requests. Thread-safe:
+/// concurrent calls share the sessions and keep no other state.
 /// </summary>
 public sealed class EditToAudioEngine : IDisposable
 {
     /// <summary>The warning every output made with a synthetic model set carries.</summary>
     internal const string SyntheticWarning = "The models are synthetic (analytic stand-ins or random weights that satisfy the real networks' contracts): the outputs test the pipeline, they are not real audio of the scene.";
 
-    private readonly NetworkSet _networks;
-    private readonly ClipTokenEncoder _clip;
-    private readonly Ssv2aMapper _mapper;
-    private readonly AudioGenerator _audio;
-    private readonly IEmbeddingBackend _embedding;
+    private readonly PipelineStages _stages;
 
-    private EditToAudioEngine(ModelSet models, EngineOptions options)
-    {
-        Models = models;
-        _embedding = options.EmbeddingBackend ?? new HostEmbeddingBackend(options.EditBackend);
-        _networks = new NetworkSet(models, options.Networks);
-        _clip = new ClipTokenEncoder(_networks);
-        _mapper = new Ssv2aMapper(_networks);
-        _audio = new AudioGenerator(_networks, options.DiffusionBackend);
-    }
+    private EditToAudioEngine(PipelineStages stages) => _stages = stages;
 
     /// <summary>The model set in use.</summary>
-    public ModelSet Models { get; }
+    public ModelSet Models => _stages.Models;
 
     /// <summary>The ONNX Runtime provider that runs the networks.</summary>
-    public ExecutionProvider Provider => _networks.Provider;
+    public ExecutionProvider Provider => _stages.Networks.Provider;
 
-    /// <summary>Where the edit math runs ("cpu" or "cuda").</summary>
-    public string EditBackend => _embedding.EditName;
+    /// <summary>Where the stages run ("cpu" or "cuda").</summary>
+    public string Backend => _stages.Backend.Name;
 
-    /// <summary>Where the sampler's arithmetic runs ("cpu" or "cuda").</summary>
-    public string DiffusionBackend => _audio.Backend;
-
-    /// <summary>Opens the model set (the bundled synthetic one when none is named).</summary>
+    /// <summary>Opens the model set (the bundled synthetic one when none is named) on the options' backend.</summary>
     /// <exception cref="ModelSetException">The folder, its manifest or a file is missing or invalid.</exception>
+    /// <exception cref="ExecutionProviderException">The backend's ONNX Runtime provider cannot be used.</exception>
     public static EditToAudioEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.EmbeddingBackend is not null && options.EditBackend is not null)
-        {
-            throw new ArgumentException("EditBackend applies to host-side embedding only; with an EmbeddingBackend, that backend decides where the edit runs.", nameof(options));
-        }
-        return new EditToAudioEngine(LoadModelSet(options.ModelFolder), options);
+        ComputeBackend backend = options.Backend ?? CpuBackend.Default;
+        return new EditToAudioEngine(backend.Open(LoadModelSet(options.ModelFolder), options.IntraOpThreads));
     }
 
     /// <summary>Loads the model set in <paramref name="folder"/>, or the bundled synthetic set when it is null.</summary>
@@ -102,6 +80,37 @@ public sealed class EditToAudioEngine : IDisposable
         return Task.Run(() => Run(request, steps, progress, cancellationToken), cancellationToken);
     }
 
+    private EmbedResult Embed(EmbedRequest request, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        request.Edit.Validate();
+        List<string> warnings = RunOutputs.Warnings(Models, []);
+
+        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
+        (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>
+        {
+            SegmentationResult removeMask = _stages.Segment(request.Original, [new SegmentationPrompt(request.RemovePoint, request.MaskSelection)], cancellationToken)[0];
+            progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 1, 2));
+            SegmentationResult addMask = _stages.Segment(request.Edited, [new SegmentationPrompt(request.AddPoint, request.MaskSelection)], cancellationToken)[0];
+            return (removeMask, addMask);
+        });
+        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
+        warnings.AddRange(MaskCoverage.Warnings(remove, add));
+
+        float[] tokens = Stage(PipelineStage.ClipTokens, timings, progress, () => _stages.EncodeImages([request.Original, request.Edited], cancellationToken));
+        int width = _stages.TokenWidth, perImage = ImageTokens.TokenCount * width;
+        float[] originalTokens = tokens[..perImage], editedTokens = tokens[perImage..];
+
+        var pair = new EditPair(new ImageTokens(originalTokens, width), new ImageTokens(editedTokens, width),
+            new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width));
+        EditResult edit = Stage(PipelineStage.Edit, timings, progress, () => _stages.Edit([new EditJob(pair, request.Edit)], cancellationToken)[0][0]);
+        cancellationToken.ThrowIfCancellationRequested();
+        float[] clap = Stage(PipelineStage.Mapping, timings, progress,
+            () => _stages.Map(edit.Embedding, [new MappingKey(request.Seed, 0)], request.VarSamples, cancellationToken));
+
+        warnings.AddRange(edit.Warnings);
+        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings) { EditBackend = Backend };
+    }
+
     private RunResult Run(RunRequest request, int steps, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         var timings = new StageTimings();
@@ -112,25 +121,35 @@ public sealed class EditToAudioEngine : IDisposable
         NoteAudio(clip, "the edited embedding", warnings);
         if (!request.Baselines)
         {
-            return new RunResult(embedding, clip, null, null, null, warnings) { DiffusionBackend = _audio.Backend };
+            return new RunResult(embedding, clip, null, null, null, warnings) { DiffusionBackend = Backend };
         }
 
         // encode_image is CLS before normalization; tokens are normalized per token, so CLS is already L2(encode_image).
-        int width = _clip.Width;
+        int width = _stages.TokenWidth;
         float[] plain = [.. embedding.OriginalTokens.AsSpan(0, width), .. embedding.EditedTokens.AsSpan(0, width)];
+        ulong seed = request.Embed.Seed;
         float[] baselineClap = timings.Measure(PipelineStage.Mapping, () =>
-            _mapper.MapBatch(plain, 2, request.Embed.Seed, request.Embed.VarSamples, firstIndex: 1, cancellationToken));
+            _stages.Map(plain, [new MappingKey(seed, 1), new MappingKey(seed, 2)], request.Embed.VarSamples, cancellationToken));
         AudioClip original = Generate(PipelineStage.BaselineOriginal, baselineClap[..Ssv2aMapper.ClapWidth], audio, steps, timings, progress, cancellationToken);
         AudioClip edited = Generate(PipelineStage.BaselineEdited, baselineClap[Ssv2aMapper.ClapWidth..], audio, steps, timings, progress, cancellationToken);
         NoteAudio(original, "the original image's baseline", warnings);
         NoteAudio(edited, "the edited image's baseline", warnings);
-        return new RunResult(embedding, clip, original, edited, baselineClap, warnings) { DiffusionBackend = _audio.Backend };
+        return new RunResult(embedding, clip, original, edited, baselineClap, warnings) { DiffusionBackend = Backend };
     }
 
     private AudioClip Generate(PipelineStage stage, float[] conditioning, AudioOptions options, int steps, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         IProgress<int>? stepProgress = progress is null ? null : new SynchronousProgress(progress, stage, steps);
-        return timings.Measure(stage, () => _audio.Generate(conditioning, options, stepProgress, cancellationToken));
+        return timings.Measure(stage, () => _stages.Audio.Generate(conditioning, options, stepProgress, cancellationToken));
+    }
+
+    /// <summary>Runs <paramref name="work"/> as <paramref name="stage"/>: progress (stage, 0, 1) before and (stage, 1, 1) after, its seconds added to the timings.</summary>
+    private static T Stage<T>(PipelineStage stage, StageTimings timings, IProgress<PipelineProgress>? progress, Func<T> work)
+    {
+        progress?.Report(new PipelineProgress(stage, 0, 1));
+        T result = timings.Measure(stage, work);
+        progress?.Report(new PipelineProgress(stage, 1, 1));
+        return result;
     }
 
     private void NoteAudio(AudioClip clip, string what, List<string> warnings) => NoteAudio(Models, clip, what, warnings);
@@ -141,7 +160,7 @@ public sealed class EditToAudioEngine : IDisposable
         double fullScale = clip.FullScaleFraction();
         if (fullScale > AudioClip.ClippedFraction)
         {
-            warnings.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
                 $"The clip of {what} clips: {fullScale * 100:F1}% of its samples are at full scale, so it sounds distorted."));
         }
         if (clip.LatentClipped)
@@ -154,34 +173,8 @@ public sealed class EditToAudioEngine : IDisposable
         }
     }
 
-    private EmbedResult Embed(EmbedRequest request, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
-    {
-        request.Edit.Validate();
-        List<string> warnings = RunOutputs.Warnings(Models, []);
-
-        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
-        (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>
-        {
-            var removeMask = _embedding.Segment(_networks, request.Original, [request.RemovePoint], request.MaskSelection, cancellationToken);
-            progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 1, 2));
-            var addMask = _embedding.Segment(_networks, request.Edited, [request.AddPoint], request.MaskSelection, cancellationToken);
-            return (removeMask, addMask);
-        });
-        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
-        warnings.AddRange(MaskCoverage.Warnings(remove, add));
-
-        EmbeddingStages stages = _embedding.Embed(_networks,
-            new EmbeddingInput(request.Original, request.Edited, remove, add, request.Edit, request.Seed, request.VarSamples), progress, cancellationToken);
-        foreach ((PipelineStage stage, double seconds) in stages.Seconds)
-        {
-            timings.Add(stage, seconds);
-        }
-        warnings.AddRange(stages.Edit.Warnings);
-        return new EmbedResult(remove, add, stages.OriginalTokens, stages.EditedTokens, stages.Edit, stages.Clap, Provider, timings, warnings) { EditBackend = _embedding.EditName };
-    }
-
     /// <inheritdoc/>
-    public void Dispose() => _networks.Dispose();
+    public void Dispose() => _stages.Dispose();
 
     /// <summary>Forwards sampler steps as pipeline progress on the calling thread (no synchronization context hop).</summary>
     private sealed class SynchronousProgress(IProgress<PipelineProgress> target, PipelineStage stage, int steps) : IProgress<int>

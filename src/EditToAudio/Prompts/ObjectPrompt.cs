@@ -1,5 +1,5 @@
 using System.Globalization;
-using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Networks;
 
 namespace EditToAudio.Prompts;

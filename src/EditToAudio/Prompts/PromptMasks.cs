@@ -1,4 +1,3 @@
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.IO;
 
@@ -28,12 +27,14 @@ public static class PromptMasks
         BinaryMask mask;
         if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
         {
-            EditArrays.MaskFile file = EditArrays.ReadMasks(path);
+            using MaskArrays.MaskFile file = MaskArrays.ReadMasks(path);
             if (file.Batched)
             {
                 throw new InvalidDataException($"{what}: the mask {path} has a batch dimension ({file.Masks.Count} masks); an object's mask is one [H, W] array.");
             }
-            mask = file.Masks[0];
+            // A copy: the run keeps the mask after the file is unmapped.
+            BinaryMask mapped = file.Masks[0];
+            mask = new BinaryMask(mapped.Values.ToArray(), mapped.Height, mapped.Width);
         }
         else
         {

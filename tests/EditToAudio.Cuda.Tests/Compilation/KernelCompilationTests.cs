@@ -1,4 +1,5 @@
 using EditToAudio.Cuda.Compilation;
+using EditToAudio.Cuda.Kernels;
 
 namespace EditToAudio.Cuda.Tests.Compilation;
 
@@ -20,7 +21,48 @@ public class KernelCompilationTests
     public void Every_kernel_file_is_embedded()
     {
         string[] names = [.. KernelSources.All.Select(s => s.Name)];
-        Assert.Equal(["common.cuh", "diffusion.cu", "edit.cu", "image.cu", "mask.cu", "philox.cuh", "random.cu"], names);
+        Assert.Equal(["common.cuh", "diffusion.cu", "edit.cu", "image.cu", "philox.cuh", "random.cu"], names);
+    }
+
+    [Fact]
+    public void Every_kernel_is_declared_once_with_the_parameters_of_its_cu_signature()
+    {
+        // The launches are checked against KernelSignatures; this checks KernelSignatures against the sources (no NVRTC needed).
+        var declared = KernelSignatures.All.ToDictionary(k => (k.File, k.Name), k => string.Join(", ", k.Parameters));
+        var defined = new Dictionary<(string File, string Name), string>();
+        foreach (KernelSource source in KernelSources.Sources)
+        {
+            foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(source.Text, @"extern ""C"" __global__ void (\w+)\(([^)]*)\)"))
+            {
+                defined[(source.Name, match.Groups[1].Value)] = string.Join(", ", match.Groups[2].Value.Split(',').Select(Kind));
+            }
+        }
+
+        Assert.Equal(defined.Keys.Order(), declared.Keys.Order());
+        foreach (((string file, string name), string parameters) in defined)
+        {
+            Assert.True(parameters == declared[(file, name)], $"{file}: {name} takes ({parameters}) in the source but is declared ({declared[(file, name)]})");
+        }
+    }
+
+    /// <summary>The <see cref="KernelParameter"/> of one C parameter declaration.</summary>
+    private static KernelParameter Kind(string declaration)
+    {
+        string type = declaration.Replace("__restrict__", "", StringComparison.Ordinal).Replace("const", "", StringComparison.Ordinal).Trim();
+        if (type.Contains('*', StringComparison.Ordinal))
+        {
+            return KernelParameter.Pointer;
+        }
+        string[] words = type.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1];
+        return string.Join(' ', words) switch
+        {
+            "int" => KernelParameter.Int32,
+            "long long" => KernelParameter.Int64,
+            "unsigned long long" => KernelParameter.UInt64,
+            "float" => KernelParameter.Single,
+            "double" => KernelParameter.Double,
+            string other => throw new InvalidOperationException($"no kernel parameter type is mapped for '{other}' in '{declaration}'"),
+        };
     }
 
     [Theory]
@@ -34,7 +76,9 @@ public class KernelCompilationTests
         Assert.Equal(0, image.Data[^1]);
         Assert.Contains($".target sm_{architecture}", ptx, StringComparison.Ordinal);
         foreach (string kernel in ExternCKernels(KernelSources.Get(file).Text))
+        {
             Assert.Contains($".entry {kernel}(", ptx, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -86,7 +130,9 @@ internal static class Nvrtc
     {
         (NvrtcCompiler? compiler, string reason) = Loaded.Value;
         if (compiler is null)
+        {
             Assert.Skip("NVRTC is not installed (Debian: libnvrtc11.2 from non-free), so kernels cannot be compiled here. " + reason);
+        }
         return compiler;
     }
 }

@@ -82,9 +82,13 @@ public class DeviceMemoryLedgerTests
             }
         }))];
         foreach (Thread worker in workers)
+        {
             worker.Start();
+        }
         foreach (Thread worker in workers)
+        {
             worker.Join();
+        }
 
         long keptTotal = Enumerable.Range(0, threads).Sum(t => 1000L + t);
         long largestRoundSize = Enumerable.Range(0, threads).Sum(t => 1 + 6L * (t + 1));
@@ -106,13 +110,15 @@ public class DeviceMemoryLedgerTests
         Thread[] workers = [.. Enumerable.Range(0, threads).Select(t => new Thread(() =>
         {
             start.SignalAndWait();
-            for (int i = 0; i < perThread; i++)
-                ledger.Allocated(t + 1 + i % 3);
-        }))];
+            for (int i = 0; i < perThread; i++) { ledger.Allocated(t + 1 + i % 3); } }))];
         foreach (Thread worker in workers)
+        {
             worker.Start();
+        }
         foreach (Thread worker in workers)
+        {
             worker.Join();
+        }
 
         long expected = Enumerable.Range(0, threads).Sum(t => Enumerable.Range(0, perThread).Sum(i => (long)(t + 1 + i % 3)));
         Assert.Equal((long)threads * perThread, ledger.LiveBuffers);

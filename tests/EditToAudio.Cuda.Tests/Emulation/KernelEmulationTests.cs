@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 using EditToAudio.Audio;
 using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Tests.References;
-using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Numerics;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Emulation;
 
@@ -39,7 +40,9 @@ public sealed class KernelEmulation : IDisposable
         }
         string here = Path.Combine(AppContext.BaseDirectory, "Emulation");
         foreach (string name in new[] { "cuda_emulation.h", "kernel_harness.cpp" })
+        {
             File.Copy(Path.Combine(here, name), Path.Combine(Folder, name));
+        }
         WriteInputs();
         (int compiled, string compileOutput) = Run(compiler, $"-std=c++20 -O2 -ffp-contract=off -pthread -w -o harness kernel_harness.cpp");
         if (compiled != 0)
@@ -49,7 +52,9 @@ public sealed class KernelEmulation : IDisposable
         }
         (int ran, string runOutput) = Run(Path.Combine(Folder, "harness"), Folder);
         if (ran != 0)
+        {
             Failure = $"the emulated kernels exited with {ran}:\n{runOutput}";
+        }
     }
 
     public string Folder { get; }
@@ -65,8 +70,6 @@ public sealed class KernelEmulation : IDisposable
     public float[] Remove { get; private set; } = [];
 
     public float[] Add { get; private set; } = [];
-
-    public byte[] Masks { get; private set; } = [];
 
     public byte[] Images { get; private set; } = [];
 
@@ -96,7 +99,9 @@ public sealed class KernelEmulation : IDisposable
     public void Require()
     {
         if (SkipReason.Length > 0)
+        {
             Assert.Skip(SkipReason);
+        }
         Assert.True(Failure.Length == 0, Failure);
     }
 
@@ -106,19 +111,14 @@ public sealed class KernelEmulation : IDisposable
     public void Dispose()
     {
         if (Directory.Exists(Folder))
+        {
             Directory.Delete(Folder, recursive: true);
+        }
     }
 
     private void WriteInputs()
     {
         var random = new Random(31);
-        Masks = new byte[2 * 37 * 53];
-        for (int i = 0; i < Masks.Length; i++)
-            Masks[i] = (byte)(random.NextDouble() < 0.35 ? 1 : 0);
-        Save("mask.bin", Masks);
-        var maskGeometry = ClipGeometry.For(53, 37);
-        Save<int>("mask_geometry.bin", [maskGeometry.ResizedHeight, maskGeometry.ResizedWidth, maskGeometry.CropTop, maskGeometry.CropLeft]);
-
         Images = new byte[2 * 37 * 61 * 3];
         random.NextBytes(Images);
         Save("image.bin", Images);
@@ -180,7 +180,9 @@ public sealed class KernelEmulation : IDisposable
         {
             double[] unit = Float64Reference.Normalize([.. tokens.AsSpan(row * 768, 768).ToArray().Select(v => (double)v)]);
             for (int c = 0; c < 768; c++)
+            {
                 tokens[row * 768 + c] = (float)unit[c];
+            }
         }
         return tokens;
     }
@@ -282,23 +284,6 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         TestData.AssertClose(expected, emulation.Output<float>("normals.bin"), 0, 0, "normals");
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Mask_kernel_code_matches_the_reference(bool crop)
-    {
-        emulation.Require();
-        string alignment = crop ? "crop" : "stretch";
-        float[] pooled = emulation.Output<float>($"mask_{alignment}_pooled.bin");
-        float[] weights = emulation.Output<float>($"mask_{alignment}_weights.bin");
-        for (int m = 0; m < 2; m++)
-        {
-            (double[] expectedPooled, float[] expectedWeights) = Float64Reference.PatchWeights(emulation.Masks[(m * 37 * 53)..((m + 1) * 37 * 53)], 37, 53, crop);
-            TestData.AssertClose(expectedPooled, pooled.AsSpan(m * 256, 256), 1e-7, 0, $"{alignment} pooled mask {m}");
-            TestData.AssertClose([.. expectedWeights.Select(w => (double)w)], weights.AsSpan(m * 256, 256), 0, 0, $"{alignment} weights mask {m}");
-        }
-    }
-
     [Fact]
     public void Image_kernel_code_gives_the_cpu_preprocessors_clip_input()
     {
@@ -374,9 +359,15 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         const int batches = 2, rows = 5, columns = 7;
         var transposed = new double[batches * rows * columns];
         for (int b = 0; b < batches; b++)
+        {
             for (int r = 0; r < rows; r++)
+            {
                 for (int c = 0; c < columns; c++)
+                {
                     transposed[(b * columns + c) * rows + r] = emulation.Ddim[2][(b * rows + r) * columns + c];
+                }
+            }
+        }
         TestData.AssertClose(transposed, emulation.Output<float>("transpose.bin"), 0, 0, "mel transpose");
     }
 
@@ -385,7 +376,7 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
     [InlineData(false)]
     public void The_gpu_samplers_launch_sequence_reproduces_the_cpu_sampler(bool guided)
     {
-        // SamplerLayout's arrays + the kernels in the order CudaDiffusionBackend launches them, against
+        // SamplerLayout's arrays + the kernels in the order CudaSampler launches them, against
         // DdimSampler with the same analytic epsilon: layout, noise keys, step order and clip together.
         emulation.Require();
         DiffusionJob job = guided ? emulation.GuidedSampler : emulation.PlainSampler;
@@ -406,8 +397,12 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         {
             int size = shape.Size;
             for (int b = 0; b < batch; b++)
+            {
                 for (int j = 0; j < size; j++)
+                {
                     epsilon[b * size + j] = (float)(0.3 * latents[b * size + j] + 0.05 * conditioning[b * width + j % width] + 1e-4 * timesteps[b]);
+                }
+            }
         }
     }
 
@@ -452,7 +447,9 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         emulation.Require();
         double[] expected = new double[emulation.Normalize.Length];
         for (int row = 0; row < 37; row++)
+        {
             Float64Reference.Normalize([.. emulation.Normalize.AsSpan(row * 100, 100).ToArray().Select(v => (double)v)]).CopyTo(expected, row * 100);
+        }
         TestData.AssertClose(expected, emulation.Output<float>("normalize_out.bin"), 1e-7, 1e-7, "normalized rows");
     }
 
@@ -468,8 +465,8 @@ public class KernelEmulationTests(KernelEmulation emulation) : IClassFixture<Ker
         float[] embeddings = emulation.Output<float>("edit_embeddings.bin");
         for (int pair = 0; pair < pairs; pair++)
         {
-            double[][] t0 = Float64Reference.NormalizedTokens(emulation.Original.AsSpan(pair * 257 * 768, 257 * 768));
-            double[][] t1 = Float64Reference.NormalizedTokens(emulation.Edited.AsSpan(pair * 257 * 768, 257 * 768));
+            double[][] t0 = Float64Reference.NormalizedRows(emulation.Original.AsSpan(pair * 257 * 768, 257 * 768), 768);
+            double[][] t1 = Float64Reference.NormalizedRows(emulation.Edited.AsSpan(pair * 257 * 768, 257 * 768), 768);
             ReadOnlySpan<float> m0 = emulation.Remove.AsSpan(pair * 256, 256), m1 = emulation.Add.AsSpan(pair * 256, 256);
             double[] suppressed = Float64Reference.SvdEdit(t0, m0, 10, 0.1);
             double[] boosted = Float64Reference.SvdEdit(t1, m1, 10, 2.0);

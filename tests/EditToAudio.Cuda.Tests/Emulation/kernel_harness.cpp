@@ -2,7 +2,6 @@
 // folder given as argv[1], launches the kernels as the engine does, writes the outputs back.
 #include "cuda_emulation.h"
 #include "edit.cu"
-#include "mask.cu"
 #include "random.cu"
 #include "diffusion.cu"
 #include "image.cu"
@@ -243,20 +242,6 @@ int main(int argc, char** argv)
 
     narrow.reset();
     BlockRunner wide(256);
-
-    // Masks [2, 37, 53] -> patch weights, stretch and crop (geometry from the test).
-    {
-        const int count = 2, height = 37, width = 53;
-        std::vector<unsigned char> masks = Read<unsigned char>("mask.bin", count * height * width);
-        std::vector<int> crop = Read<int>("mask_geometry.bin", 4);  // resized height, resized width, top, left
-        std::vector<float> pooled(count * 256), weights(count * 256);
-        wide.Launch({count}, [&] { mask_patch_weights(masks.data(), height, width, 224, 224, 0, 0, 0.5f, pooled.data(), weights.data()); });
-        Write("mask_stretch_pooled.bin", pooled);
-        Write("mask_stretch_weights.bin", weights);
-        wide.Launch({count}, [&] { mask_patch_weights(masks.data(), height, width, crop[0], crop[1], crop[2], crop[3], 0.5f, pooled.data(), weights.data()); });
-        Write("mask_crop_pooled.bin", pooled);
-        Write("mask_crop_weights.bin", weights);
-    }
 
     // Row normalization, grid-stride with fewer blocks than rows; row 0 is zero.
     {

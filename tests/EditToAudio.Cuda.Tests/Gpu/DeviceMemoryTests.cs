@@ -38,7 +38,9 @@ public class DeviceMemoryTests(GpuFixture gpu)
 
         DeviceMemoryInfo during;
         using (context.Allocate<byte>(bytes))
+        {
             during = context.MemoryInfo();
+        }
 
         Assert.Equal(before.TotalBytes, during.TotalBytes);
         // Nothing else in this process allocates meanwhile (the GPU tests run one at a time); the driver rounds up.

@@ -1,6 +1,7 @@
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
@@ -65,9 +66,15 @@ public class DiffusionKernelTests(GpuFixture gpu)
 
         var expected = new double[values.Length];
         for (int b = 0; b < batches; b++)
+        {
             for (int r = 0; r < rows; r++)
+            {
                 for (int c = 0; c < columns; c++)
+                {
                     expected[(b * columns + c) * rows + r] = values[(b * rows + r) * columns + c];
+                }
+            }
+        }
         TestData.AssertClose(expected, output.ToArray(gpu.Context.Stream), 0, 0, $"[{batches}, {rows}, {columns}] transposed");
     }
 }

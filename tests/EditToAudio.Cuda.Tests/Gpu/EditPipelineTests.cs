@@ -3,6 +3,8 @@ using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Pipeline;
 using EditToAudio.Cuda.Tests.References;
+using EditToAudio.Editing;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
@@ -10,6 +12,9 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 public class EditPipelineTests(GpuFixture gpu)
 {
     private const double MinimumCosine = 0.99999;
+
+    /// <summary>float32 eigenvectors: the pipeline's fastest path (the backend's default is float64).</summary>
+    private static readonly CudaEditOptions Single = new() { Precision = EigenPrecision.SinglePrecision };
 
     [GpuTheory]
     [InlineData(1000, 768)]
@@ -28,7 +33,9 @@ public class EditPipelineTests(GpuFixture gpu)
 
         double[] expected = new double[rows * columns];
         for (int r = 0; r < rows; r++)
+        {
             Float64Reference.Normalize([.. values.AsSpan(r * columns, columns).ToArray().Select(v => (double)v)]).CopyTo(expected, r * columns);
+        }
         TestData.AssertClose(expected, buffer.ToArray(gpu.Context.Stream), 1e-7, 1e-6, "normalized rows");
     }
 
@@ -40,19 +47,27 @@ public class EditPipelineTests(GpuFixture gpu)
         void Set(float[] weights, int pair, Func<int, bool> selected)
         {
             for (int p = 0; p < 256; p++)
+            {
                 weights[pair * 256 + p] = selected(p) ? 1f : 0f;
+            }
         }
         if (pairs > 1)
+        {
             Set(remove, 1, _ => false);                  // empty selection
+        }
         if (pairs > 2)
+        {
             Set(add, 2, p => p == 77);                   // one patch: n + 1 = 2 <= k
+        }
         if (pairs > 3)
         {
             Set(remove, 3, _ => true);                   // all patches: 257 x 257 Gram
             Set(add, 3, _ => true);                      // and no background
         }
         if (pairs > 4)
+        {
             Set(add, 4, p => p < 9);                     // 10 rows: n + 1 = k exactly
+        }
         return (remove, add);
     }
 
@@ -67,20 +82,20 @@ public class EditPipelineTests(GpuFixture gpu)
         float[] original = TestData.RandomTokens(random, pairs);
         float[] edited = TestData.RandomTokens(random, pairs);
         (float[] remove, float[] add) = Masks(random, pairs);
-        var settings = new GpuEditSettings { Precision = precision };
-        using var pipeline = new GpuEditPipeline(kernels);
+        var settings = new EditParameters();
+        using var pipeline = new CudaEditPipeline(kernels);
 
-        HostEditResult result = pipeline.Run(original, edited, remove, add, pairs, settings, null, TestContext.Current.CancellationToken);
+        CudaHostEditResult result = pipeline.Run(original, edited, remove, add, pairs, [settings], new CudaEditOptions { Precision = precision }, null, TestContext.Current.CancellationToken);
 
         for (int pair = 0; pair < pairs; pair++)
         {
-            double[][] t0 = Float64Reference.NormalizedTokens(original.AsSpan(pair * 257 * 768, 257 * 768));
-            double[][] t1 = Float64Reference.NormalizedTokens(edited.AsSpan(pair * 257 * 768, 257 * 768));
+            double[][] t0 = Float64Reference.NormalizedRows(original.AsSpan(pair * 257 * 768, 257 * 768), 768);
+            double[][] t1 = Float64Reference.NormalizedRows(edited.AsSpan(pair * 257 * 768, 257 * 768), 768);
             ReadOnlySpan<float> m0 = remove.AsSpan(pair * 256, 256), m1 = add.AsSpan(pair * 256, 256);
-            double[] suppressed = Float64Reference.SvdEdit(t0, m0, settings.TopK, settings.SuppressFactor);
-            double[] boosted = Float64Reference.SvdEdit(t1, m1, settings.TopK, settings.BoostFactor);
+            double[] suppressed = Float64Reference.SvdEdit(t0, m0, settings.K, settings.Alpha);
+            double[] boosted = Float64Reference.SvdEdit(t1, m1, settings.K, settings.Beta);
             double[] background = Float64Reference.Background(t1, m0, m1);
-            double[] combined = Float64Reference.Combine(suppressed, boosted, background, settings.SuppressWeight, settings.BoostWeight, settings.BackgroundWeight);
+            double[] combined = Float64Reference.Combine(suppressed, boosted, background, settings.Mix.Suppressed, settings.Mix.Boosted, settings.Mix.Background);
 
             AssertSameDirection(suppressed, result.Edits.AsSpan(pair * 768, 768), $"pair {pair} suppressed");
             AssertSameDirection(boosted, result.Edits.AsSpan((pairs + pair) * 768, 768), $"pair {pair} boosted");
@@ -99,10 +114,10 @@ public class EditPipelineTests(GpuFixture gpu)
         float[] original = TestData.RandomTokens(random, 4);
         float[] edited = TestData.RandomTokens(random, 4);
         (float[] remove, float[] add) = Masks(random, 4);
-        using var pipeline = new GpuEditPipeline(kernels);
+        using var pipeline = new CudaEditPipeline(kernels);
 
-        HostEditResult batch = pipeline.Run(original, edited, remove, add, 4, new GpuEditSettings(), null, TestContext.Current.CancellationToken);
-        HostEditResult alone = pipeline.Run(original.AsSpan(0, 257 * 768), edited.AsSpan(0, 257 * 768), remove.AsSpan(0, 256), add.AsSpan(0, 256), 1, new GpuEditSettings(), null, TestContext.Current.CancellationToken);
+        CudaHostEditResult batch = pipeline.Run(original, edited, remove, add, 4, [new EditParameters()], Single, null, TestContext.Current.CancellationToken);
+        CudaHostEditResult alone = pipeline.Run(original.AsSpan(0, 257 * 768), edited.AsSpan(0, 257 * 768), remove.AsSpan(0, 256), add.AsSpan(0, 256), 1, [new EditParameters()], Single, null, TestContext.Current.CancellationToken);
 
         double[] expected = [.. alone.Embeddings.Select(v => (double)v)];
         AssertSameDirection(expected, batch.Embeddings.AsSpan(0, 768), "pair 0 in a batch vs alone");
@@ -119,12 +134,12 @@ public class EditPipelineTests(GpuFixture gpu)
         float[] edited = TestData.RandomTokens(random, 3);
         (float[] remove, float[] add) = Masks(random, 3);
         CancellationToken cancel = TestContext.Current.CancellationToken;
-        using var reused = new GpuEditPipeline(kernels);
-        using var fresh = new GpuEditPipeline(kernels);
+        using var reused = new CudaEditPipeline(kernels);
+        using var fresh = new CudaEditPipeline(kernels);
 
-        reused.Run(original, edited, remove, add, 3, new GpuEditSettings { EigenTolerance = 0.5 }, null, cancel);
-        HostEditResult again = reused.Run(original, edited, remove, add, 3, new GpuEditSettings(), null, cancel);
-        HostEditResult expected = fresh.Run(original, edited, remove, add, 3, new GpuEditSettings(), null, cancel);
+        reused.Run(original, edited, remove, add, 3, [new EditParameters()], Single with { EigenTolerance = 0.5 }, null, cancel);
+        CudaHostEditResult again = reused.Run(original, edited, remove, add, 3, [new EditParameters()], Single, null, cancel);
+        CudaHostEditResult expected = fresh.Run(original, edited, remove, add, 3, [new EditParameters()], Single, null, cancel);
 
         // Near-equality, not bitwise: two cuBLAS handles need not pick the same GEMM kernel; a stale 0.5 tolerance is far off.
         TestData.AssertClose([.. expected.Edits.Select(v => (double)v)], again.Edits, 1e-6, 0, "edits after a coarse-tolerance run");
@@ -139,10 +154,10 @@ public class EditPipelineTests(GpuFixture gpu)
         float[] tokens = TestData.RandomTokens(random, 2);
         (float[] remove, float[] add) = Masks(random, 2);
 
-        using (var pipeline = new GpuEditPipeline(kernels))
+        using (var pipeline = new CudaEditPipeline(kernels))
         {
-            pipeline.Run(tokens, tokens, remove, add, 2, new GpuEditSettings(), null, TestContext.Current.CancellationToken);
-            pipeline.Run(tokens, tokens, remove, add, 2, new GpuEditSettings { Precision = EigenPrecision.DoublePrecision, MeasureStages = true }, null, TestContext.Current.CancellationToken);
+            pipeline.Run(tokens, tokens, remove, add, 2, [new EditParameters()], Single, null, TestContext.Current.CancellationToken);
+            pipeline.Run(tokens, tokens, remove, add, 2, [new EditParameters()], new CudaEditOptions { MeasureStages = true }, null, TestContext.Current.CancellationToken);
             Assert.True(DeviceMemory.LiveBuffers > before, "the pipeline keeps its scratch buffers between runs");
         }
 
@@ -156,13 +171,13 @@ public class EditPipelineTests(GpuFixture gpu)
         var random = new Random(8);
         float[] tokens = TestData.RandomTokens(random, 3);
         (float[] remove, float[] add) = Masks(random, 3);
-        var stages = new List<GpuEditStage>();
-        using var pipeline = new GpuEditPipeline(kernels);
+        var stages = new List<CudaEditStage>();
+        using var pipeline = new CudaEditPipeline(kernels);
 
-        HostEditResult result = pipeline.Run(tokens, tokens, remove, add, 3, new GpuEditSettings { MeasureStages = true }, new InlineProgress(stages.Add), TestContext.Current.CancellationToken);
+        CudaHostEditResult result = pipeline.Run(tokens, tokens, remove, add, 3, [new EditParameters()], Single with { MeasureStages = true }, new InlineProgress(stages.Add), TestContext.Current.CancellationToken);
 
-        Assert.Equal(Enum.GetValues<GpuEditStage>(), stages);
-        Assert.Equal(Enum.GetValues<GpuEditStage>().Order(), result.StageMilliseconds.Keys.Order());
+        Assert.Equal(Enum.GetValues<CudaEditStage>(), stages);
+        Assert.Equal(Enum.GetValues<CudaEditStage>().Order(), result.StageMilliseconds.Keys.Order());
         Assert.All(result.StageMilliseconds.Values, ms => Assert.True(ms >= 0));
     }
 
@@ -175,9 +190,9 @@ public class EditPipelineTests(GpuFixture gpu)
         (float[] remove, float[] add) = Masks(random, 1);
         using var cancellation = new CancellationTokenSource();
         cancellation.Cancel();
-        using var pipeline = new GpuEditPipeline(kernels);
+        using var pipeline = new CudaEditPipeline(kernels);
 
-        Assert.Throws<OperationCanceledException>(() => pipeline.Run(tokens, tokens, remove, add, 1, new GpuEditSettings(), null, cancellation.Token));
+        Assert.Throws<OperationCanceledException>(() => pipeline.Run(tokens, tokens, remove, add, 1, [new EditParameters()], Single, null, cancellation.Token));
     }
 
     private static void AssertSameDirection(double[] expected, ReadOnlySpan<float> actual, string what)
@@ -200,8 +215,8 @@ public class EditPipelineTests(GpuFixture gpu)
         Assert.InRange(actualNorm, 1 - 1e-5, 1 + 1e-5);
     }
 
-    private sealed class InlineProgress(Action<GpuEditStage> report) : IProgress<GpuEditStage>
+    private sealed class InlineProgress(Action<CudaEditStage> report) : IProgress<CudaEditStage>
     {
-        public void Report(GpuEditStage value) => report(value);
+        public void Report(CudaEditStage value) => report(value);
     }
 }

@@ -1,57 +1,56 @@
-using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Devices;
 using EditToAudio.Cuda.Kernels;
+using EditToAudio.Cuda.Pipeline;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
 /// <summary>
-/// One context and kernel library for all GPU tests. Where there is no GPU (or no NVRTC) the
-/// fixture records why, and every GPU test skips with that reason.
+/// One CUDA backend (opened as the engine opens it) for all GPU tests. Where there is no GPU (or no
+/// NVRTC) the fixture records why, and every GPU test skips with that reason.
 /// </summary>
 public sealed class GpuFixture : IDisposable
 {
-    private readonly string cacheFolder = Path.Combine(Path.GetTempPath(), "e2a-gpu-tests-" + Guid.NewGuid().ToString("N"));
-    private readonly CudaContext? context;
-    private readonly KernelLibrary? library;
-    private readonly string skipReason = "";
+    private readonly string _cacheFolder = Path.Combine(Path.GetTempPath(), "e2a-gpu-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly CudaBackend? _backend;
+    private readonly string _skipReason = "";
 
     public GpuFixture()
     {
-        CudaSupport support = CudaSupport.Detect();
-        if (!support.IsSupported)
+        try
         {
-            skipReason = "No CUDA GPU on this machine: " + support.Reason;
-            return;
+            _backend = CudaBackend.Open(new CudaBackendOptions { KernelCacheFolder = _cacheFolder });
         }
-        NvrtcCompiler? compiler = NvrtcCompiler.TryLoad(out string nvrtcReason);
-        if (compiler is null)
+        catch (NotSupportedException e)
         {
-            skipReason = "A GPU is present but NVRTC is not: " + nvrtcReason;
-            return;
+            _skipReason = e.Message;
         }
-        context = CudaContext.Open();
-        library = new KernelLibrary(context, compiler, new KernelCache(cacheFolder));
     }
 
-    /// <summary>The kernels, or a skip with the reason.</summary>
-    public EngineKernels Kernels
+    /// <summary>The backend, or a skip with the reason.</summary>
+    public CudaBackend Backend
     {
         get
         {
-            if (library is null)
-                Assert.Skip(skipReason);
-            return new EngineKernels(library);
+            if (_backend is null)
+            {
+                Assert.Skip(_skipReason);
+            }
+            return _backend;
         }
     }
+
+    /// <summary>The kernels, or a skip with the reason.</summary>
+    public EngineKernels Kernels => Backend.Kernels;
 
     public CudaContext Context => Kernels.Library.Context;
 
     public void Dispose()
     {
-        library?.Dispose();
-        context?.Dispose();
-        if (Directory.Exists(cacheFolder))
-            Directory.Delete(cacheFolder, recursive: true);
+        _backend?.Dispose();
+        if (Directory.Exists(_cacheFolder))
+        {
+            Directory.Delete(_cacheFolder, recursive: true);
+        }
     }
 }
 

@@ -14,7 +14,7 @@ namespace EditToAudio.Cuda.Tests.Gpu;
 public static class GpuPresence
 {
     private static readonly Lazy<CudaSupport> Support = new(CudaSupport.Detect);
-    private static int hiddenMethods;
+    private static int _hiddenMethods;
 
     public static bool Available => Support.Value.IsSupported;
 
@@ -22,11 +22,11 @@ public static class GpuPresence
     public static string Reason => string.Join(' ', Support.Value.Reason.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>GPU test methods left out of this run because there is no GPU.</summary>
-    public static int HiddenMethods => Volatile.Read(ref hiddenMethods);
+    public static int HiddenMethods => Volatile.Read(ref _hiddenMethods);
 
     internal static ValueTask<IReadOnlyCollection<IXunitTestCase>> Hide()
     {
-        Interlocked.Increment(ref hiddenMethods);
+        Interlocked.Increment(ref _hiddenMethods);
         return new ValueTask<IReadOnlyCollection<IXunitTestCase>>([]);
     }
 }

@@ -4,6 +4,7 @@ using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Tests.References;
 using EditToAudio.Models;
 using EditToAudio.Numerics;
+using EditToAudio.Reference;
 
 namespace EditToAudio.Cuda.Tests.Gpu;
 
@@ -42,7 +43,9 @@ public class RandomKernelTests(GpuFixture gpu)
         {
             float expected = Float64Reference.Normal(seed, stream, first + (ulong)i);
             if (expected != actual[i] && MathF.BitIncrement(expected) != actual[i] && MathF.BitDecrement(expected) != actual[i])
+            {
                 mismatches++;
+            }
         }
         Assert.True(mismatches == 0, $"{mismatches} of {count} normals differ from the reference by more than one float32 ulp");
     }
@@ -97,7 +100,9 @@ public class RandomKernelTests(GpuFixture gpu)
         float[] actual = sample.ToArray(gpu.Context.Stream);
         TestData.AssertClose(expected, actual.AsSpan(actual.Length - rows * size), 1e-5, 1e-6, $"DDIM step (eta={eta}, guided={guided}), latents");
         if (guided)
+        {
             TestData.AssertClose(expected, actual.AsSpan(0, rows * size), 1e-5, 1e-6, $"DDIM step (eta={eta}), unconditional copy");
+        }
     }
 
     [GpuFact]

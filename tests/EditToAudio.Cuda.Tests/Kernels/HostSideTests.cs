@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using EditToAudio.Cuda.Compilation;
 using EditToAudio.Cuda.Kernels;
 using EditToAudio.Cuda.Pipeline;
+using EditToAudio.Editing;
 
 namespace EditToAudio.Cuda.Tests.Kernels;
 
@@ -33,29 +34,27 @@ public class HostSideTests
         Assert.Equal(option["--gpu-architecture=".Length..], target.ToString());
     }
 
-    [Theory]
-    [InlineData(640, 480)]
-    [InlineData(480, 640)]
-    [InlineData(224, 224)]
-    [InlineData(61, 37)]
-    public void Clip_image_geometry_follows_the_shared_clip_geometry(int width, int height)
-    {
-        var expected = EditToAudio.Editing.ClipGeometry.For(width, height);
-        ImageGeometry geometry = ImageGeometry.Clip(width, height);
-        Assert.Equal((expected.ResizedWidth, expected.ResizedHeight, expected.CropLeft, expected.CropTop, 224, 224),
-            (geometry.ResizedWidth, geometry.ResizedHeight, geometry.CropLeft, geometry.CropTop, geometry.OutputWidth, geometry.OutputHeight));
-    }
-
     [Fact]
     public void Invalid_settings_name_the_setting()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuEditSettings { TopK = 0 }.Validate());
-        Assert.Equal(nameof(GpuEditSettings.TopK), error.ParamName);
-        error = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuEditSettings { BoostFactor = double.NaN }.Validate());
-        Assert.Equal(nameof(GpuEditSettings.BoostFactor), error.ParamName);
-        error = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuEditSettings { EigenTolerance = double.NaN }.Validate());
-        Assert.Equal(nameof(GpuEditSettings.EigenTolerance), error.ParamName);
-        new GpuEditSettings().Validate();
+        // The GPU edit takes the edit's own parameters and validates them as the CPU does.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new EditParameters { K = 0 }.Validate());
+        Assert.Equal(nameof(EditParameters.K), error.ParamName);
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => new EditParameters { Beta = double.NaN }.Validate());
+        Assert.Equal(nameof(EditParameters.Beta), error.ParamName);
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => new CudaEditOptions { EigenTolerance = double.NaN }.Validate());
+        Assert.Equal(nameof(CudaEditOptions.EigenTolerance), error.ParamName);
+        new CudaEditOptions().Validate();
+    }
+
+    [Fact]
+    public void A_launch_whose_arguments_differ_from_the_signature_is_refused_before_the_driver()
+    {
+        // l2_normalize_rows takes (float*, long long, int): an int where the long long goes would shift every later argument.
+        var wrong = new KernelArguments().AddPointer(1).AddInt32(2).AddInt32(3);
+        var error = Assert.Throws<ArgumentException>(() => KernelSignatures.L2NormalizeRows.Check(wrong));
+        Assert.Contains("l2_normalize_rows(Pointer, Int64, Int32) was launched with (Pointer, Int32, Int32)", error.Message, StringComparison.Ordinal);
+        KernelSignatures.L2NormalizeRows.Check(new KernelArguments().AddPointer(1).AddInt64(2).AddInt32(3));
     }
 
     [Fact]

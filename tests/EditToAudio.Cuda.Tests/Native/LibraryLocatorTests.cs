@@ -5,27 +5,27 @@ namespace EditToAudio.Cuda.Tests.Native;
 
 public sealed class LibraryLocatorTests : IDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "e2a-locator-" + Guid.NewGuid().ToString("N"));
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "e2a-locator-" + Guid.NewGuid().ToString("N"));
 
     public LibraryLocatorTests()
     {
         // A Python-wheel layout with two package folders but none of the wanted files.
-        Directory.CreateDirectory(Path.Combine(folder, "nvidia", "cu13", "lib"));
-        Directory.CreateDirectory(Path.Combine(folder, "nvidia", "cusolver", "lib"));
+        Directory.CreateDirectory(Path.Combine(_folder, "nvidia", "cu13", "lib"));
+        Directory.CreateDirectory(Path.Combine(_folder, "nvidia", "cusolver", "lib"));
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
     public void Candidates_cover_folder_wheel_layout_then_system_name()
     {
-        IReadOnlyList<string> paths = CudaLibraryLocator.CandidatePaths("libcusolver.so.12", [folder]);
+        IReadOnlyList<string> paths = CudaLibraryLocator.CandidatePaths("libcusolver.so.12", [_folder]);
 
         Assert.Equal(
         [
-            Path.Combine(folder, "libcusolver.so.12"),
-            Path.Combine(folder, "nvidia", "cu13", "lib", "libcusolver.so.12"),
-            Path.Combine(folder, "nvidia", "cusolver", "lib", "libcusolver.so.12"),
+            Path.Combine(_folder, "libcusolver.so.12"),
+            Path.Combine(_folder, "nvidia", "cu13", "lib", "libcusolver.so.12"),
+            Path.Combine(_folder, "nvidia", "cusolver", "lib", "libcusolver.so.12"),
             "libcusolver.so.12",
         ], paths);
     }
@@ -43,13 +43,15 @@ public sealed class LibraryLocatorTests : IDisposable
     public void Missing_library_error_lists_every_path_tried()
     {
         if (Loads(CudaLibrary.CuSolver))
+        {
             Assert.Skip("cuSOLVER is installed on this machine, so the not-found error cannot be provoked.");
+        }
 
-        var error = Assert.Throws<CudaLibraryNotFoundException>(() => CudaLibraryLocator.Load(CudaLibrary.CuSolver, [folder]));
+        var error = Assert.Throws<CudaLibraryNotFoundException>(() => CudaLibraryLocator.Load(CudaLibrary.CuSolver, [_folder]));
 
         foreach (string name in CudaLibraryLocator.FileNames(CudaLibrary.CuSolver))
         {
-            foreach (string path in CudaLibraryLocator.CandidatePaths(name, [folder]))
+            foreach (string path in CudaLibraryLocator.CandidatePaths(name, [_folder]))
             {
                 Assert.Contains(path, error.TriedPaths);
                 Assert.Contains(path, error.Message, StringComparison.Ordinal);

@@ -1,3 +1,5 @@
+using EditToAudio.Reference;
+
 namespace EditToAudio.Cuda.Tests.References;
 
 /// <summary>Checks of the test references themselves (they run on every machine).</summary>
@@ -32,7 +34,7 @@ public class ReferenceTests
         // wᵀX' = (w + (s−1) U_k U_kᵀ w)ᵀ X, computed independently from the Gram eigenvectors.
         var random = new Random(5);
         var tokens = TestData.RandomTokens(random, 1);
-        double[][] rows = Float64Reference.NormalizedTokens(tokens);
+        double[][] rows = Float64Reference.NormalizedRows(tokens, 768);
         float[] weights = TestData.RandomMask(random, 1, 0.2);
         double[] literal = Float64Reference.SvdEdit(rows, weights, 10, 0.1);
 
@@ -40,7 +42,9 @@ public class ReferenceTests
         for (int p = 0; p < 256; p++)
         {
             if (weights[p] > 0.5)
+            {
                 selected.Add(rows[1 + p]);
+            }
         }
         var x = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(selected);
         var evd = (x * x.Transpose()).Evd();

@@ -10,11 +10,17 @@ internal static class TestData
         // CLIP-like tokens: a shared direction plus per-token noise, so the spectrum has a dominant top value.
         var shared = new double[768];
         for (int c = 0; c < 768; c++)
+        {
             shared[c] = Gaussian(random);
+        }
         var tokens = new float[images * 257 * 768];
         for (int t = 0; t < images * 257; t++)
+        {
             for (int c = 0; c < 768; c++)
+            {
                 tokens[t * 768 + c] = (float)(0.8 * shared[c] + Gaussian(random));
+            }
+        }
         return tokens;
     }
 
@@ -23,7 +29,9 @@ internal static class TestData
     {
         var weights = new float[images * 256];
         for (int i = 0; i < weights.Length; i++)
+        {
             weights[i] = random.NextDouble() < density ? 1f : 0f;
+        }
         return weights;
     }
 
@@ -53,7 +61,9 @@ internal static class TestData
             double error = Math.Abs(actual[i] - expected[i]);
             double excess = error - (atol + rtol * Math.Abs(expected[i]));
             if (!(excess <= 0))
+            {
                 mismatches++;
+            }
             if (!(excess <= worstExcess))
             {
                 worstExcess = excess;

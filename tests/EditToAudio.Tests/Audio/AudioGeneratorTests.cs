@@ -1,4 +1,5 @@
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Tests.Models;
 
 namespace EditToAudio.Tests.Audio;
@@ -15,7 +16,7 @@ public class AudioGeneratorTests
     [InlineData(60.0, 1504)]  // 1500 → 1504
     public void Durations_map_to_latent_lengths_that_are_multiples_of_eight(double seconds, int expected)
     {
-        var generator = new AudioGenerator(SyntheticSet.Networks);
+        var generator = SyntheticSet.Stages.Audio;
 
         int frames = generator.LatentFrames(seconds);
 
@@ -28,7 +29,7 @@ public class AudioGeneratorTests
     [Fact]
     public void The_waveform_is_cut_to_the_requested_duration()
     {
-        var generator = new AudioGenerator(SyntheticSet.Networks);
+        var generator = SyntheticSet.Stages.Audio;
         var options = new AudioOptions { Sampler = new SamplerOptions { Steps = 2 }, Candidates = 1, Duration = 0.3 };
 
         AudioClip clip = generator.Generate(new float[512], options, cancellationToken: TestContext.Current.CancellationToken);

@@ -11,7 +11,7 @@ public class AudioBatchTests
     [InlineData(1.0, 0.0, 1)]
     public void Clips_generated_together_equal_clips_generated_alone(double guidance, double eta, int candidates)
     {
-        var generator = new AudioGenerator(EditToAudio.Tests.Models.SyntheticSet.Networks);
+        var generator = EditToAudio.Tests.Models.SyntheticSet.Stages.Audio;
         var options = new AudioOptions { Sampler = new SamplerOptions { Steps = 4, Guidance = guidance, Eta = eta }, Candidates = candidates, Duration = 0.4 };
         float[][] conditionings = [.. Enumerable.Range(0, 3).Select(Embedding)];
         ulong[] seeds = [42, 7, 42];
@@ -31,7 +31,7 @@ public class AudioBatchTests
 
     [Fact]
     public void Seeds_and_embeddings_must_pair_up() =>
-        Assert.Throws<ArgumentException>(() => new AudioGenerator(EditToAudio.Tests.Models.SyntheticSet.Networks)
+        Assert.Throws<ArgumentException>(() => EditToAudio.Tests.Models.SyntheticSet.Stages.Audio
             .GenerateBatch([Embedding(0), Embedding(1)], [1UL], new AudioOptions { Sampler = new SamplerOptions { Steps = 2 }, Candidates = 1, Duration = 0.2 }, cancellationToken: TestContext.Current.CancellationToken));
 
     private static float[] Embedding(int seed)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Batch;
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Tests.Cli;
@@ -197,7 +198,9 @@ public sealed class BatchRunnerTests : IDisposable
         // The record says where the planning memory came from.
         Assert.Equal((PlanningMemorySource.Option, PlanningMemorySource.Device), (small.MemorySource, large.MemorySource));
         using (JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("large/batch.json"))))
+        {
             Assert.Equal("device", record.RootElement.GetProperty("memory_source").GetString());
+        }
         Assert.Equal((4L, 2L, 2L), (BatchScenes.Calls(small, NetworkKind.ClipTokens), BatchScenes.Calls(small, NetworkKind.Ssv2aManifold), BatchScenes.Calls(small, NetworkKind.Vocoder)));
         Assert.Equal((BatchRunner.MaxClipBatch, BatchRunner.MaxAudioBatch), (large.BatchSizes["clip_images_per_call"], large.BatchSizes["clips_per_audio_call"]));
         Assert.Equal((1L, 1L, 1L), (BatchScenes.Calls(large, NetworkKind.ClipTokens), BatchScenes.Calls(large, NetworkKind.Ssv2aManifold), BatchScenes.Calls(large, NetworkKind.Vocoder)));
@@ -297,13 +300,13 @@ public sealed class BatchRunnerTests : IDisposable
         });
         var options = new BatchOptions { OutputFolder = _scenes.Folder.File("out"), ItemsPerChunk = 1 };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new BatchRunner(_scenes.Networks).RunAsync(manifest, options, progress, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new BatchRunner(_scenes.Stages).RunAsync(manifest, options, progress, cancellation.Token));
         BatchItemResult[] kept = _scenes.Results("out");
         using (JsonDocument record = JsonDocument.Parse(File.ReadAllText(_scenes.Folder.File("out/batch.json"))))
         {
             Assert.True(record.RootElement.GetProperty("cancelled").GetBoolean());
         }
-        BatchSummary resumed = await new BatchRunner(_scenes.Networks).RunAsync(manifest, options, cancellationToken: TestContext.Current.CancellationToken);
+        BatchSummary resumed = await new BatchRunner(_scenes.Stages).RunAsync(manifest, options, cancellationToken: TestContext.Current.CancellationToken);
 
         BatchItemResult finished = Assert.Single(kept);
         Assert.Equal(ItemStatus.Ok, finished.Status);

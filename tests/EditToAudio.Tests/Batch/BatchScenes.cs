@@ -1,5 +1,6 @@
 using System.Globalization;
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.Batch;
 using EditToAudio.Models;
 using EditToAudio.Networks;
@@ -20,7 +21,7 @@ internal sealed class BatchScenes : IDisposable
         DemoScene.SavePngs(Folder.File("a"), SceneA);
         DemoScene.SavePngs(Folder.File("b"), SceneB);
         // Its own sessions, so the call counts of one test are not mixed with another's.
-        Networks = new NetworkSet(EditToAudio.Tests.Models.SyntheticSet.Load());
+        Stages = new CpuBackend().Open(EditToAudio.Tests.Models.SyntheticSet.Load());
     }
 
     public TemporaryFolder Folder { get; } = new();
@@ -29,7 +30,9 @@ internal sealed class BatchScenes : IDisposable
 
     public DemoImages SceneB { get; }
 
-    public NetworkSet Networks { get; }
+    public PipelineStages Stages { get; }
+
+    public NetworkSet Networks => Stages.Networks;
 
     /// <summary>Steps 5, one candidate, half a second: the pipeline in milliseconds.</summary>
     public static ItemParameters Fast { get; } = new()
@@ -57,7 +60,7 @@ internal sealed class BatchScenes : IDisposable
 
     public Task<BatchSummary> RunAsync(BatchManifest manifest, string output, bool embedOnly = false, string? cache = null, ShardSpec? shard = null, long? memoryBytes = null,
         string memorySource = PlanningMemorySource.Option) =>
-        new BatchRunner(Networks).RunAsync(manifest, new BatchOptions
+        new BatchRunner(Stages).RunAsync(manifest, new BatchOptions
         {
             OutputFolder = Folder.File(output),
             EmbedOnly = embedOnly,
@@ -76,7 +79,7 @@ internal sealed class BatchScenes : IDisposable
 
     public void Dispose()
     {
-        Networks.Dispose();
+        Stages.Dispose();
         Folder.Dispose();
     }
 }

@@ -1,5 +1,7 @@
 using EditToAudio.Batch;
 using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Editing;
 using EditToAudio.Tests.Support;
 
@@ -61,7 +63,7 @@ public class SweepTests
         var tokens1 = new ImageTokens(edited, TokenFactory.Dimension);
         IReadOnlyList<SweepSetting> settings = SweepGrid.Parse(["k=3,5,12 alpha=0.05,0.1 beta=2 mix=0.2/0.5/0.3,0.5/0.5/0.5"]).Expand(new EditParameters());
 
-        EditResult[] swept = SweepEditor.Edit(tokens0, tokens1, remove, add, [.. settings.Select(s => s.Edit)]);
+        EditResult[] swept = EmbeddingEditor.Edit(tokens0, tokens1, remove, add, [.. settings.Select(s => s.Edit)]);
 
         Assert.Equal(settings.Count, swept.Length);
         for (int i = 0; i < settings.Count; i++)
@@ -75,10 +77,10 @@ public class SweepTests
                 continue; // the float64 SVD is slow; the smallest and largest k of the grid check it
             }
 
-            double[] suppressed = ReferenceEdit.SvdEdit(original, TokenFactory.Dimension, remove, p.K, p.Alpha);
-            double[] boosted = ReferenceEdit.SvdEdit(edited, TokenFactory.Dimension, add, p.K, p.Beta);
-            double[] background = ReferenceEdit.Background(edited, TokenFactory.Dimension, remove, add);
-            double[] expected = ReferenceEdit.Combine(suppressed, boosted, background, p.Mix.Suppressed, p.Mix.Boosted, p.Mix.Background);
+            double[] suppressed = Float64Reference.SvdEdit(original, TokenFactory.Dimension, remove, p.K, p.Alpha);
+            double[] boosted = Float64Reference.SvdEdit(edited, TokenFactory.Dimension, add, p.K, p.Beta);
+            double[] background = Float64Reference.Background(edited, TokenFactory.Dimension, remove, add);
+            double[] expected = Float64Reference.Combine(suppressed, boosted, background, p.Mix.Suppressed, p.Mix.Boosted, p.Mix.Background);
             Tolerance.AssertClose(suppressed, swept[i].Suppressed, 1e-5, 0, $"{kind}, {settings[i].Name}: E_sup");
             Tolerance.AssertClose(expected, swept[i].Embedding, 1e-5, 0, $"{kind}, {settings[i].Name}: E");
         }

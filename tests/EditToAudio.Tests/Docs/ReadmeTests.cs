@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.RegularExpressions;
-using EditToAudio.Tests.Cli;
 using EditToAudio.Pipeline;
+using EditToAudio.Tests.Cli;
 using EditToAudio.Tests.Support;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;

@@ -3,6 +3,7 @@ using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 using EditToAudio.Samples;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Editing;
 
@@ -39,29 +40,14 @@ public class EditBackendTests
     {
         var backend = new RecordingBackend();
         DemoImages scene = DemoScene.Create();
-        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { EditBackend = backend });
+        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { Backend = backend });
         var request = new EmbedRequest(new RgbImage(scene.Width, scene.Height, scene.OriginalRgb, "original"), new RgbImage(scene.Width, scene.Height, scene.EditedRgb, "edited"),
             new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y));
 
         EmbedResult result = await engine.EmbedAsync(request, cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(1, backend.Calls);
+        Assert.Equal(1, backend.CallsOf("edit"));
         Assert.Equal("recording", result.EditBackend);
-        Assert.Equal("recording", engine.EditBackend);
-    }
-
-    private sealed class RecordingBackend : IEditBackend
-    {
-        private readonly CpuEditBackend _cpu = new(1);
-
-        public int Calls { get; private set; }
-
-        public string Name => "recording";
-
-        public IReadOnlyList<EditResult> Edit(IReadOnlyList<EditPair> pairs, EditParameters parameters, CancellationToken cancellationToken = default)
-        {
-            Calls++;
-            return _cpu.Edit(pairs, parameters, cancellationToken);
-        }
+        Assert.Equal("recording", engine.Backend);
     }
 }

@@ -1,4 +1,6 @@
 using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Editing;
@@ -23,10 +25,10 @@ public class EmbeddingEditorTests
         EditResult result = EmbeddingEditor.Edit(new ImageTokens(original, D), new ImageTokens(edited, D), remove, add, parameters);
 
         float[] m0 = PatchWeights.FromMask(remove, alignment), m1 = PatchWeights.FromMask(add, alignment);
-        double[] sup = ReferenceEdit.SvdEdit(original, D, m0, 10, 0.1);
-        double[] boost = ReferenceEdit.SvdEdit(edited, D, m1, 10, 2.0);
-        double[] bg = ReferenceEdit.Background(edited, D, m0, m1);
-        double[] combined = ReferenceEdit.Combine(sup, boost, bg, 0.2, 0.5, 0.3);
+        double[] sup = Float64Reference.SvdEdit(original, D, m0, 10, 0.1);
+        double[] boost = Float64Reference.SvdEdit(edited, D, m1, 10, 2.0);
+        double[] bg = Float64Reference.Background(edited, D, m0, m1);
+        double[] combined = Float64Reference.Combine(sup, boost, bg, 0.2, 0.5, 0.3);
         Tolerance.AssertCosine(sup, result.Suppressed, 0.999999, "E_sup");
         Tolerance.AssertCosine(boost, result.Boosted, 0.999999, "E_boost");
         Tolerance.AssertClose(bg, result.Background, Tolerance.Float32Absolute, 0, "E_bg");
@@ -47,8 +49,8 @@ public class EmbeddingEditorTests
 
         Assert.All(result.Suppressed, v => Assert.Equal(0f, v));
         Assert.Contains(result.Warnings, w => w.Contains("removed object's mask covers no patch", StringComparison.Ordinal));
-        double[] expected = ReferenceEdit.Combine(new double[D], ReferenceEdit.SvdEdit(tokens, D, result.AddPatchWeights, 10, 2.0),
-            ReferenceEdit.Background(tokens, D, result.RemovePatchWeights, result.AddPatchWeights), 0.2, 0.5, 0.3);
+        double[] expected = Float64Reference.Combine(new double[D], Float64Reference.SvdEdit(tokens, D, result.AddPatchWeights, 10, 2.0),
+            Float64Reference.Background(tokens, D, result.RemovePatchWeights, result.AddPatchWeights), 0.2, 0.5, 0.3);
         Tolerance.AssertCosine(expected, result.Embedding, 0.999999, "E with an empty removed region");
     }
 
@@ -72,7 +74,7 @@ public class EmbeddingEditorTests
         var warnings = new List<string>();
         float[] e = EmbeddingEditor.Combine([1, 0], [0, 1], [1, 1], new MixWeights(a, b, g), warnings);
         Assert.Equal(warns, warnings.Count > 0);
-        Tolerance.AssertClose(ReferenceEdit.Combine([1, 0], [0, 1], [1, 1], a, b, g), e, Tolerance.Float32Absolute, 0, "combination");
+        Tolerance.AssertClose(Float64Reference.Combine([1, 0], [0, 1], [1, 1], a, b, g), e, Tolerance.Float32Absolute, 0, "combination");
     }
 
     [Fact]
@@ -151,7 +153,7 @@ public class EmbeddingEditorTests
         var region = RegionDecomposition.Create(new ImageTokens(tokens, D), weights, maxK: 15);
         foreach (int k in new[] { 1, 5, 10, 15 })
         {
-            Tolerance.AssertCosine(ReferenceEdit.SvdEdit(tokens, D, weights, k, 0.3), region.Edit(k, 0.3), 0.999999, $"k = {k} from a k_max = 15 decomposition");
+            Tolerance.AssertCosine(Float64Reference.SvdEdit(tokens, D, weights, k, 0.3), region.Edit(k, 0.3), 0.999999, $"k = {k} from a k_max = 15 decomposition");
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => region.Edit(16, 0.3));
     }

@@ -1,4 +1,5 @@
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Editing;

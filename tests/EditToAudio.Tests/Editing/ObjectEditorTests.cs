@@ -1,5 +1,7 @@
 using EditToAudio.Editing;
+using EditToAudio.Images;
 using EditToAudio.Prompts;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Editing;
@@ -52,21 +54,21 @@ public class ObjectEditorTests
         float[][] removed = Objects(0, 3, 2), added = Objects(8, 4);
         EditResult result = ObjectEditor.Edit(original, edited, removed, added, Parameters);
 
-        double[][] expectedRemoved = [.. removed.Select(w => ReferenceEdit.SvdEdit(rawOriginal, TokenFactory.Dimension, w, Parameters.K, Parameters.Alpha))];
-        double[] expectedAdded = ReferenceEdit.SvdEdit(rawEdited, TokenFactory.Dimension, added[0], Parameters.K, Parameters.Beta);
+        double[][] expectedRemoved = [.. removed.Select(w => Float64Reference.SvdEdit(rawOriginal, TokenFactory.Dimension, w, Parameters.K, Parameters.Alpha))];
+        double[] expectedAdded = Float64Reference.SvdEdit(rawEdited, TokenFactory.Dimension, added[0], Parameters.K, Parameters.Beta);
         for (int i = 0; i < removed.Length; i++)
         {
             Tolerance.AssertCosine(expectedRemoved[i], result.RemovedObjects[i], 0.999999, $"removed object {i + 1}");
         }
-        double[] suppressed = ReferenceEdit.Normalize([.. Enumerable.Range(0, TokenFactory.Dimension).Select(j => expectedRemoved.Average(e => e[j]))]);
+        double[] suppressed = Float64Reference.Normalize([.. Enumerable.Range(0, TokenFactory.Dimension).Select(j => expectedRemoved.Average(e => e[j]))]);
         Tolerance.AssertCosine(suppressed, result.Suppressed, 0.999999, "E_sup");
         Tolerance.AssertCosine(expectedAdded, result.Boosted, 0.999999, "E_boost");
 
         float[] removeUnion = ObjectEditor.Union(removed);
         Assert.Equal(removed[0].Zip(removed[1], Math.Max), removeUnion);
-        double[] background = ReferenceEdit.Background(rawEdited, TokenFactory.Dimension, removeUnion, added[0]);
+        double[] background = Float64Reference.Background(rawEdited, TokenFactory.Dimension, removeUnion, added[0]);
         Tolerance.AssertCosine(background, result.Background, 0.999999, "E_bg outside every object");
-        double[] embedding = ReferenceEdit.Combine(suppressed, expectedAdded, background, 0.2, 0.5, 0.3);
+        double[] embedding = Float64Reference.Combine(suppressed, expectedAdded, background, 0.2, 0.5, 0.3);
         Tolerance.AssertCosine(embedding, result.Embedding, 0.999999, "E");
         Assert.Equal(removeUnion, result.RemovePatchWeights);
         Assert.Empty(result.Warnings);

@@ -1,4 +1,6 @@
 using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Editing;
@@ -28,7 +30,7 @@ public class SvdEditAccuracyTests
         float[] tokens = Tokens(kind, seed: 1000 + patches);
         float[] weights = TokenFactory.PatchWeights(seed: patches, patches);
 
-        double[] expected = ReferenceEdit.SvdEdit(tokens, TokenFactory.Dimension, weights, k: 10, factor);
+        double[] expected = Float64Reference.SvdEdit(tokens, TokenFactory.Dimension, weights, k: 10, factor);
         float[] actual = RegionDecomposition.Create(new ImageTokens(tokens, TokenFactory.Dimension), weights, maxK: 10).Edit(10, factor);
 
         Tolerance.AssertCosine(expected, actual, MinimumCosine, $"{kind} tokens, {patches} patches, factor {factor}");

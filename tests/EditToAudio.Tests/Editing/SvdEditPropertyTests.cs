@@ -1,5 +1,7 @@
 using CsCheck;
 using EditToAudio.Editing;
+using EditToAudio.Images;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -68,7 +70,7 @@ public class SvdEditPropertyTests
 
     private static double[] NormalizedMean(float[] tokens, int dimension, float[] weights)
     {
-        double[][] rows = ReferenceEdit.NormalizedRows(tokens, dimension);
+        double[][] rows = Float64Reference.NormalizedRows(tokens, dimension);
         var sum = (double[])rows[0].Clone();
         for (int p = 0; p < 256; p++)
         {
@@ -80,7 +82,7 @@ public class SvdEditPropertyTests
                 }
             }
         }
-        return ReferenceEdit.Normalize(sum);
+        return Float64Reference.Normalize(sum);
     }
 
     private static float[] PermuteSelectedPatches(float[] tokens, int dimension, float[] weights, Random random)
@@ -98,7 +100,7 @@ public class SvdEditPropertyTests
 
     private static Matrix<double> TopRightSingularVectors(float[] tokens, int dimension, float[] weights, int k)
     {
-        double[][] rows = ReferenceEdit.NormalizedRows(tokens, dimension);
+        double[][] rows = Float64Reference.NormalizedRows(tokens, dimension);
         var selected = new List<double[]> { rows[0] };
         selected.AddRange(Enumerable.Range(0, 256).Where(p => weights[p] > 0.5).Select(p => rows[1 + p]));
         var svd = Matrix<double>.Build.DenseOfRowArrays(selected).Svd(computeVectors: true);

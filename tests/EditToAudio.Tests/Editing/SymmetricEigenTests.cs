@@ -1,5 +1,6 @@
 using CsCheck;
 using EditToAudio.Editing;
+using EditToAudio.Reference;
 using EditToAudio.Tests.Support;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
@@ -129,7 +130,7 @@ public class SymmetricEigenTests
         var cosines = new double[20];
         for (int t = 0; t < 20; t++)
         {
-            double[] exact = ReferenceEdit.Normalize(Enumerable.Range(1, n).Select(i => Math.Sin(i * (n - t) * Math.PI / (n + 1))).ToArray());
+            double[] exact = Float64Reference.Normalize(Enumerable.Range(1, n).Select(i => Math.Sin(i * (n - t) * Math.PI / (n + 1))).ToArray());
             cosines[t] = Math.Abs(Dot(exact, vectors[t]));
         }
         Tolerance.AssertClose(Ones(20), cosines, CosineTolerance, 0, "|cos| with the closed-form eigenvectors");
@@ -362,7 +363,7 @@ public class SymmetricEigenTests
     private static double[][] RandomRows(int seed, int rows, int columns)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, rows).Select(_ => ReferenceEdit.Normalize(Enumerable.Range(0, columns).Select(_ => TokenFactory.Gaussian(random)).ToArray())).ToArray();
+        return Enumerable.Range(0, rows).Select(_ => Float64Reference.Normalize(Enumerable.Range(0, columns).Select(_ => TokenFactory.Gaussian(random)).ToArray())).ToArray();
     }
 
     private static double[] Gram(double[][] rows)

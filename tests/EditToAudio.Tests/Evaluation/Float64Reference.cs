@@ -29,10 +29,20 @@ internal static class Float64Reference
     {
         var mean = new double[dimension];
         for (int i = 0; i < count; i++)
-            for (int j = 0; j < dimension; j++) mean[j] += values[i * dimension + j] / (double)count;
+        {
+            for (int j = 0; j < dimension; j++)
+            {
+                mean[j] += values[i * dimension + j] / (double)count;
+            }
+        }
         var centred = new double[count, dimension];
         for (int i = 0; i < count; i++)
-            for (int j = 0; j < dimension; j++) centred[i, j] = values[i * dimension + j] - mean[j];
+        {
+            for (int j = 0; j < dimension; j++)
+            {
+                centred[i, j] = values[i * dimension + j] - mean[j];
+            }
+        }
         return (mean, centred);
     }
 
@@ -42,12 +52,17 @@ internal static class Float64Reference
         int columns = transposeB ? b.GetLength(0) : b.GetLength(1);
         var c = new double[rows, columns];
         for (int i = 0; i < rows; i++)
+        {
             for (int j = 0; j < columns; j++)
             {
                 double sum = 0;
-                for (int k = 0; k < inner; k++) sum += (transposeA ? a[k, i] : a[i, k]) * (transposeB ? b[j, k] : b[k, j]);
+                for (int k = 0; k < inner; k++)
+                {
+                    sum += (transposeA ? a[k, i] : a[i, k]) * (transposeB ? b[j, k] : b[k, j]);
+                }
                 c[i, j] = sum;
             }
+        }
         return c;
     }
 
@@ -95,7 +110,10 @@ internal static class Float64Reference
                         beta += u[i, q] * u[i, q];
                         gamma += u[i, p] * u[i, q];
                     }
-                    if (Math.Abs(gamma) <= 1e-17 * Math.Sqrt(alpha * beta) || gamma == 0) continue;
+                    if (Math.Abs(gamma) <= 1e-17 * Math.Sqrt(alpha * beta) || gamma == 0)
+                    {
+                        continue;
+                    }
                     rotated = true;
                     double zeta = (beta - alpha) / (2 * gamma);
                     double t = Math.Sign(zeta == 0 ? 1 : zeta) / (Math.Abs(zeta) + Math.Sqrt(1 + zeta * zeta));
@@ -108,7 +126,10 @@ internal static class Float64Reference
                     }
                 }
             }
-            if (!rotated) break;
+            if (!rotated)
+            {
+                break;
+            }
         }
         return [.. Enumerable.Range(0, columns).Select(j => Math.Sqrt(Enumerable.Range(0, rows).Sum(i => u[i, j] * u[i, j])))];
     }
@@ -120,12 +141,17 @@ internal static class Float64Reference
         int n = values.Length;
         var root = new double[n, n];
         for (int i = 0; i < n; i++)
+        {
             for (int j = 0; j < n; j++)
             {
                 double sum = 0;
-                for (int k = 0; k < n; k++) sum += v[i, k] * Math.Sqrt(Math.Max(values[k], 0)) * v[j, k];
+                for (int k = 0; k < n; k++)
+                {
+                    sum += v[i, k] * Math.Sqrt(Math.Max(values[k], 0)) * v[j, k];
+                }
                 root[i, j] = sum;
             }
+        }
         return root;
     }
 
@@ -135,21 +161,36 @@ internal static class Float64Reference
         int n = a.GetLength(0);
         var m = (double[,])a.Clone();
         var v = new double[n, n];
-        for (int i = 0; i < n; i++) v[i, i] = 1;
+        for (int i = 0; i < n; i++)
+        {
+            v[i, i] = 1;
+        }
         for (int sweep = 0; sweep < 100; sweep++)
         {
             double off = 0, scale = 0;
             for (int i = 0; i < n; i++)
+            {
                 for (int j = 0; j < n; j++)
                 {
-                    if (i != j) off += m[i, j] * m[i, j];
+                    if (i != j)
+                    {
+                        off += m[i, j] * m[i, j];
+                    }
                     scale += m[i, j] * m[i, j];
                 }
-            if (off <= 1e-30 * scale || off == 0) break;
+            }
+            if (off <= 1e-30 * scale || off == 0)
+            {
+                break;
+            }
             for (int p = 0; p < n - 1; p++)
+            {
                 for (int q = p + 1; q < n; q++)
                 {
-                    if (m[p, q] == 0) continue;
+                    if (m[p, q] == 0)
+                    {
+                        continue;
+                    }
                     double theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
                     double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
                     double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
@@ -169,6 +210,7 @@ internal static class Float64Reference
                         m[q, k] = s * pk + c * qk;
                     }
                 }
+            }
         }
         return ([.. Enumerable.Range(0, n).Select(i => m[i, i])], v);
     }
@@ -177,7 +219,12 @@ internal static class Float64Reference
     {
         var c = (double[,])a.Clone();
         for (int i = 0; i < c.GetLength(0); i++)
-            for (int j = 0; j < c.GetLength(1); j++) c[i, j] *= factor;
+        {
+            for (int j = 0; j < c.GetLength(1); j++)
+            {
+                c[i, j] *= factor;
+            }
+        }
         return c;
     }
 }

@@ -67,12 +67,17 @@ public class MetricTests
             float[] z = Normal(count * dimension, stream);
             var rows = new float[count * dimension];
             for (int r = 0; r < count; r++)
+            {
                 for (int j = 0; j < dimension; j++)
                 {
                     double sum = shift;
-                    for (int k = 0; k < dimension; k++) sum += q[j, k] * z[r * dimension + k] * Math.Pow(10, -5.0 * k / (dimension - 1));
+                    for (int k = 0; k < dimension; k++)
+                    {
+                        sum += q[j, k] * z[r * dimension + k] * Math.Pow(10, -5.0 * k / (dimension - 1));
+                    }
                     rows[r * dimension + j] = (float)sum;
                 }
+            }
             return rows;
         }
         float[] a = Set(21, 0), b = Set(22, 0.01);
@@ -90,7 +95,10 @@ public class MetricTests
     public void Frechet_distance_equals_float64_references_by_two_formulas(int countA, int countB, int dimension)
     {
         float[] a = Normal(countA * dimension, 11), b = Normal(countB * dimension, 12, 0.7);
-        for (int i = 0; i < b.Length; i++) b[i] += 0.25f * (i % dimension) / dimension;
+        for (int i = 0; i < b.Length; i++)
+        {
+            b[i] += 0.25f * (i % dimension) / dimension;
+        }
 
         FrechetResult actual = FrechetDistance.Compute(a, countA, b, countB, dimension);
 

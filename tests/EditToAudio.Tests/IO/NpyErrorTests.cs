@@ -1,6 +1,6 @@
-using EditToAudio.Tests.Support;
 using System.Text;
 using EditToAudio.IO;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.IO;
 
@@ -25,7 +25,9 @@ public sealed class NpyErrorTests : IDisposable
         Assert.Equal(path, error.SourceName);
         Assert.StartsWith($"'{path}': ", error.Message, StringComparison.Ordinal);
         foreach (string fragment in expectedFragments)
+        {
             Assert.Contains(fragment, error.Message, StringComparison.Ordinal);
+        }
         return error;
     }
 

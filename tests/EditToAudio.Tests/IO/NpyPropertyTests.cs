@@ -76,9 +76,13 @@ public class NpyPropertyTests
                     Span<byte> slot = data.AsSpan((int)offset * 4, 4);
                     uint bits = BitConverter.SingleToUInt32Bits(values[c]);
                     if (bigEndian)
+                    {
                         BinaryPrimitives.WriteUInt32BigEndian(slot, bits);
+                    }
                     else
+                    {
                         BinaryPrimitives.WriteUInt32LittleEndian(slot, bits);
+                    }
                 }
                 string shapeText = shape.Length == 1
                     ? $"({shape[0]},)"
@@ -120,7 +124,9 @@ public class NpyPropertyTests
             {
                 byte[] bytes = (byte[])originals[which].Clone();
                 foreach ((int position, byte value) in edits)
+                {
                     bytes[position] = value; // positions 0..127 fall in the prefix and header
+                }
                 bytes = bytes[..Math.Min(cut, bytes.Length)];
                 try
                 {

@@ -170,7 +170,9 @@ public class NpyReadTests
         const int Count = 3 * (1 << 20) + 3;
         byte[] data = new byte[Count * 4];
         for (int i = 0; i < Count; i++)
+        {
             System.Buffers.Binary.BinaryPrimitives.WriteSingleBigEndian(data.AsSpan(i * 4), i);
+        }
         byte[] file = NpyBytes.Build(NpyBytes.Header(">f4", $"({Count},)"), data);
         float[] expected = Enumerable.Range(0, Count).Select(i => (float)i).ToArray();
 

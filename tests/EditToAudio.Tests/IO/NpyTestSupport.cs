@@ -28,7 +28,9 @@ internal static class NpyFixtures
     {
         var values = new double[count];
         for (long i = 0; i < count; i++)
+        {
             values[i] = Expected(family, i);
+        }
         return values;
     }
 }
@@ -47,7 +49,9 @@ internal static class ExactAssert
             {
                 mismatches++;
                 if (first < 0)
+                {
                     first = i;
+                }
             }
         }
         Assert.True(mismatches == 0,

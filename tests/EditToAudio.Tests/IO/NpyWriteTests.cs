@@ -1,6 +1,6 @@
-using EditToAudio.Tests.Support;
 using System.Buffers.Binary;
 using EditToAudio.IO;
+using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.IO;
 

@@ -1,4 +1,3 @@
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Tests.Support;
 

@@ -10,7 +10,7 @@ namespace EditToAudio.Tests.Images;
 /// </summary>
 internal sealed partial class TestNpz
 {
-    private readonly Dictionary<string, TestNpyArray> arrays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TestNpyArray> _arrays = new(StringComparer.Ordinal);
 
     private TestNpz()
     {
@@ -26,14 +26,14 @@ internal sealed partial class TestNpz
             using var memory = new MemoryStream();
             stream.CopyTo(memory);
             string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
-            npz.arrays[name] = ParseNpy(memory.ToArray(), $"{path}:{entry.FullName}");
+            npz._arrays[name] = ParseNpy(memory.ToArray(), $"{path}:{entry.FullName}");
         }
         return npz;
     }
 
     public TestNpyArray this[string name] =>
-        arrays.TryGetValue(name, out TestNpyArray? array) ? array
-        : throw new KeyNotFoundException($"Golden array '{name}' is missing; present: {string.Join(", ", arrays.Keys)}");
+        _arrays.TryGetValue(name, out TestNpyArray? array) ? array
+        : throw new KeyNotFoundException($"Golden array '{name}' is missing; present: {string.Join(", ", _arrays.Keys)}");
 
     private static TestNpyArray ParseNpy(byte[] bytes, string where)
     {

@@ -1,7 +1,7 @@
 using EditToAudio.Models;
+using EditToAudio.Tests.Support;
 using Google.Protobuf;
 using Onnx;
-using EditToAudio.Tests.Support;
 
 namespace EditToAudio.Tests.Models;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Tests.Support;
@@ -73,7 +72,10 @@ public class ModelSetTests
         {
             string[] path = field.Split('.');
             JsonNode node = json;
-            foreach (string part in path[..^1]) node = node[part]!;
+            foreach (string part in path[..^1])
+            {
+                node = node[part]!;
+            }
             node.AsObject().Remove(path[^1]);
         }).Path));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);

@@ -27,7 +27,10 @@ public class ModelsCommandTests
     public void Check_prints_one_line_per_problem_and_fails()
     {
         using var folder = new TemporaryFolder();
-        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder)) File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder))
+        {
+            File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
+        }
         File.Copy(Path.Combine(folder.Path, "vae_decoder.onnx"), Path.Combine(folder.Path, "vocoder.onnx"), overwrite: true);
         var (code, output, _) = Invoke("check", folder.Path);
         Assert.Equal(2, code); // a model set that cannot be used is bad input

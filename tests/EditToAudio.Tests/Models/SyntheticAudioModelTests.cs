@@ -40,10 +40,14 @@ public class SyntheticAudioModelTests
         {
             double a = Math.Sqrt(alphaBar[timesteps[item]]), s = Math.Sqrt(1 - alphaBar[timesteps[item]]);
             for (int c = 0; c < 8; c++)
+            {
                 for (int f = 0; f < 16; f++)
                 {
                     double projection = 0;
-                    for (int i = 0; i < 512; i++) projection += y[item * 512 + i] * (double)w.UNetProjection[i * 128 + c * 16 + f];
+                    for (int i = 0; i < 512; i++)
+                    {
+                        projection += y[item * 512 + i] * (double)w.UNetProjection[i * 128 + c * 16 + f];
+                    }
                     double spectrum = projection;
                     for (int t = 0; t < frames; t++)
                     {
@@ -52,6 +56,7 @@ public class SyntheticAudioModelTests
                         expected[at] = (sample[at] - a * clean) / s;
                     }
                 }
+            }
         }
         Tolerance.AssertClose(expected, actual, 1e-4, 1e-5, "UNet eps");
     }
@@ -65,13 +70,20 @@ public class SyntheticAudioModelTests
         float[] actual = Run(NetworkKind.VaeDecoder, ("latent", value));
         var expected = new double[n * 4 * frames * 64];
         for (int item = 0; item < n; item++)
+        {
             for (int row = 0; row < 4 * frames; row++)
+            {
                 for (int col = 0; col < 64; col++)
                 {
                     double sum = -3;
-                    for (int c = 0; c < 8; c++) sum += SyntheticSet.Weights.VaeChannelWeights[(col % 4) * 8 + c] * (double)latent[((item * 8 + c) * frames + row / 4) * 16 + col / 4];
+                    for (int c = 0; c < 8; c++)
+                    {
+                        sum += SyntheticSet.Weights.VaeChannelWeights[(col % 4) * 8 + c] * (double)latent[((item * 8 + c) * frames + row / 4) * 16 + col / 4];
+                    }
                     expected[(item * 4 * frames + row) * 64 + col] = sum;
                 }
+            }
+        }
         Tolerance.AssertClose(expected, actual, 1e-5, 1e-6, "VAE mel");
     }
 
@@ -80,17 +92,24 @@ public class SyntheticAudioModelTests
     {
         const int n = 2, frames = 12;
         float[] mel = Random(n * 64 * frames, 6, 2);
-        for (int i = 0; i < mel.Length; i++) mel[i] -= 4;
+        for (int i = 0; i < mel.Length; i++)
+        {
+            mel[i] -= 4;
+        }
         using var value = OrtValue.CreateTensorValueFromMemory(mel, [n, 64, frames]);
         float[] actual = Run(NetworkKind.Vocoder, ("mel", value));
         Assert.Equal(n * frames * 160, actual.Length);
         var expected = new double[actual.Length];
         for (int item = 0; item < n; item++)
+        {
             for (int sampleIndex = 0; sampleIndex < frames * 160; sampleIndex++)
             {
                 int frame = sampleIndex / 160;
                 double total = 0, sum = 0;
-                for (int b = 0; b < 64; b++) total += Math.Exp(mel[(item * 64 + b) * frames + frame]);
+                for (int b = 0; b < 64; b++)
+                {
+                    total += Math.Exp(mel[(item * 64 + b) * frames + frame]);
+                }
                 for (int b = 0; b < 64; b++)
                 {
                     double weight = Math.Exp(mel[(item * 64 + b) * frames + frame]) / total;
@@ -98,6 +117,7 @@ public class SyntheticAudioModelTests
                 }
                 expected[item * frames * 160 + sampleIndex] = 0.5 * sum;
             }
+        }
         Tolerance.AssertClose(expected, actual, 2e-5, 1e-5, "vocoder wave");
         // The weights of a frame sum to 1: the wave never reaches full scale, whatever the mel.
         Assert.All(actual, sample => Assert.InRange(Math.Abs(sample), 0, 0.5f + 1e-6f));
@@ -122,7 +142,10 @@ public class SyntheticAudioModelTests
                 for (int m = 0; m < hops; m++)
                 {
                     double amplitude = 0;
-                    for (int r = 0; r < 160; r++) amplitude += wave[item * samples + m * 160 + r] * Math.Sin(2 * Math.PI * (b + 1) * r / 160) * 2 / 160;
+                    for (int r = 0; r < 160; r++)
+                    {
+                        amplitude += wave[item * samples + m * 160 + r] * Math.Sin(2 * Math.PI * (b + 1) * r / 160) * 2 / 160;
+                    }
                     level[b] += 0.5 * Math.Log(amplitude * amplitude + 1e-12) / hops;
                 }
             }
@@ -130,7 +153,10 @@ public class SyntheticAudioModelTests
             for (int k = 0; k < 512; k++)
             {
                 double sum = 0;
-                for (int b = 0; b < 64; b++) sum += (level[b] - mean) * SyntheticSet.Weights.SoundBasis[k * 64 + b];
+                for (int b = 0; b < 64; b++)
+                {
+                    sum += (level[b] - mean) * SyntheticSet.Weights.SoundBasis[k * 64 + b];
+                }
                 expected[item * 512 + k] = sum;
             }
         }
@@ -151,14 +177,23 @@ public class SyntheticAudioModelTests
             int side = 1024 / pool;
             var expected = new double[channels * side * side];
             for (int c = 0; c < 3; c++)
+            {
                 for (int i = 0; i < side; i++)
+                {
                     for (int j = 0; j < side; j++)
                     {
                         double sum = 0;
                         for (int y = 0; y < pool; y++)
-                            for (int x = 0; x < pool; x++) sum += image[(c * 1024 + i * pool + y) * 1024 + j * pool + x] * norm.Std[c] + norm.Mean[c];
+                        {
+                            for (int x = 0; x < pool; x++)
+                            {
+                                sum += image[(c * 1024 + i * pool + y) * 1024 + j * pool + x] * norm.Std[c] + norm.Mean[c];
+                            }
+                        }
                         expected[(c * side + i) * side + j] = sum / (pool * pool);
                     }
+                }
+            }
             Tolerance.AssertClose(expected, actual, 1e-5, 1e-5, $"SAM2 encoder output {index}");
         }
     }

@@ -1,4 +1,5 @@
 using EditToAudio.Audio;
+using EditToAudio.Backends;
 using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Networks;
@@ -36,10 +37,16 @@ public class SyntheticSoundSpaceTests
             for (int b = 0; b < Bins; b++)
             {
                 double dot = 0;
-                for (int i = 0; i < 512; i++) dot += Basis(i, a) * Basis(i, b);
+                for (int i = 0; i < 512; i++)
+                {
+                    dot += Basis(i, a) * Basis(i, b);
+                }
                 gram[a * Bins + b] = dot;
             }
-            for (int i = 0; i < 512; i++) againstUnconditional[a] += Basis(i, a) * W.UnconditionalEmbedding[i];
+            for (int i = 0; i < 512; i++)
+            {
+                againstUnconditional[a] += Basis(i, a) * W.UnconditionalEmbedding[i];
+            }
         }
         Tolerance.AssertClose(expected, gram, 1e-6, 0, "AᵀA", i => $"({i / Bins}, {i % Bins})");
         Tolerance.AssertClose(new double[Bins], againstUnconditional, 1e-6, 0, "Aᵀu");
@@ -58,7 +65,10 @@ public class SyntheticSoundSpaceTests
                 for (int j = 0; j < SyntheticWeights.SubBins; j++)
                 {
                     double sum = 0;
-                    for (int c = 0; c < 8; c++) sum += (double)W.VaeChannelWeights[j * 8 + c] * W.UNetProjection[i * 128 + c * 16 + f];
+                    for (int c = 0; c < 8; c++)
+                    {
+                        sum += (double)W.VaeChannelWeights[j * 8 + c] * W.UNetProjection[i * 128 + c * 16 + f];
+                    }
                     composed[i * Bins + 4 * f + j] = sum;
                     expected[i * Bins + 4 * f + j] = SyntheticWeights.SoundGain * Basis(i, 4 * f + j);
                 }
@@ -82,12 +92,18 @@ public class SyntheticSoundSpaceTests
             var z = new double[Bins];
             for (int b = 0; b < Bins; b++)
             {
-                for (int i = 0; i < 512; i++) z[b] += Basis(i, b) * label[i];
+                for (int i = 0; i < 512; i++)
+                {
+                    z[b] += Basis(i, b) * label[i];
+                }
             }
             var rebuilt = new double[512];
             for (int i = 0; i < 512; i++)
             {
-                for (int b = 0; b < Bins; b++) rebuilt[i] += Basis(i, b) * z[b];
+                for (int b = 0; b < Bins; b++)
+                {
+                    rebuilt[i] += Basis(i, b) * z[b];
+                }
             }
             Assert.Equal(1.0, Math.Sqrt(label.Sum(v => (double)v * v)), 6);
             Assert.True(Math.Abs(z.Sum()) < 1e-5, $"label {row}: coordinates sum to {z.Sum()}");
@@ -106,11 +122,17 @@ public class SyntheticSoundSpaceTests
         var code = new double[Bins];
         var draws = new float[Bins];
         Philox4x32.FillNormal(7, 0, 0, draws);
-        for (int b = 0; b < Bins; b++) code[b] = 0.5 * (draws[b] - draws.Average());
+        for (int b = 0; b < Bins; b++)
+        {
+            code[b] = 0.5 * (draws[b] - draws.Average());
+        }
         var mel = new float[Bins * frames];
         for (int b = 0; b < Bins; b++)
         {
-            for (int t = 0; t < frames; t++) mel[b * frames + t] = (float)(level + code[b] * (1 + 0.5 * Math.Sin(2 * Math.PI * (t / 4) / 32)));
+            for (int t = 0; t < frames; t++)
+            {
+                mel[b * frames + t] = (float)(level + code[b] * (1 + 0.5 * Math.Sin(2 * Math.PI * (t / 4) / 32)));
+            }
         }
         using var melValue = OrtValue.CreateTensorValueFromMemory(mel, [1, Bins, frames]);
         using var waves = SyntheticSet.Networks.Get(NetworkKind.Vocoder).Run(new Dictionary<string, OrtValue> { ["mel"] = melValue }, TestContext.Current.CancellationToken);
@@ -120,7 +142,10 @@ public class SyntheticSoundSpaceTests
         var expected = new double[512];
         for (int i = 0; i < 512; i++)
         {
-            for (int b = 0; b < Bins; b++) expected[i] += Basis(i, b) * code[b];
+            for (int b = 0; b < Bins; b++)
+            {
+                expected[i] += Basis(i, b) * code[b];
+            }
         }
         Tolerance.AssertCosine(expected, embedding, 0.9999, $"CLAP audio embedding of a clip at mel level {level}");
     }
@@ -130,7 +155,10 @@ public class SyntheticSoundSpaceTests
     {
         // The label table's rows (in the sound space) and random unit embeddings (mostly outside it).
         var embeddings = new List<float[]>();
-        for (int row = 0; row < SyntheticWeights.LabelNames.Count; row++) embeddings.Add(W.LabelEmbeddings.AsSpan(row * 512, 512).ToArray());
+        for (int row = 0; row < SyntheticWeights.LabelNames.Count; row++)
+        {
+            embeddings.Add(W.LabelEmbeddings.AsSpan(row * 512, 512).ToArray());
+        }
         for (int r = 0; r < 8; r++)
         {
             var draws = new float[512];
@@ -139,7 +167,7 @@ public class SyntheticSoundSpaceTests
             embeddings.Add([.. draws.Select(v => (float)(v / norm))]);
         }
         var options = new AudioOptions { Sampler = new SamplerOptions { Steps = 25 }, Candidates = 1, Duration = 1.28 };
-        var generator = new AudioGenerator(SyntheticSet.Networks);
+        AudioGenerator generator = SyntheticSet.Stages.Audio;
         AudioClip[] clips = generator.GenerateBatch(embeddings, [.. embeddings.Select((_, i) => (ulong)i)], options, cancellationToken: TestContext.Current.CancellationToken);
         int samples = clips[0].Waveform.Length;
         float[] audio = ClapAudioEncoder.Embed(SyntheticSet.Networks, [.. clips.SelectMany(c => c.Waveform)], clips.Length, samples, TestContext.Current.CancellationToken);

@@ -16,9 +16,18 @@ public class ClipTokenEncoderTests
         const int kinds = 4;
         var textures = new float[kinds, 3, Patch, Patch];
         for (int k = 0; k < kinds; k++)
+        {
             for (int c = 0; c < 3; c++)
+            {
                 for (int y = 0; y < Patch; y++)
-                    for (int x = 0; x < Patch; x++) textures[k, c, y, x] = (float)(random.NextDouble() * 4 - 2);
+                {
+                    for (int x = 0; x < Patch; x++)
+                    {
+                        textures[k, c, y, x] = (float)(random.NextDouble() * 4 - 2);
+                    }
+                }
+            }
+        }
         var pixels = new float[3 * Side * Side];
         var kindOf = new int[Grid * Grid];
         for (int r = 0; r < Grid; r++)
@@ -28,8 +37,15 @@ public class ClipTokenEncoderTests
                 int k = (r * 7 + col * 3 + r * col) % kinds;
                 kindOf[r * Grid + col] = k;
                 for (int c = 0; c < 3; c++)
+                {
                     for (int y = 0; y < Patch; y++)
-                        for (int x = 0; x < Patch; x++) pixels[(c * Side + r * Patch + y) * Side + col * Patch + x] = textures[k, c, y, x];
+                    {
+                        for (int x = 0; x < Patch; x++)
+                        {
+                            pixels[(c * Side + r * Patch + y) * Side + col * Patch + x] = textures[k, c, y, x];
+                        }
+                    }
+                }
             }
         }
         return (pixels, kindOf);
@@ -48,9 +64,18 @@ public class ClipTokenEncoderTests
             for (int b = a + 1; b < Grid * Grid; b++)
             {
                 double maxDifference = 0;
-                for (int d = 0; d < Width; d++) maxDifference = Math.Max(maxDifference, Math.Abs(tokens[(1 + a) * Width + d] - tokens[(1 + b) * Width + d]));
-                if (kinds[a] == kinds[b]) Assert.True(maxDifference <= 1e-6, $"patches {a} and {b} are equal but their tokens differ by {maxDifference}");
-                else Assert.True(maxDifference > 1e-3, $"patches {a} and {b} differ but their tokens are equal");
+                for (int d = 0; d < Width; d++)
+                {
+                    maxDifference = Math.Max(maxDifference, Math.Abs(tokens[(1 + a) * Width + d] - tokens[(1 + b) * Width + d]));
+                }
+                if (kinds[a] == kinds[b])
+                {
+                    Assert.True(maxDifference <= 1e-6, $"patches {a} and {b} are equal but their tokens differ by {maxDifference}");
+                }
+                else
+                {
+                    Assert.True(maxDifference > 1e-3, $"patches {a} and {b} differ but their tokens are equal");
+                }
             }
         }
     }
@@ -94,7 +119,10 @@ public class ClipTokenEncoderTests
     {
         var random = new Random(seed);
         var pixels = new float[3 * Side * Side];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 4 - 2);
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (float)(random.NextDouble() * 4 - 2);
+        }
         return pixels;
     }
 
@@ -103,20 +131,26 @@ public class ClipTokenEncoderTests
     {
         var features = new double[Grid * Grid, 6];
         for (int r = 0; r < Grid; r++)
+        {
             for (int col = 0; col < Grid; col++)
+            {
                 for (int c = 0; c < 3; c++)
                 {
                     double sum = 0, squares = 0;
                     for (int y = 0; y < Patch; y++)
+                    {
                         for (int x = 0; x < Patch; x++)
                         {
                             double v = pixels[(c * Side + r * Patch + y) * Side + col * Patch + x];
                             sum += v;
                             squares += v * v;
                         }
+                    }
                     features[r * Grid + col, c] = sum / (Patch * Patch);
                     features[r * Grid + col, 3 + c] = squares / (Patch * Patch);
                 }
+            }
+        }
         var tokens = new double[257 * Width];
         for (int d = 0; d < Width; d++)
         {
@@ -124,23 +158,35 @@ public class ClipTokenEncoderTests
             for (int f = 0; f < 6; f++)
             {
                 double whole = 0;
-                for (int p = 0; p < Grid * Grid; p++) whole += features[p, f];
+                for (int p = 0; p < Grid * Grid; p++)
+                {
+                    whole += features[p, f];
+                }
                 cls += whole / (Grid * Grid) * w.ClipClsWeight[f * Width + d];
             }
             tokens[d] = cls;
             for (int p = 0; p < Grid * Grid; p++)
             {
                 double value = w.ClipPatchBias[d];
-                for (int f = 0; f < 6; f++) value += features[p, f] * w.ClipPatchWeight[f * Width + d];
+                for (int f = 0; f < 6; f++)
+                {
+                    value += features[p, f] * w.ClipPatchWeight[f * Width + d];
+                }
                 tokens[(1 + p) * Width + d] = value;
             }
         }
         for (int t = 0; t < 257; t++)
         {
             double norm = 0;
-            for (int d = 0; d < Width; d++) norm += tokens[t * Width + d] * tokens[t * Width + d];
+            for (int d = 0; d < Width; d++)
+            {
+                norm += tokens[t * Width + d] * tokens[t * Width + d];
+            }
             norm = Math.Sqrt(norm);
-            for (int d = 0; d < Width; d++) tokens[t * Width + d] /= norm;
+            for (int d = 0; d < Width; d++)
+            {
+                tokens[t * Width + d] /= norm;
+            }
         }
         return tokens;
     }

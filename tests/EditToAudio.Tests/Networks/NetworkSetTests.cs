@@ -60,7 +60,10 @@ public class NetworkSetTests
     public void A_network_that_breaks_its_contract_is_refused_when_opened()
     {
         using var folder = new TemporaryFolder();
-        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder)) File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(SyntheticSet.Load().Folder))
+        {
+            File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
+        }
         // The vocoder's file now holds the VAE decoder: names and shapes are wrong.
         File.Copy(Path.Combine(folder.Path, "vae_decoder.onnx"), Path.Combine(folder.Path, "vocoder.onnx"), overwrite: true);
         using var networks = new NetworkSet(ModelSet.Load(folder.Path));

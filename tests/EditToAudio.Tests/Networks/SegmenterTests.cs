@@ -30,7 +30,10 @@ public class SegmenterTests
             for (int j = 0; j < 1024; j++)
             {
                 byte[] color = ColorAt((j + 0.5) * Width / 1024.0, (i + 0.5) * Height / 1024.0);
-                for (int c = 0; c < 3; c++) input[(c * 1024 + i) * 1024 + j] = (float)((color[c] / 255.0 - norm.Mean[c]) / norm.Std[c]);
+                for (int c = 0; c < 3; c++)
+                {
+                    input[(c * 1024 + i) * 1024 + j] = (float)((color[c] / 255.0 - norm.Mean[c]) / norm.Std[c]);
+                }
             }
         }
         return input;
@@ -43,7 +46,10 @@ public class SegmenterTests
         var mask = new byte[Width * Height];
         for (int y = 0; y < Height; y++)
         {
-            for (int x = 0; x < Width; x++) mask[y * Width + x] = shapes.Any(s => s.Contains(x + 0.5, y + 0.5)) ? (byte)1 : (byte)0;
+            for (int x = 0; x < Width; x++)
+            {
+                mask[y * Width + x] = shapes.Any(s => s.Contains(x + 0.5, y + 0.5)) ? (byte)1 : (byte)0;
+            }
         }
         return mask;
     }
@@ -64,7 +70,10 @@ public class SegmenterTests
         Assert.Equal(expectedIndex, result.MaskIndex);
         double iou = MaskMetrics.IoU(result.Mask, TruthMask(shape));
         Assert.True(iou >= 0.95, $"{name}: IoU {iou:F4} < 0.95 (mask area {result.Area}, truth area {TruthMask(shape).Count(v => v != 0)})");
-        if (selection == MaskSelection.SingleMask) Assert.True(result.StabilityScore >= Segmenter.StabilityThreshold, $"stability {result.StabilityScore}");
+        if (selection == MaskSelection.SingleMask)
+        {
+            Assert.True(result.StabilityScore >= Segmenter.StabilityThreshold, $"stability {result.StabilityScore}");
+        }
     }
 
     [Fact]
@@ -190,7 +199,10 @@ public class SegmenterTests
                 if ((value > 0 ? 1 : 0) != actual[y * outWidth + x])
                 {
                     mismatches++;
-                    if (Math.Abs(value) > Math.Abs(worst.Value)) worst = (x, y, value);
+                    if (Math.Abs(value) > Math.Abs(worst.Value))
+                    {
+                        worst = (x, y, value);
+                    }
                 }
             }
         }
@@ -205,7 +217,10 @@ public class SegmenterTests
     {
         const int plane = Segmenter.LowResSize * Segmenter.LowResSize;
         var logits = new float[4 * plane];
-        for (int i = 0; i < plane; i++) logits[i] = i % 2 == 0 ? 0.01f : 1f; // half the pixels sit between −δ and δ
+        for (int i = 0; i < plane; i++)
+        {
+            logits[i] = i % 2 == 0 ? 0.01f : 1f; // half the pixels sit between −δ and δ
+        }
         float[] ious = [0.99f, 0.5f, 0.6f, 0.9f];
         var (index, stability) = Segmenter.Choose(logits, ious, 4, MaskSelection.SingleMask);
         Assert.Equal(0.5, stability, 12);

@@ -17,7 +17,10 @@ public class Ssv2aMapperTests
         var values = new float[count * 768];
         for (int n = 0; n < count; n++)
         {
-            for (int d = 0; d < 768; d++) values[n * 768 + d] = structured ? (d % 16 < 8 ? 1f : -1f) * (n + 1) : (float)(random.NextDouble() * 2 - 1);
+            for (int d = 0; d < 768; d++)
+            {
+                values[n * 768 + d] = structured ? (d % 16 < 8 ? 1f : -1f) * (n + 1) : (float)(random.NextDouble() * 2 - 1);
+            }
         }
         ClipTokenEncoder.NormalizeRows(values, 768);
         return values;
@@ -91,7 +94,10 @@ public class Ssv2aMapperTests
             var (mu2, logVar2) = Mlp(fold, w.Generator);
             double[] clap = Fold(mu2, logVar2, seed, NoiseStream.Id(NoiseStage.Ssv2aGenerator, 0, n), varSamples);
             double norm = Math.Sqrt(clap.Sum(v => v * v));
-            for (int d = 0; d < 512; d++) result[n * 512 + d] = clap[d] / norm;
+            for (int d = 0; d < 512; d++)
+            {
+                result[n * 512 + d] = clap[d] / norm;
+            }
         }
         return result;
     }
@@ -104,7 +110,10 @@ public class Ssv2aMapperTests
         for (int d = 0; d < mu.Length; d++)
         {
             double sum = 0;
-            for (int s = 0; s < samples; s++) sum += mu[d] + noise[s * mu.Length + d] * Math.Exp(0.5 * logVar[d]);
+            for (int s = 0; s < samples; s++)
+            {
+                sum += mu[d] + noise[s * mu.Length + d] * Math.Exp(0.5 * logVar[d]);
+            }
             fold[d] = sum / samples;
         }
         return fold;
@@ -120,7 +129,10 @@ public class Ssv2aMapperTests
         for (int j = 0; j < hidden; j++)
         {
             double z = w.HiddenBias[j];
-            for (int i = 0; i < w.Inputs; i++) z += normalized[i] * w.HiddenWeight[i * hidden + j];
+            for (int i = 0; i < w.Inputs; i++)
+            {
+                z += normalized[i] * w.HiddenWeight[i * hidden + j];
+            }
             h[j] = 0.5 * z * (1 + SpecialFunctions.Erf(z / Math.Sqrt(2)));
         }
         var mu = new double[w.Outputs];

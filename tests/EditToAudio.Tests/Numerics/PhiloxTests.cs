@@ -48,7 +48,10 @@ public class PhiloxTests
             // Allow one float32 ulp: the contract the GPU kernel is held to as well.
             double tolerance = Math.Max(float.Epsilon, MathF.BitIncrement(MathF.Abs((float)expected)) - MathF.Abs((float)expected));
             double error = Math.Abs(actual[i] - expected);
-            if (error > tolerance) mismatches++;
+            if (error > tolerance)
+            {
+                mismatches++;
+            }
             if (error > worstError) { worstError = error; worst = i; }
         }
         Assert.True(mismatches == 0,

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using EditToAudio.Audio;
-using EditToAudio.Editing;
+using EditToAudio.Backends;
+using EditToAudio.Batch;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
 using EditToAudio.Samples;
+using EditToAudio.Tests.Batch;
 using EditToAudio.Tests.Models;
 using EditToAudio.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
@@ -48,14 +50,14 @@ public class BackendSeamTests
         {
             manifold.RunBound(binding =>
             {
-                binding.BindInput("clip", input);
-                binding.BindOutput(manifold.Contract.Outputs[0].Name, muValue);
-                binding.BindOutput(manifold.Contract.Outputs[1].Name, logSigmaValue);
+                binding.BindInput(NetworkContracts.Ssv2aManifold.Clip.Name, input);
+                binding.BindOutput(NetworkContracts.Ssv2aManifold.Mu.Name, muValue);
+                binding.BindOutput(NetworkContracts.Ssv2aManifold.LogSigma.Name, logSigmaValue);
             }, TestContext.Current.CancellationToken);
         }
 
         using OrtValue plainInput = OrtValue.CreateTensorValueFromMemory(clip, [2, 768]);
-        using IDisposableReadOnlyCollection<OrtValue> plain = manifold.Run(new Dictionary<string, OrtValue> { ["clip"] = plainInput }, TestContext.Current.CancellationToken);
+        using IDisposableReadOnlyCollection<OrtValue> plain = manifold.Run(new Dictionary<string, OrtValue> { [NetworkContracts.Ssv2aManifold.Clip.Name] = plainInput }, TestContext.Current.CancellationToken);
         Assert.Equal(plain[0].GetTensorDataAsSpan<float>().ToArray(), mu);
         Assert.Equal(plain[1].GetTensorDataAsSpan<float>().ToArray(), logSigma);
         Assert.Equal(callsBefore + 2, manifold.Calls);
@@ -77,17 +79,18 @@ public class BackendSeamTests
     [Fact]
     public void The_generator_reads_back_only_the_kept_candidates_and_names_its_backend()
     {
-        var backend = new RecordingDiffusion();
-        var generator = new AudioGenerator(SyntheticSet.Networks, backend);
+        var backend = new RecordingBackend();
+        using PipelineStages stages = backend.Open(SyntheticSet.Load());
+        AudioGenerator generator = stages.Audio;
         var options = new AudioOptions { Sampler = new SamplerOptions { Steps = 4 }, Candidates = 3, Duration = 0.5 };
         float[][] conditionings = [Unit(1), Unit(2)];
 
         AudioClip[] clips = generator.GenerateBatch(conditionings, [42UL, 43UL], options, cancellationToken: TestContext.Current.CancellationToken);
-        AudioClip[] plain = new AudioGenerator(SyntheticSet.Networks).GenerateBatch(conditionings, [42UL, 43UL], options, cancellationToken: TestContext.Current.CancellationToken);
+        AudioClip[] plain = SyntheticSet.Stages.Audio.GenerateBatch(conditionings, [42UL, 43UL], options, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("recording", generator.Backend);
         Assert.Equal([clips[0].Candidate, 3 + clips[1].Candidate], backend.RowsRead);
-        Assert.True(backend.Disposed, "the candidates' memory is released once the clips are read");
+        Assert.True(backend.CandidatesDisposed, "the candidates' memory is released once the clips are read");
         for (int j = 0; j < clips.Length; j++)
         {
             Assert.Equal(plain[j].Waveform, clips[j].Waveform);
@@ -96,33 +99,66 @@ public class BackendSeamTests
     }
 
     [Fact]
-    public async Task The_engine_runs_its_embedding_and_diffusion_backends_and_records_them()
+    public async Task The_engine_runs_every_stage_on_its_backend_and_records_it()
     {
-        var embedding = new RecordingEmbedding();
-        var diffusion = new RecordingDiffusion();
-        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { EmbeddingBackend = embedding, DiffusionBackend = diffusion });
+        var backend = new RecordingBackend();
+        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { Backend = backend });
         RunRequest request = Request();
 
         RunResult result = await engine.RunAsync(request, cancellationToken: TestContext.Current.CancellationToken);
         using var folder = new TemporaryFolder();
         RunOutputs.WriteRun(folder.Path, request, result, new RunInputs("original.png", "edited.png", new string('0', 64), new string('1', 64)), engine.Models);
 
-        Assert.Equal(1, embedding.Calls);
-        Assert.Equal(2, embedding.Segmentations);
-        Assert.Equal("recording-edit", result.Embedding.EditBackend);
+        // A run is a batch of one: one call per image to segment, one to encode both images, one edit, one mapping, one sampling.
+        Assert.Equal(2, backend.CallsOf("segment"));
+        Assert.Equal(1, backend.CallsOf("encode"));
+        Assert.Equal(2, backend.ItemsOf("encode"));
+        Assert.Equal(1, backend.CallsOf("edit"));
+        Assert.Equal(1, backend.CallsOf("map"));
+        Assert.Equal(1, backend.CallsOf("sample"));
+        Assert.Equal("recording", result.Embedding.EditBackend);
         Assert.Equal("recording", result.DiffusionBackend);
-        Assert.Equal("recording", engine.DiffusionBackend);
+        Assert.Equal("recording", engine.Backend);
         Assert.True(result.Embedding.Timings.Seconds.ContainsKey(PipelineStage.Mapping));
         using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, RunOutputs.RecordFile)));
-        Assert.Equal("recording-edit", record.RootElement.GetProperty("edit_backend").GetString());
+        Assert.Equal("recording", record.RootElement.GetProperty("edit_backend").GetString());
         Assert.Equal("recording", record.RootElement.GetProperty("diffusion_backend").GetString());
     }
 
     [Fact]
-    public void An_edit_backend_beside_an_embedding_backend_is_refused()
+    public async Task A_batch_runs_every_stage_on_its_backend_and_equals_the_cpu_batch()
     {
-        var error = Assert.Throws<ArgumentException>(() => EditToAudioEngine.Open(new EngineOptions { EmbeddingBackend = new RecordingEmbedding(), EditBackend = new CpuEditBackend() }));
-        Assert.Contains("EditBackend", error.Message, StringComparison.Ordinal);
+        // The batch scheduler calls the same stage operations as the engine: with host memory, a recording backend
+        // sees every image, prompt, edit, mapping row and clip the batch's record counts, and the outputs are the CPU's.
+        using var scenes = new BatchScenes();
+        var backend = new RecordingBackend();
+        using PipelineStages stages = backend.Open(SyntheticSet.Load());
+        BatchManifest manifest = scenes.Manifest(
+            scenes.Line("one", "a", """, "sweep": "k=5,10 alpha=0.05,0.1", "baselines": true"""),
+            scenes.Line("two", "b"));
+        var options = new BatchOptions { OutputFolder = scenes.Folder.File("recorded"), Workers = 2, MemoryBytes = 4L << 30 };
+
+        BatchSummary summary = await new BatchRunner(stages).RunAsync(manifest, options, cancellationToken: TestContext.Current.CancellationToken);
+        BatchSummary cpu = await scenes.RunAsync(manifest, "cpu", memoryBytes: 4L << 30);
+
+        Assert.Equal(2, summary.Ok);
+        Assert.Equal(summary.Work.MasksSegmented, backend.ItemsOf("segment"));
+        Assert.Equal(summary.Work.TokensEncoded, backend.ItemsOf("encode"));
+        Assert.Equal(2, backend.ItemsOf("edit"));
+        Assert.Equal(1, backend.CallsOf("edit"));
+        Assert.Equal(4 + 1, summary.Work.Edits);
+        Assert.Equal(summary.Work.MappedEmbeddings, backend.ItemsOf("map"));
+        Assert.Equal(summary.Work.Clips, backend.ItemsOf("sample"));
+        Assert.Equal(cpu.Work, summary.Work);
+        Assert.Equal(cpu.NetworkCalls, summary.NetworkCalls);
+        foreach (string file in Directory.GetFiles(scenes.Folder.File("cpu"), "*.npy", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(scenes.Folder.File("cpu"), file);
+            Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(options.OutputFolder, relative))), $"{relative} differs from the CPU backend's");
+        }
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, "two", RunOutputs.RecordFile)));
+        Assert.Equal("recording", record.RootElement.GetProperty("edit_backend").GetString());
+        Assert.Equal("recording", record.RootElement.GetProperty("diffusion_backend").GetString());
     }
 
     private static RunRequest Request()
@@ -141,58 +177,5 @@ public class BackendSeamTests
         float[] v = [.. Enumerable.Range(0, 512).Select(_ => (float)random.NextDouble() - 0.5f)];
         double norm = Math.Sqrt(v.Sum(x => (double)x * x));
         return [.. v.Select(x => (float)(x / norm))];
-    }
-
-    /// <summary>The CPU backend, counting what the generator reads back.</summary>
-    private sealed class RecordingDiffusion : IDiffusionBackend
-    {
-        public List<int> RowsRead { get; } = [];
-
-        public bool Disposed { get; private set; }
-
-        public string Name => "recording";
-
-        public DecodedCandidates Generate(NetworkSet networks, DiffusionJob job, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
-            new Recorded(CpuDiffusionBackend.Instance.Generate(networks, job, progress, cancellationToken), this);
-
-        private sealed class Recorded(DecodedCandidates inner, RecordingDiffusion owner) : DecodedCandidates(inner.Rows, inner.Samples, [.. inner.Clipped], inner.ClapEmbeddings)
-        {
-            public override void ReadWave(int row, Span<float> destination)
-            {
-                owner.RowsRead.Add(row);
-                inner.ReadWave(row, destination);
-            }
-
-            protected override void Dispose(bool disposing)
-            {
-                inner.Dispose();
-                owner.Disposed = true;
-                base.Dispose(disposing);
-            }
-        }
-    }
-
-    /// <summary>The host backend under another name, counting calls.</summary>
-    private sealed class RecordingEmbedding : IEmbeddingBackend
-    {
-        private readonly HostEmbeddingBackend _host = new();
-
-        public int Calls { get; private set; }
-
-        public int Segmentations { get; private set; }
-
-        public string EditName => "recording-edit";
-
-        public SegmentationResult Segment(NetworkSet networks, RgbImage image, IReadOnlyList<PromptPoint> points, MaskSelection selection, CancellationToken cancellationToken = default)
-        {
-            Segmentations++;
-            return _host.Segment(networks, image, points, selection, cancellationToken);
-        }
-
-        public EmbeddingStages Embed(NetworkSet networks, EmbeddingInput input, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
-        {
-            Calls++;
-            return _host.Embed(networks, input, progress, cancellationToken);
-        }
     }
 }

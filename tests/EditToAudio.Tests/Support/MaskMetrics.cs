@@ -10,8 +10,14 @@ public static class MaskMetrics
         int intersection = 0, union = 0;
         for (int i = 0; i < a.Length; i++)
         {
-            if (a[i] != 0 && b[i] != 0) intersection++;
-            if (a[i] != 0 || b[i] != 0) union++;
+            if (a[i] != 0 && b[i] != 0)
+            {
+                intersection++;
+            }
+            if (a[i] != 0 || b[i] != 0)
+            {
+                union++;
+            }
         }
         return union == 0 ? 1 : (double)intersection / union;
     }
