@@ -8,8 +8,53 @@ using EditToAudio.Prompts;
 namespace EditToAudio.Cli;
 
 /// <summary>
-/// The prompt options of the commands that segment (embed, run): per side, points, negative points,
-/// a box and a ready mask; several objects per side, each started by <c>--remove-object</c> /
+/// How objects enter the edit and how the change detector finds them, for every command that runs the
+/// pipeline (embed, run, demo, batch): <c>--objects each|union</c>, <c>--change-threshold</c>, <c>--min-region</c>.
+/// </summary>
+internal sealed class ObjectOptions
+{
+    public Option<ObjectCombination> Combination { get; } = new("--objects")
+    {
+        Description = "With several objects on a side: each (every object its own edit; E_sup and E_boost are the means) or union (the side's masks edited as one region).",
+        DefaultValueFactory = _ => ObjectCombination.Each,
+    };
+
+    public Option<double?> ChangeThreshold { get; } = new("--change-threshold")
+    {
+        Description = "For sides found automatically: the CIEDE2000 colour difference above which a pixel changed (default: Otsu's threshold, at least 8).",
+    };
+
+    public Option<double> MinRegion { get; } = new Option<double>("--min-region")
+    {
+        Description = "For sides found automatically: the smallest changed region kept, as a share of the frame.",
+        DefaultValueFactory = _ => new ChangeDetectionOptions().MinRegionFraction,
+    }.FiniteInRange(0, 1);
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Combination);
+        command.Options.Add(ChangeThreshold);
+        command.Options.Add(MinRegion);
+        ChangeThreshold.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double value && !(double.IsFinite(value) && value > 0))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{ChangeThreshold.Name} must be a ΔE00 above 0, got {value}."));
+            }
+        });
+    }
+
+    /// <summary>The change detector's settings of the command line.</summary>
+    public ChangeDetectionOptions Detection(ParseResult result) => new()
+    {
+        Threshold = result.GetValue(ChangeThreshold),
+        MinRegionFraction = result.GetValue(MinRegion),
+    };
+}
+
+/// <summary>
+/// The prompt options of the commands that take two images (embed, run): per side, points, negative
+/// points, a box and a ready mask; several objects per side, each started by <c>--remove-object</c> /
 /// <c>--add-object</c> (the side's options after it describe it); or a whole prompt file
 /// (<c>--prompts</c>); or <c>--auto</c>. A side without prompts is found from what changed.
 /// </summary>
@@ -29,40 +74,13 @@ internal sealed class PromptOptions
         Description = "Find the removed and added objects from what changed between the images (a side given no prompt is found so too).",
     };
 
-    public Option<double?> ChangeThreshold { get; } = new("--change-threshold")
-    {
-        Description = "For --auto: the CIEDE2000 colour difference above which a pixel changed (default: Otsu's threshold, at least 8).",
-    };
-
-    public Option<double> MinRegion { get; } = new Option<double>("--min-region")
-    {
-        Description = "For --auto: the smallest changed region kept, as a share of the frame.",
-        DefaultValueFactory = _ => new ChangeDetectionOptions().MinRegionFraction,
-    }.FiniteInRange(0, 1);
-
     public void AddTo(Command command)
     {
         Remove.AddTo(command);
         Add.AddTo(command);
         command.Options.Add(PromptFile);
         command.Options.Add(Auto);
-        command.Options.Add(ChangeThreshold);
-        command.Options.Add(MinRegion);
-        ChangeThreshold.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double?>() is double value && !(double.IsFinite(value) && value > 0))
-            {
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{ChangeThreshold.Name} must be a ΔE00 above 0, got {value}."));
-            }
-        });
     }
-
-    /// <summary>The change detector's settings of the command line.</summary>
-    public ChangeDetectionOptions Detection(ParseResult result) => new()
-    {
-        Threshold = result.GetValue(ChangeThreshold),
-        MinRegionFraction = result.GetValue(MinRegion),
-    };
 
     /// <summary>The prompts of the command line, or of the prompt file it names.</summary>
     /// <exception cref="UsageException">Listing every problem of the prompt options.</exception>

@@ -246,13 +246,16 @@ public static class EmbeddingEditor
 
     private static bool IsZero(float[] vector) => Array.TrueForAll(vector, v => v == 0f);
 
+    /// <summary>The warning about an empty region; <paramref name="subject"/> is "The removed object's" or "The removed object 2's".</summary>
+    internal static string EmptyRegionWarning(string subject) => $"{subject} mask covers no patch; its embedding is zero.";
+
     /// <summary>The reference warns about an empty region, and about a region that the factor scaled to zero.</summary>
     internal static void AddRegionWarning(string which, int rowCount, float[] edited, List<string> warnings, bool numbered = false)
     {
         string subject = numbered ? $"The {which}'s" : $"The {which} object's";
         if (rowCount == 0)
         {
-            warnings.Add($"{subject} mask covers no patch; its embedding is zero.");
+            warnings.Add(EmptyRegionWarning(subject));
         }
         else if (IsZero(edited))
         {

@@ -94,7 +94,7 @@ public static class ObjectEditor
 
     /// <summary>
     /// A one-region-per-side edit as the edit of its objects: the per-object embeddings (none for a side
-    /// without objects) and a warning for each side without objects.
+    /// without objects), and for a side without objects a warning that says so instead of the empty-mask one.
     /// </summary>
     /// <param name="unions">The edit of the sides' unions.</param>
     /// <param name="removed">Removed objects.</param>
@@ -103,6 +103,14 @@ public static class ObjectEditor
     {
         ArgumentNullException.ThrowIfNull(unions);
         var warnings = new List<string>(unions.Warnings);
+        if (removed == 0)
+        {
+            warnings.Remove(EmbeddingEditor.EmptyRegionWarning("The removed object's"));
+        }
+        if (added == 0)
+        {
+            warnings.Remove(EmbeddingEditor.EmptyRegionWarning("The added object's"));
+        }
         AddNoObjectWarning("removed", removed, warnings);
         AddNoObjectWarning("added", added, warnings);
         return unions with

@@ -40,6 +40,31 @@ public sealed record EditObjects(IReadOnlyList<EditObject> Removed, IReadOnlyLis
     public IReadOnlyList<EditObject> this[EditSide side] => side == EditSide.Remove ? Removed : Added;
 
     /// <summary>
+    /// The side's objects as one mask of its <paramref name="width"/>×<paramref name="height"/> image: the
+    /// object's own for one object; otherwise the union (empty for none) with the lowest SAM2 predicted IoU
+    /// among them (NaN when none came from SAM2).
+    /// </summary>
+    public SegmentationResult SideMask(EditSide side, int width, int height)
+    {
+        IReadOnlyList<EditObject> objects = this[side];
+        if (objects.Count == 1)
+        {
+            return objects[0].Mask;
+        }
+        var union = new byte[width * height];
+        foreach (EditObject item in objects)
+        {
+            byte[] mask = item.Mask.Mask;
+            for (int i = 0; i < union.Length; i++)
+            {
+                union[i] |= mask[i];
+            }
+        }
+        double[] scores = [.. objects.Where(o => o.PredictedIou is not null).Select(o => o.PredictedIou!.Value)];
+        return new SegmentationResult(union, width, height, [], -1, scores.Length == 0 ? float.NaN : (float)scores.Min(), double.NaN);
+    }
+
+    /// <summary>
     /// Checks the prompts against the images before any network runs and reads the ready masks: every
     /// problem (a point or box outside its image, a mask of another size or that cannot be read) is listed.
     /// </summary>

@@ -110,10 +110,14 @@ public sealed class PromptOptionsTests : IDisposable
     [Fact]
     public void Detection_settings_default_to_the_detectors_and_take_the_options()
     {
-        (ParseResult plain, PromptOptions options) = Parse();
+        var options = new ObjectOptions();
+        var command = new RootCommand();
+        options.AddTo(command);
+        ParseResult plain = command.Parse([]), given = command.Parse(["--change-threshold", "12.5", "--min-region", "0.01", "--objects", "union"]);
         Assert.Equal(new EditToAudio.ChangeDetection.ChangeDetectionOptions(), options.Detection(plain));
-        (ParseResult given, PromptOptions others) = Parse("--change-threshold", "12.5", "--min-region", "0.01");
-        Assert.Equal((12.5, 0.01), (others.Detection(given).Threshold, others.Detection(given).MinRegionFraction));
+        Assert.Equal(ObjectCombination.Each, plain.GetValue(options.Combination));
+        Assert.Equal((12.5, 0.01), (options.Detection(given).Threshold, options.Detection(given).MinRegionFraction));
+        Assert.Equal(ObjectCombination.Union, given.GetValue(options.Combination));
     }
 
     [Theory]
@@ -121,7 +125,7 @@ public sealed class PromptOptionsTests : IDisposable
     [InlineData("--min-region", "2", "--min-region must be a number from 0 to 1, got 2.")]
     public void Detection_settings_out_of_range_are_parse_errors(string option, string value, string message)
     {
-        var options = new PromptOptions();
+        var options = new ObjectOptions();
         var command = new RootCommand();
         options.AddTo(command);
         Assert.Contains(command.Parse([option, value]).Errors, e => e.Message == message);
