@@ -107,4 +107,27 @@ public class ObjectEditorTests
         // The empty object is still one of the objects the side's mean is taken over: its zero vector shortens the mean, which is then normalized.
         Tolerance.AssertCosine([.. result.RemovedObjects[0].Select(v => (double)v)], result.Suppressed, 0.999999, "E_sup of one non-empty object");
     }
+
+    [Fact]
+    public void A_sweep_of_several_objects_equals_each_setting_alone_and_the_edit_stage_takes_the_masks()
+    {
+        var (original, edited, _, _) = Tokens(8);
+        float[][] removed = Objects(0, 3, 2), added = Objects(8, 4);
+        EditParameters[] settings = [new EditParameters { K = 3 }, new EditParameters { K = 12, Alpha = 0.5, Beta = 4 }];
+
+        EditResult[] sweep = ObjectEditor.Edit(original, edited, removed, added, settings);
+        for (int s = 0; s < settings.Length; s++)
+        {
+            EditResult alone = ObjectEditor.Edit(original, edited, removed, added, settings[s]);
+            Assert.Equal(alone.Embedding, sweep[s].Embedding);
+            Assert.Equal(alone.Warnings, sweep[s].Warnings);
+        }
+
+        // Through the backend's edit stage, as patch-aligned masks of a 16×16-patch image.
+        BinaryMask Mask(float[] weights) => new([.. Enumerable.Range(0, 224 * 224).Select(i => (byte)weights[(i / 224 / 14) * 16 + i % 224 / 14])], 224, 224);
+        var pair = new EditPair(original, edited, [.. removed.Select(Mask)], [.. added.Select(Mask)]);
+        EditResult[] staged = new Backends.CpuBackend().Edit([new EditJob(pair, settings)], TestContext.Current.CancellationToken)[0];
+        Assert.Equal(sweep.Select(r => r.Embedding), staged.Select(r => r.Embedding));
+        Assert.Equal(2, staged[0].RemovedObjects.Count);
+    }
 }
