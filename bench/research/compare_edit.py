@@ -2,8 +2,11 @@
 """Speed of `edit2audio edit --threads 1` against the research method in PyTorch (research_edit.py)
 on the same generated arrays, on one core, alternating the two, and their agreement.
 
-    dotnet build -c Release src/EditToAudio.Cli
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/research/compare_edit.py --rounds 5
+    dotnet publish -c Release -r linux-x64 --self-contained false src/EditToAudio.Cli -o artifacts/edit2audio
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/research/compare_edit.py --rounds 5 --engine artifacts/edit2audio/edit2audio.dll
+
+The publish is precompiled (ReadyToRun); without --engine the script runs the IL-only build of
+`dotnet build -c Release src/EditToAudio.Cli`, which compiles the edit's code on every start.
 
 Prints the median of each side and the median of the per-round ratios: the edit alone (the engine's
 own edit_seconds against PyTorch's), the command's read + edit + write (its JSON seconds), the whole
@@ -90,7 +93,7 @@ def main():
     parser.add_argument("--mask-size", type=int, default=512)
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of both (medians are reported)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="edit2audio.dll of a Release build")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="edit2audio.dll of a Release build or publish")
     parser.add_argument("--cpu", type=int, default=None, help="core to pin both to (default: the first this process may use)")
     parser.add_argument("--work", default=None, help="folder for the generated arrays (default: a temporary folder)")
     args = parser.parse_args()
