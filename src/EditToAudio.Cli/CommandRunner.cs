@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EditToAudio.ChangeDetection;
 using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Models;
@@ -88,7 +89,7 @@ internal static class CommandRunner
     private static bool IsInputProblem(Exception failure) => failure is
         InvalidDataException or NpyFormatException or FileNotFoundException
         or DirectoryNotFoundException or UnauthorizedAccessException or IOException or FormatException
-        or ImageLoadException or ModelSetException or CaseFileException or ExecutionProviderException or NotSupportedException
+        or ImageLoadException or ChangeDetectionException or ModelSetException or CaseFileException or ExecutionProviderException or NotSupportedException
         // A network that fails on its inputs: the model set does not fit what the run gives it.
         or OnnxRuntimeException;
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using EditToAudio.Audio;
 using EditToAudio.Backends;
@@ -9,6 +8,7 @@ using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Cli;
 
@@ -67,6 +67,7 @@ internal sealed class PipelineOptions
     public Option<MaskSelection> MaskSelection { get; } = new("--mask-selection") { Description = "SAM2's SingleMask (the seed's setting) or BestOfThree.", DefaultValueFactory = _ => Networks.MaskSelection.SingleMask };
     public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output." };
     public EditOptions Edit { get; } = new();
+    public ObjectOptions Objects { get; } = new();
 
     public void AddTo(Command command)
     {
@@ -77,6 +78,7 @@ internal sealed class PipelineOptions
         command.Options.Add(MaskSelection);
         command.Options.Add(Quiet);
         Edit.AddTo(command);
+        Objects.AddTo(command);
     }
 
     /// <summary>
@@ -97,38 +99,16 @@ internal sealed class PipelineOptions
         }
     }
 
-    public EmbedRequest Request(ParseResult result, RgbImage original, RgbImage edited, PromptPoint remove, PromptPoint add) =>
-        new(original, edited, remove, add)
+    public EmbedRequest Request(ParseResult result, RgbImage original, RgbImage edited, EditPrompts prompts) =>
+        new(original, edited, prompts)
         {
             Edit = Edit.Read(result),
             MaskSelection = result.GetValue(MaskSelection),
+            Objects = result.GetValue(Objects.Combination),
+            Detection = Objects.Detection(result),
             Seed = result.GetValue(Seed),
             VarSamples = result.GetValue(VarSamples),
         };
-
-    /// <summary>"X,Y" in image pixels, as a positive SAM2 prompt.</summary>
-    public static Option<PromptPoint> PointOption(string name, string description) => new(name)
-    {
-        Description = description,
-        Required = true,
-        CustomParser = ParsePoint,
-    };
-
-    private static PromptPoint ParsePoint(ArgumentResult result)
-    {
-        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(",", result.Tokens.Select(t => t.Value));
-        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length == 2
-            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double x)
-            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double y)
-            && double.IsFinite(x) && double.IsFinite(y))
-        {
-            return new PromptPoint(x, y);
-        }
-        string name = result.Parent is OptionResult option ? option.Option.Name : "point";
-        result.AddError($"{name}: expected X,Y in image pixels, got '{text}'.");
-        return default;
-    }
 }
 
 /// <summary>The options of the commands that generate audio (run, demo).</summary>

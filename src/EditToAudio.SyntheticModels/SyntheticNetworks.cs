@@ -34,8 +34,9 @@ internal static class SyntheticNetworks
     /// SAM2 decoder on the 256² RGB copy in high_res_feats_0: for each prompt set l and cell q,
     /// d_p(q) = ‖rgb(q) − rgb(cell of point p)‖² (point cell = floor(coord/4), clamped);
     /// mask i logits = sharpness · (min(τ_i, min over negative points of d) − min over positive
-    /// points of d) + has_mask_input[l] · mask_input[l]. Labels: 1 positive, 0 negative, anything
-    /// else ignored. IoU predictions are constants.
+    /// points of d) + has_mask_input[l] · mask_input[l]. Labels: 1 positive, 0 negative; a box
+    /// (its corners labelled 2 and 3, as SAM2's predictor passes it) counts as one more positive
+    /// point at its centre; anything else is ignored. IoU predictions are constants.
     /// </summary>
     public static ModelProto Sam2Decoder()
     {
@@ -46,9 +47,19 @@ internal static class SyntheticNetworks
         string rgb = g.Node("Slice", [contract.HighResFeats0.Name, g.Int64s(0), g.Int64s(3), g.Int64s(1)]); // [1,3,256,256]
         string rgbFlat = g.Reshape(rgb, 3, cells);                                                   // [3,Q]
 
+        // A box's corners (labels 2 and 3) add one positive point at the box's centre.
+        string isCorner = g.Node("Cast", [g.Node("Or", [g.Node("Equal", [contract.PointLabels.Name, g.Scalar(2f)]), g.Node("Equal", [contract.PointLabels.Name, g.Scalar(3f)])])],
+            null, ("to", (long)TensorProto.Types.DataType.Float));                                              // [L,P]
+        string corners = g.Node("ReduceSum", [isCorner, g.Int64s(1)], null, ("keepdims", 1L));               // [L,1]
+        string cornerSum = g.Node("ReduceSum", [g.Mul(contract.PointCoords.Name, g.Unsqueeze(isCorner, 2)), g.Int64s(1)], null, ("keepdims", 1L)); // [L,1,2]
+        string centre = g.Div(cornerSum, g.Unsqueeze(g.Node("Max", [corners, g.Scalar(1f)]), 2));            // [L,1,2]
+        string centreLabel = g.Node("Where", [g.Node("Greater", [corners, g.Scalar(0f)]), g.Scalar(1f), g.Scalar(-1f)]); // [L,1]
+        string coords = g.Node("Concat", [contract.PointCoords.Name, centre], null, ("axis", 1L));                       // [L,P+1,2]
+        string labels = g.Node("Concat", [contract.PointLabels.Name, centreLabel], null, ("axis", 1L));                  // [L,P+1]
+
         string quarter = g.Scalar(0.25f);
         string Cell(long axis) => g.Node("Clip", [
-            g.Node("Floor", [g.Mul(g.Node("Gather", [contract.PointCoords.Name, g.Int64Scalar(axis)], null, ("axis", 2L)), quarter)]),
+            g.Node("Floor", [g.Mul(g.Node("Gather", [coords, g.Int64Scalar(axis)], null, ("axis", 2L)), quarter)]),
             g.Scalar(0f), g.Scalar(255f)]);
         string index = g.Node("Cast", [g.Add(g.Mul(Cell(1), g.Scalar(256f)), Cell(0))], null, ("to", (long)TensorProto.Types.DataType.Int64)); // [L,P]
         string colors = g.Unsqueeze(g.Transpose(g.Node("Gather", [rgbFlat, index], null, ("axis", 1L)), 1, 2, 0), 3); // [L,P,3,1]
@@ -57,7 +68,7 @@ internal static class SyntheticNetworks
 
         string NearestWithLabel(float label)
         {
-            string isLabel = g.Node("Cast", [g.Node("Equal", [contract.PointLabels.Name, g.Scalar(label)])], null, ("to", (long)TensorProto.Types.DataType.Float));
+            string isLabel = g.Node("Cast", [g.Node("Equal", [labels, g.Scalar(label)])], null, ("to", (long)TensorProto.Types.DataType.Float));
             string excluded = g.Mul(g.Sub(g.Scalar(1f), isLabel), g.Scalar(SyntheticWeights.Sam2Excluded)); // [L,P]
             return g.Node("ReduceMin", [g.Add(distance, g.Unsqueeze(excluded, 2))], null, ("axes", new long[] { 1 }), ("keepdims", 1L)); // [L,1,Q]
         }
@@ -72,7 +83,7 @@ internal static class SyntheticNetworks
         string batch = g.Node("Shape", [contract.HasMaskInput.Name]);
         string iouShape = g.Node("Concat", [batch, g.Int64s(4)], null, ("axis", 0L));
         g.Node("Expand", [g.Floats("iou", [.. SyntheticWeights.Sam2IouPredictions], 1, 4), iouShape], contract.IouPredictions.Name);
-        return g.ToModel("Synthetic SAM2 decoder: logits high where the color is close to the positive points' colors and not closer to a negative point's.");
+        return g.ToModel("Synthetic SAM2 decoder: logits high where the color is close to the positive points' colors (a box's centre counts as one) and not closer to a negative point's.");
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ internal static class BatchCommand
 {
     public static Command Create()
     {
-        var manifest = new Argument<FileInfo>("manifest") { Description = "JSON Lines manifest: one {\"id\", \"original\", \"edited\", \"remove_point\": [x, y], \"add_point\": [x, y], …overrides} per line." };
+        var manifest = new Argument<FileInfo>("manifest") { Description = "JSON Lines manifest: one {\"id\", \"original\", \"edited\", prompts (\"remove\"/\"add\": [objects] or \"auto\", or \"remove_point\"/\"add_point\": [x, y]; a side given none is found automatically), …overrides} per line (docs/batch.md)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: <id>/ per item, results.jsonl and batch.json.", Required = true };
         var workers = new Option<int>("--workers") { Description = "Items, images and clips processed at once (ONNX Runtime threads are divided among them).", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "Disk cache of masks and tokens keyed by image content, prompt and model set, shared between batches." };
@@ -116,6 +116,8 @@ internal static class BatchCommand
         {
             Edit = pipeline.Edit.Read(result),
             MaskSelection = result.GetValue(pipeline.MaskSelection),
+            Objects = result.GetValue(pipeline.Objects.Combination),
+            Detection = pipeline.Objects.Detection(result),
             Seed = seed,
             VarSamples = result.GetValue(pipeline.VarSamples),
             Audio = audio.Read(result, seed),

@@ -57,8 +57,8 @@ internal static class EditCommand
         var clock = Stopwatch.StartNew();
         using EditArrays.TokenFile original = EditArrays.ReadTokens(request.OriginalTokens);
         using EditArrays.TokenFile edited = EditArrays.ReadTokens(request.EditedTokens);
-        using EditArrays.MaskFile remove = EditArrays.ReadMasks(request.RemoveMask);
-        using EditArrays.MaskFile add = EditArrays.ReadMasks(request.AddMask);
+        using MaskArrays.MaskFile remove = MaskArrays.ReadMasks(request.RemoveMask);
+        using MaskArrays.MaskFile add = MaskArrays.ReadMasks(request.AddMask);
         int count = CheckBatch(request, original, edited, remove, add);
 
         var jobs = new EditJob[count];
@@ -157,7 +157,7 @@ internal static class EditCommand
         }
     }
 
-    private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, EditArrays.MaskFile remove, EditArrays.MaskFile add)
+    private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, MaskArrays.MaskFile remove, MaskArrays.MaskFile add)
     {
         if (original.Images[0].Dimension != edited.Images[0].Dimension)
         {

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using EditToAudio.Images;
 using EditToAudio.IO;
-using EditToAudio.Networks;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 using EditToAudio.Samples;
 
 namespace EditToAudio.Cli.Commands;
@@ -25,11 +25,11 @@ internal static class PipelineCommands
         pipeline.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
-            (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
+            (RgbImage original, RgbImage edited, RunInputs paths, EditPrompts prompts) = inputs.Load(result);
             string folder = OutputFolder.CheckRun(result.GetRequiredValue(output).FullName, "embed");
             using OpenedEngine opened = pipeline.OpenEngine(result, stderr);
             EditToAudioEngine engine = opened.Engine;
-            EmbedRequest request = pipeline.Request(result, original, edited, result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint));
+            EmbedRequest request = pipeline.Request(result, original, edited, prompts);
             EmbedResult embedded = await ProgressDisplay.RunAsync(stderr, result.GetValue(pipeline.Quiet),
                 progress => engine.EmbedAsync(request, progress, cancellationToken)).ConfigureAwait(false);
             RunRecord record = RunOutputs.WriteEmbed(folder, request, embedded, paths, engine.Models);
@@ -55,10 +55,9 @@ internal static class PipelineCommands
         audio.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(result, async (stdout, stderr) =>
         {
-            (RgbImage original, RgbImage edited, RunInputs paths) = inputs.Load(result);
+            (RgbImage original, RgbImage edited, RunInputs paths, EditPrompts prompts) = inputs.Load(result);
             string folder = OutputFolder.CheckRun(result.GetRequiredValue(output).FullName, "run");
-            await RunAsync(result, pipeline, audio, folder, original, edited, paths,
-                result.GetRequiredValue(inputs.RemovePoint), result.GetRequiredValue(inputs.AddPoint), stdout, stderr, result.GetValue(json), cancellationToken).ConfigureAwait(false);
+            await RunAsync(result, pipeline, audio, folder, original, edited, paths, prompts, stdout, stderr, result.GetValue(json), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -69,7 +68,7 @@ internal static class PipelineCommands
         var pipeline = new PipelineOptions();
         var audio = new AudioCliOptions();
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", DefaultValueFactory = _ => new DirectoryInfo("demo-output") };
-        var command = new Command("demo", "Runs `run --baselines` on two generated sample images (a cat removed, a duck added) with the bundled synthetic models.")
+        var command = new Command("demo", "Runs `run --auto --baselines` on two generated sample images (a cat removed, a duck added) with the bundled synthetic models: the engine finds what changed by itself.")
         {
             output,
         };
@@ -89,8 +88,8 @@ internal static class PipelineCommands
                 $"the edit replaces the {DemoScene.Removed.Label} with a {DemoScene.Added.Label} ({DemoScene.Added.Shape}).").ConfigureAwait(false);
             await stdout.WriteLineAsync($"inputs: {files[0].Name}, {files[1].Name}").ConfigureAwait(false);
             var paths = new RunInputs(originalPath, editedPath, Convert.ToHexStringLower(SHA256.HashData(originalPng)), Convert.ToHexStringLower(SHA256.HashData(editedPng)));
-            await RunAsync(result, pipeline, audio, folder, original, edited, paths,
-                new PromptPoint(scene.RemovePoint.X, scene.RemovePoint.Y), new PromptPoint(scene.AddPoint.X, scene.AddPoint.Y),
+            // The objects are found from what changed, as --auto does; the scene's own prompt points give the same masks.
+            await RunAsync(result, pipeline, audio, folder, original, edited, paths, EditPrompts.Auto,
                 stdout, stderr, json: false, cancellationToken, forceBaselines: true, files).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
@@ -99,13 +98,13 @@ internal static class PipelineCommands
 
     private static async Task RunAsync(
         ParseResult result, PipelineOptions pipeline, AudioCliOptions audio, string folder, RgbImage original, RgbImage edited, RunInputs paths,
-        PromptPoint remove, PromptPoint add, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken, bool forceBaselines = false,
+        EditPrompts prompts, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken, bool forceBaselines = false,
         IReadOnlyList<ExtraFile>? extraFiles = null)
     {
         using OpenedEngine opened = pipeline.OpenEngine(result, stderr);
         EditToAudioEngine engine = opened.Engine;
         audio.CheckAgainst(result, engine.Models);
-        RunRequest request = audio.Request(result, pipeline.Request(result, original, edited, remove, add));
+        RunRequest request = audio.Request(result, pipeline.Request(result, original, edited, prompts));
         if (forceBaselines)
         {
             request = request with { Baselines = true };
@@ -138,13 +137,12 @@ internal static class PipelineCommands
         stdout.WriteLine($"provider: {record.Provider}; {record.TimingsSeconds.Values.Sum():F2} s");
     }
 
-    /// <summary>The two images and the two points.</summary>
+    /// <summary>The two images and the prompts of their objects.</summary>
     private sealed class ImageInputs
     {
         public Option<FileInfo> Original { get; } = new("--original") { Description = "The original image (JPEG, PNG, WebP, BMP or GIF).", Required = true };
         public Option<FileInfo> Edited { get; } = new("--edited") { Description = "The edited image.", Required = true };
-        public Option<PromptPoint> RemovePoint { get; } = PipelineOptions.PointOption("--remove-point", "X,Y of a point on the removed object, in original-image pixels.");
-        public Option<PromptPoint> AddPoint { get; } = PipelineOptions.PointOption("--add-point", "X,Y of a point on the added object, in edited-image pixels.");
+        public PromptOptions Prompts { get; } = new();
         public Option<double> MaxMegapixels { get; } = new Option<double>("--max-megapixels")
         {
             Description = "Refuse larger images before decoding their pixels.",
@@ -155,29 +153,19 @@ internal static class PipelineCommands
         {
             command.Options.Add(Original);
             command.Options.Add(Edited);
-            command.Options.Add(RemovePoint);
-            command.Options.Add(AddPoint);
+            Prompts.AddTo(command);
             command.Options.Add(MaxMegapixels);
         }
 
-        /// <summary>Decodes both images and checks each point against its image before any network runs.</summary>
-        public (RgbImage Original, RgbImage Edited, RunInputs Paths) Load(ParseResult result)
+        /// <summary>Reads the prompts, decodes both images and checks every prompt against its image (ready masks read) before any network runs.</summary>
+        public (RgbImage Original, RgbImage Edited, RunInputs Paths, EditPrompts Prompts) Load(ParseResult result)
         {
+            EditPrompts prompts = Prompts.Read(result);
             string originalPath = result.GetRequiredValue(Original).FullName, editedPath = result.GetRequiredValue(Edited).FullName;
             // Clamped so that any limit the user sets stays a valid pixel count; the memory check bounds what is decoded anyway.
             var limits = ImageLimits.Default with { MaxPixels = (long)Math.Min(Math.Ceiling(result.GetValue(MaxMegapixels) * 1e6), long.MaxValue / 2) };
             RgbImage original = ImageLoader.Load(originalPath, limits), edited = ImageLoader.Load(editedPath, limits);
-            CheckInside(result.GetRequiredValue(RemovePoint), original, "--remove-point");
-            CheckInside(result.GetRequiredValue(AddPoint), edited, "--add-point");
-            return (original, edited, new RunInputs(originalPath, editedPath));
-        }
-
-        private static void CheckInside(PromptPoint point, RgbImage image, string option)
-        {
-            if (point.X < 0 || point.Y < 0 || point.X >= image.Width || point.Y >= image.Height)
-            {
-                throw new ArgumentException($"{option} ({point.X}, {point.Y}) lies outside {image.Source}, which is {image.Width}×{image.Height} pixels.");
-            }
+            return (original, edited, new RunInputs(originalPath, editedPath), EditObjects.Prepare(prompts, original, edited));
         }
     }
 }

@@ -3,16 +3,20 @@ using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Batch;
 
 // The state of the items, images and prompts a batch has in flight.
 
-internal readonly record struct PromptKey(string ImagePath, PromptPoint Point, MaskSelection Selection);
+/// <summary>One SAM2 prompt on one image; <see cref="Points"/> is <see cref="FeatureCache.PointsKey"/> of the prompt's points.</summary>
+internal readonly record struct PromptKey(string ImagePath, string Points, MaskSelection Selection);
 
-internal sealed class PromptEntry(PromptKey key, string imageSha)
+internal sealed class PromptEntry(PromptKey key, IReadOnlyList<PromptPoint> points, string imageSha)
 {
     public PromptKey Key { get; } = key;
+
+    public IReadOnlyList<PromptPoint> Points { get; } = points;
 
     public string ImageSha { get; } = imageSha;
 
@@ -55,9 +59,15 @@ internal sealed class ItemWork(ManifestItem item)
 
     public ImageEntry? Edited { get; set; }
 
-    public PromptEntry? RemovePrompt { get; set; }
+    /// <summary>The item's prompts with its ready masks read (<see cref="EditObjects.Prepare"/>).</summary>
+    public EditPrompts? Prompts { get; set; }
 
-    public PromptEntry? AddPrompt { get; set; }
+    /// <summary>Every object of the item, with its mask.</summary>
+    public EditObjects? Objects { get; set; }
+
+    public SegmentationResult? RemoveMask { get; set; }
+
+    public SegmentationResult? AddMask { get; set; }
 
     public EditResult[]? Edits { get; set; }
 
@@ -72,6 +82,8 @@ internal sealed class ItemWork(ManifestItem item)
     public List<string> Warnings { get; } = [];
 
     public MaskRecord? Masks { get; set; }
+
+    public IReadOnlyList<ObjectRecord>? ObjectRecords { get; set; }
 
     public bool Recorded { get; set; }
 
@@ -126,8 +138,10 @@ internal sealed class ItemWork(ManifestItem item)
     {
         Original = null;
         Edited = null;
-        RemovePrompt = null;
-        AddPrompt = null;
+        Prompts = null;
+        Objects = null;
+        RemoveMask = null;
+        AddMask = null;
         Edits = null;
         Clap = null;
         BaselineClap = null;

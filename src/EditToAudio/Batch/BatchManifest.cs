@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EditToAudio.Evaluation;
-using EditToAudio.Networks;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Batch;
 
@@ -12,11 +12,10 @@ namespace EditToAudio.Batch;
 /// <param name="Id">The item's id: its output folder's name.</param>
 /// <param name="OriginalPath">Full path of the original image.</param>
 /// <param name="EditedPath">Full path of the edited image.</param>
-/// <param name="RemovePoint">A point on the removed object, in original-image pixels.</param>
-/// <param name="AddPoint">A point on the added object, in edited-image pixels.</param>
+/// <param name="Prompts">Each side's objects (points, boxes, mask files) or "auto" (found from what changed).</param>
 /// <param name="Parameters">The command line's parameters with this line's overrides.</param>
 /// <param name="Sweep">The sweep of this item (the line's own, else the command line's), or null.</param>
-public sealed record ManifestItem(int Line, string Id, string OriginalPath, string EditedPath, PromptPoint RemovePoint, PromptPoint AddPoint, ItemParameters Parameters, SweepGrid? Sweep)
+public sealed record ManifestItem(int Line, string Id, string OriginalPath, string EditedPath, EditPrompts Prompts, ItemParameters Parameters, SweepGrid? Sweep)
 {
     /// <summary>The settings this item runs: the sweep's grid, or the item's own edit as the only one.</summary>
     public IReadOnlyList<SweepSetting> Settings { get; } = Sweep?.Expand(Parameters.Edit) ?? [new SweepSetting(SweepSetting.NameOf(Parameters.Edit), Parameters.Edit)];
@@ -51,12 +50,15 @@ public sealed class ManifestException : FormatException
 
 /// <summary>
 /// A batch manifest: JSON Lines, one object per line with <c>id</c>, <c>original</c>, <c>edited</c>,
-/// <c>remove_point</c> and <c>add_point</c> ([x, y] in pixels of the image), and optional per-line
-/// overrides named like the command-line options (k, alpha, beta, mix, mask_align, mask_selection,
-/// seed, var_samples, steps, guidance, eta, candidates, duration, rank_against, baselines, sweep) and the
-/// objects' sound labels for the evaluation (removed_label, added_label).
-/// Relative image paths are relative to the manifest's folder; blank lines are ignored. The whole
-/// manifest is checked before any work starts: every problem is reported with its line.
+/// the prompts of each side (<c>remove</c> / <c>add</c>: a list of objects with points, negative_points,
+/// box or mask, or <c>"auto"</c>; or the short <c>remove_point</c> / <c>add_point</c>, [x, y] in pixels
+/// of the image; a side given neither is found from what changed, see <see cref="PromptJson"/>), and
+/// optional per-line overrides named like the command-line options (k, alpha, beta, mix, mask_align,
+/// mask_selection, objects, seed, var_samples, steps, guidance, eta, candidates, duration, rank_against,
+/// baselines, sweep) and the objects' sound labels for the evaluation (removed_label, added_label).
+/// Relative image and mask paths are relative to the manifest's folder; blank lines are ignored. The
+/// whole manifest is checked before any work starts (mask files must exist): every problem is reported
+/// with its line.
 /// </summary>
 public sealed class BatchManifest
 {
@@ -67,11 +69,11 @@ public sealed class BatchManifest
     public const int MaxReportedErrors = 50;
 
     /// <summary>The keys every line needs.</summary>
-    public static IReadOnlyList<string> RequiredKeys { get; } = ["id", "original", "edited", "remove_point", "add_point"];
+    public static IReadOnlyList<string> RequiredKeys { get; } = ["id", "original", "edited"];
 
     /// <summary>The optional per-line keys.</summary>
     public static IReadOnlyList<string> OptionalKeys { get; } =
-        ["k", "alpha", "beta", "mix", "mask_align", "mask_selection", "seed", "var_samples", "steps", "guidance", "eta", "candidates", "duration", "rank_against", "baselines", "sweep",
+        [.. PromptJson.ManifestKeys, "k", "alpha", "beta", "mix", "mask_align", "mask_selection", "objects", "seed", "var_samples", "steps", "guidance", "eta", "candidates", "duration", "rank_against", "baselines", "sweep",
          "removed_label", "added_label"];
 
     private BatchManifest(string path, string sha256, IReadOnlyList<ManifestItem> items)
@@ -232,8 +234,14 @@ public sealed class BatchManifest
             string id = reader.Id();
             string original = reader.ImagePath("original", folder);
             string edited = reader.ImagePath("edited", folder);
-            PromptPoint remove = reader.Point("remove_point");
-            PromptPoint add = reader.Point("add_point");
+            EditPrompts prompts = PromptJson.ReadManifestLine(root, folder, errors);
+            foreach (string mask in new[] { prompts.Remove, prompts.Add }.SelectMany(side => side.Objects).Select(o => o.MaskPath).OfType<string>())
+            {
+                if (!File.Exists(mask))
+                {
+                    errors.Add($"the mask file {mask} does not exist");
+                }
+            }
             ItemParameters parameters = reader.Parameters(defaults);
             SweepGrid? sweep = reader.Sweep() ?? defaultSweep;
             List<ObjectLabel> labels = [.. reader.Label("removed_label", ObjectRole.Removed), .. reader.Label("added_label", ObjectRole.Added)];
@@ -250,7 +258,7 @@ public sealed class BatchManifest
                 errors.Add(ErrorMessages.Plain(e));
                 return null;
             }
-            return new ManifestItem(number, id, original, edited, remove, add, parameters, sweep) { Labels = labels };
+            return new ManifestItem(number, id, original, edited, prompts, parameters, sweep) { Labels = labels };
         }
     }
 }

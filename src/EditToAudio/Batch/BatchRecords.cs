@@ -55,6 +55,10 @@ public sealed record BatchItemResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public MaskRecord? Masks { get; init; }
 
+    /// <summary>Every object of the item (its prompts, given or found, role, mask area and patches), as in its records; null when it failed before writing them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ObjectRecord>? Objects { get; init; }
+
     /// <summary>Warnings of the item's runs.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -179,6 +183,8 @@ public sealed record BatchSummary
 [JsonSerializable(typeof(ParameterRecord))]
 [JsonSerializable(typeof(SweepRow[]))]
 [JsonSerializable(typeof(MaskRecord))]
+[JsonSerializable(typeof(ObjectRecord))]
+[JsonSerializable(typeof(List<ObjectRecord>))]
 public sealed partial class BatchRecordJson : JsonSerializerContext;
 
 /// <summary>Source-generated JSON for <c>results.jsonl</c> lines (one compact object per line).</summary>

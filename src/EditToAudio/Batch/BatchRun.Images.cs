@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
+using EditToAudio.ChangeDetection;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Batch;
 
@@ -38,20 +39,27 @@ internal sealed partial class BatchRun
             }
             work.Original = original;
             work.Edited = edited;
-            CheckInside(work, work.Item.RemovePoint, original.Image, "remove_point");
-            CheckInside(work, work.Item.AddPoint, edited.Image, "add_point");
         }
-    }
-
-    private static void CheckInside(ItemWork work, PromptPoint point, RgbImage image, string key)
-    {
-        if (point.X < 0 || point.Y < 0 || point.X >= image.Width || point.Y >= image.Height)
+        // Points and boxes inside their images, ready masks read and of their image's size.
+        Parallel.ForEach(Live(chunk), _parallel, work =>
         {
-            work.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"{key} ({point.X}, {point.Y}) lies outside {image.Source}, which is {image.Width}×{image.Height} pixels"));
-        }
+            try
+            {
+                work.Prompts = EditObjects.Prepare(work.Item.Prompts, work.Original!.Image!, work.Edited!.Image!);
+            }
+            catch (ArgumentException e)
+            {
+                work.Fail(ErrorMessages.Plain(e).TrimEnd('.').Replace(Environment.NewLine, "; ", StringComparison.Ordinal));
+            }
+        });
     }
 
+    /// <summary>
+    /// Every item's objects. The given prompts of the whole chunk are segmented first, one call per image
+    /// with its distinct prompts (the cache first), as SAM2 encodes each image once per call; then each
+    /// item's objects are resolved from those masks, and an item with a side left to the engine runs the
+    /// change detector and segments the prompts it proposes on its own images.
+    /// </summary>
     private void Segment(List<ItemWork> chunk, Dictionary<string, ImageEntry> images)
     {
         Report("segment");
@@ -61,59 +69,93 @@ internal sealed partial class BatchRun
         foreach (ItemWork work in live)
         {
             MaskSelection selection = work.Item.Parameters.MaskSelection;
-            work.RemovePrompt = Prompt(prompts, new PromptKey(work.Item.OriginalPath, work.Item.RemovePoint, selection), work.OriginalSha);
-            work.AddPrompt = Prompt(prompts, new PromptKey(work.Item.EditedPath, work.Item.AddPoint, selection), work.EditedSha);
+            foreach (EditSide side in Enum.GetValues<EditSide>())
+            {
+                (string path, string sha) = side == EditSide.Remove ? (work.Item.OriginalPath, work.OriginalSha) : (work.Item.EditedPath, work.EditedSha);
+                foreach (ObjectPrompt prompt in work.Prompts![side].Objects.Where(p => !p.HasMask))
+                {
+                    Prompt(prompts, path, prompt.Sam2Points, selection, sha);
+                }
+            }
         }
+        SegmentMissing(images, [.. prompts.Values]);
+        Parallel.ForEach(live, _parallel, work =>
+        {
+            RgbImage original = work.Original!.Image!, edited = work.Edited!.Image!;
+            MaskSelection selection = work.Item.Parameters.MaskSelection;
+            // The given prompts are served from the chunk's masks; the change detector's region prompts are the item's own.
+            var own = new Dictionary<PromptKey, PromptEntry>();
+            IReadOnlyList<SegmentationResult> SegmentImage(RgbImage image, IReadOnlyList<IReadOnlyList<PromptPoint>> sam2Prompts, CancellationToken token)
+            {
+                (string path, string sha) = ReferenceEquals(image, original) ? (work.Item.OriginalPath, work.OriginalSha) : (work.Item.EditedPath, work.EditedSha);
+                PromptEntry[] entries = [.. sam2Prompts.Select(p =>
+                    prompts.TryGetValue(new PromptKey(path, FeatureCache.PointsKey(p), selection), out PromptEntry? shared) ? shared : Prompt(own, path, p, selection, sha))];
+                SegmentMissing(images, [.. entries.Where(e => e.Mask is null && e.Error is null).Distinct()]);
+                return [.. entries.Select(e => e.Mask ?? throw new InvalidOperationException(e.Error ?? "SAM2 returned no mask"))];
+            }
+            try
+            {
+                EditObjects objects = EditObjects.Resolve(original, edited, work.Prompts!, SegmentImage, work.Item.Parameters.Detection, _cancellation);
+                work.Objects = objects;
+                work.RemoveMask = objects.SideMask(EditSide.Remove, original.Width, original.Height);
+                work.AddMask = objects.SideMask(EditSide.Add, edited.Width, edited.Height);
+            }
+            catch (Exception e) when (IsItemProblem(e))
+            {
+                work.Fail(e is ChangeDetectionException or InvalidOperationException ? e.Message : $"SAM2: {e.Message}");
+            }
+        });
+        ShareTime(live, PipelineStage.Segmentation, start);
+    }
+
+    /// <summary>Fills the masks of <paramref name="missing"/> (distinct entries without one): the cache first, then one SAM2 call per image.</summary>
+    private void SegmentMissing(Dictionary<string, ImageEntry> images, IReadOnlyList<PromptEntry> missing)
+    {
         if (_cache is not null)
         {
-            foreach (PromptEntry prompt in prompts.Values)
+            foreach (PromptEntry prompt in missing)
             {
-                prompt.Mask = _cache.TryGetMask(prompt.ImageSha, prompt.Key.Point, prompt.Key.Selection);
+                prompt.Mask = _cache.TryGetMask(prompt.ImageSha, prompt.Points, prompt.Key.Selection);
             }
-            _work.MasksFromCache += prompts.Values.Count(p => p.Mask is not null);
+            lock (_gate)
+            {
+                _work.MasksFromCache += missing.Count(p => p.Mask is not null);
+            }
         }
-        // One call per image: the encoder runs once, the decoder once per distinct prompt on it.
-        var byImage = prompts.Values.Where(p => p.Mask is null).GroupBy(p => p.Key.ImagePath, StringComparer.Ordinal).ToArray();
+        var byImage = missing.Where(p => p.Mask is null).GroupBy(p => p.Key.ImagePath, StringComparer.Ordinal).ToArray();
         Parallel.ForEach(byImage, _parallel, group =>
         {
             RgbImage image = images[group.Key].Image!;
-            PromptEntry[] entries = [.. group];
+            PromptEntry[] batch = [.. group];
             try
             {
-                IReadOnlyList<SegmentationResult> masks = _stages.Segment(image, [.. entries.Select(p => new SegmentationPrompt(p.Key.Point, p.Key.Selection))], _cancellation);
-                for (int i = 0; i < entries.Length; i++)
+                IReadOnlyList<SegmentationResult> masks = _stages.Segment(image, [.. batch.Select(p => new SegmentationPrompt(p.Points, p.Key.Selection))], _cancellation);
+                for (int i = 0; i < batch.Length; i++)
                 {
-                    entries[i].Mask = masks[i];
-                    _cache?.PutMask(entries[i].ImageSha, entries[i].Key.Point, entries[i].Key.Selection, masks[i]);
+                    _cache?.PutMask(batch[i].ImageSha, batch[i].Points, batch[i].Key.Selection, masks[i]);
+                    batch[i].Mask = masks[i];
                 }
             }
             catch (Exception e) when (IsItemProblem(e))
             {
-                foreach (PromptEntry prompt in entries)
+                foreach (PromptEntry prompt in batch)
                 {
                     prompt.Error = $"SAM2 on {image.Source}: {e.Message}";
                 }
             }
-        });
-        lock (_gate)
-        {
-            _work.MasksSegmented += byImage.Sum(g => g.Count(p => p.Mask is not null));
-        }
-        foreach (ItemWork work in live)
-        {
-            if (work.RemovePrompt!.Mask is null || work.AddPrompt!.Mask is null)
+            lock (_gate)
             {
-                work.Fail(work.RemovePrompt.Error ?? work.AddPrompt!.Error ?? "SAM2 returned no mask");
+                _work.MasksSegmented += batch.Count(p => p.Mask is not null);
             }
-        }
-        ShareTime(live, PipelineStage.Segmentation, start);
+        });
     }
 
-    private static PromptEntry Prompt(Dictionary<PromptKey, PromptEntry> prompts, PromptKey key, string imageSha)
+    private static PromptEntry Prompt(Dictionary<PromptKey, PromptEntry> prompts, string path, IReadOnlyList<PromptPoint> points, MaskSelection selection, string imageSha)
     {
+        var key = new PromptKey(path, FeatureCache.PointsKey(points), selection);
         if (!prompts.TryGetValue(key, out PromptEntry? entry))
         {
-            entry = new PromptEntry(key, imageSha);
+            entry = new PromptEntry(key, points, imageSha);
             prompts[key] = entry;
         }
         return entry;

@@ -57,11 +57,11 @@ internal sealed partial class BatchRun
             SweepSetting setting = item.Settings[s];
             string prefix = item.Sweep is null ? item.Id : $"{item.Id}/{setting.Name}";
             string folder = Path.Combine(_output, prefix);
-            EmbedRequest embed = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, setting.Edit);
-            List<string> warnings = RunOutputs.Warnings(_models, [.. MaskCoverage.Warnings(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!), .. work.Edits![s].Warnings]);
+            EmbedRequest embed = p.EmbedRequest(original, edited, item.Prompts, setting.Edit);
+            List<string> warnings = RunOutputs.Warnings(_models, [.. ObjectWarnings(work), .. work.Edits![s].Warnings]);
             StageTimings timings = work.TimingsFor(settings);
-            var embedding = new EmbedResult(work.RemovePrompt!.Mask!, work.AddPrompt!.Mask!, work.Original.Tokens!, work.Edited.Tokens!,
-                work.Edits[s], work.Clap![s], _stages.Networks.Provider, timings, [.. warnings]) { EditBackend = _stages.Backend.Name };
+            var embedding = new EmbedResult(work.RemoveMask!, work.AddMask!, work.Original.Tokens!, work.Edited.Tokens!,
+                work.Edits[s], work.Clap![s], _stages.Networks.Provider, timings, [.. warnings]) { EditBackend = _stages.Backend.Name, Objects = work.Objects };
             RunRecord record;
             if (_options.EmbedOnly)
             {
@@ -84,9 +84,13 @@ internal sealed partial class BatchRun
             outputs.AddRange(record.Outputs.Select(o => $"{prefix}/{o}"));
             work.Warnings.AddRange(record.Warnings);
             work.Masks = record.Masks;
+            work.ObjectRecords = record.Objects;
         }
         return outputs;
     }
+
+    /// <summary>The warnings about an item's objects, as a run gives them: masks unlikely to be the object, regions ignored, sides found empty.</summary>
+    private static IEnumerable<string> ObjectWarnings(ItemWork work) => [.. MaskCoverage.Warnings(work.Objects!), .. work.Objects!.Warnings];
 
     private List<string> WriteSweepEmbeddings(ItemWork work)
     {
@@ -94,13 +98,19 @@ internal sealed partial class BatchRun
         ItemParameters p = item.Parameters;
         string folder = Path.Combine(_output, item.Id);
         RgbImage original = work.Original!.Image!, edited = work.Edited!.Image!;
-        SegmentationResult remove = work.RemovePrompt!.Mask!, add = work.AddPrompt!.Mask!;
         EditResult[] edits = work.Edits!;
         int width = _stages.TokenWidth, settings = edits.Length;
         SweepRow[] rows = SweepRows(item);
         RunRecord record = RunOutputs.WriteAll(folder, BatchRunner.SweepRecordFile, null, written =>
         {
-            RunOutputs.WriteSegmentsAndTokens(folder, original, edited, remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], written);
+            // The masks, patch weights and provider are the same for every row, so the first row's edit stands for them.
+            var shared = new EmbedResult(work.RemoveMask!, work.AddMask!, work.Original.Tokens!, work.Edited.Tokens!, edits[0], work.Clap![0], _stages.Networks.Provider,
+                work.TimingsFor(1), [])
+            {
+                EditBackend = _stages.Backend.Name,
+                Objects = work.Objects,
+            };
+            RunOutputs.WriteSegmentsAndTokens(folder, original, edited, shared, edits[0], written);
             RunOutputs.Write(folder, BatchRunner.SweepClipFile, written, path => Npy.Write(path, [.. edits.SelectMany(e => e.Embedding)], [settings, width]));
             RunOutputs.Write(folder, BatchRunner.SweepClapFile, written, path => Npy.Write(path, [.. work.Clap!.SelectMany(c => c)], [settings, Ssv2aMapper.ClapWidth]));
             var csv = new StringBuilder("row,name,k,alpha,beta,a,b,g\n");
@@ -110,13 +120,8 @@ internal sealed partial class BatchRun
             }
             RunOutputs.Write(folder, BatchRunner.SweepIndexFile, written, path => AtomicFile.WriteAllText(path, csv.ToString()));
 
-            List<string> warnings = RunOutputs.Warnings(_models, [.. MaskCoverage.Warnings(remove, add), .. edits.SelectMany(e => e.Warnings).Distinct()]);
-            EmbedRequest request = p.EmbedRequest(original, edited, item.RemovePoint, item.AddPoint, p.Edit);
-            // The masks, patch weights and provider are the same for every row, so the first row's edit stands for them.
-            var shared = new EmbedResult(remove, add, work.Original.Tokens!, work.Edited.Tokens!, edits[0], work.Clap![0], _stages.Networks.Provider, work.TimingsFor(1), warnings)
-            {
-                EditBackend = _stages.Backend.Name,
-            };
+            List<string> warnings = RunOutputs.Warnings(_models, [.. ObjectWarnings(work), .. edits.SelectMany(e => e.Warnings).Distinct()]);
+            EmbedRequest request = p.EmbedRequest(original, edited, item.Prompts, p.Edit);
             RunRecord record = RunOutputs.Record(RunOutputs.SweepKind, request, shared, new RunInputs(item.OriginalPath, item.EditedPath, work.OriginalSha, work.EditedSha),
                 _models, RunOutputs.EmbedParameters(p.Edit, p.MaskSelection, p.Seed, p.VarSamples), null, shared.Timings, written, warnings) with { Settings = rows };
             RunOutputs.WriteRecord(folder, BatchRunner.SweepRecordFile, record);
@@ -124,6 +129,7 @@ internal sealed partial class BatchRun
         });
         work.Warnings.AddRange(record.Warnings);
         work.Masks = record.Masks;
+        work.ObjectRecords = record.Objects;
         return [.. record.Outputs.Select(o => $"{item.Id}/{o}")];
     }
 

@@ -21,9 +21,9 @@ internal sealed partial class BatchRun
         {
             try
             {
-                SegmentationResult remove = work.RemovePrompt!.Mask!, add = work.AddPrompt!.Mask!;
+                EditObjects objects = work.Objects!;
                 var pair = new EditPair(new ImageTokens(work.Original!.Tokens!, width), new ImageTokens(work.Edited!.Tokens!, width),
-                    new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width));
+                    EditToAudioEngine.Masks(objects.Removed), EditToAudioEngine.Masks(objects.Added), work.Item.Parameters.Objects);
                 jobs.Add(new EditJob(pair, [.. work.Item.Settings.Select(s => s.Edit)]));
                 live.Add(work);
             }
@@ -49,7 +49,9 @@ internal sealed partial class BatchRun
             }
         }
         ShareTime(live, PipelineStage.Edit, start);
-        _work.RegionDecompositions += 2 * live.Count(w => w.Edits is not null);
+        // One region per side, or one per object.
+        _work.RegionDecompositions += jobs.Where((job, i) => live[i].Edits is not null)
+            .Sum(job => job.Pair.IsOneRegionPerSide ? 2 : job.Pair.RemoveMasks.Count + job.Pair.AddMasks.Count);
         _work.Edits += live.Sum(w => w.Edits?.Length ?? 0);
     }
 

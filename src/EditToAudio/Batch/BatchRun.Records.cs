@@ -32,6 +32,7 @@ internal sealed partial class BatchRun
             Settings = work.Item.Settings.Count,
             Outputs = work.Error is null ? work.Outputs : [],
             Masks = work.Error is null ? work.Masks : null,
+            Objects = work.Error is null ? work.ObjectRecords : null,
             TimingsSeconds = work.TimingsFor(1).Seconds.ToDictionary(t => t.Key.ToString(), t => t.Value),
             Warnings = [.. work.Warnings.Distinct()],
             Error = work.Error,

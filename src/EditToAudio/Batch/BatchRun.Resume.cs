@@ -95,6 +95,7 @@ internal sealed partial class BatchRun
         var outputs = new List<string>();
         var warnings = new List<string>();
         MaskRecord? masks = null;
+        List<ObjectRecord>? objects = null;
         foreach ((string prefix, JsonElement record) in records)
         {
             outputs.AddRange(record.GetProperty("outputs").EnumerateArray().Select(o => $"{prefix}/{o.GetString()}"));
@@ -116,6 +117,10 @@ internal sealed partial class BatchRun
                     // A record from an older engine: its masks are simply not repeated in the results.
                 }
             }
+            if (objects is null && record.TryGetProperty("objects", out JsonElement recordObjects) && recordObjects.ValueKind == JsonValueKind.Array)
+            {
+                objects = recordObjects.Deserialize(BatchRecordJson.Default.ListObjectRecord);
+            }
             if (record.TryGetProperty("warnings", out JsonElement recordWarnings) && recordWarnings.ValueKind == JsonValueKind.Array)
             {
                 warnings.AddRange(recordWarnings.EnumerateArray().Where(w => w.ValueKind == JsonValueKind.String).Select(w => w.GetString()!));
@@ -129,6 +134,7 @@ internal sealed partial class BatchRun
             Settings = item.Settings.Count,
             Outputs = outputs,
             Masks = masks,
+            Objects = objects,
             TimingsSeconds = timings,
             Warnings = [.. warnings.Distinct()],
             Labels = item.Labels.Count == 0 ? null : item.Labels,
@@ -144,7 +150,8 @@ internal sealed partial class BatchRun
             int stepsRun = DdimSchedule.Create(_models.Constants.BetaSchedule, p.Audio.Sampler.Steps, p.Audio.Sampler.Eta).Count;
             parameters = RunOutputs.RunParameters(parameters, p.Audio, p.Baselines, stepsRun);
         }
+        parameters = parameters with { Objects = p.Objects.ToString().ToLowerInvariant() };
         return new ExpectedRecord(kind, JsonSerializer.SerializeToElement(parameters, BatchRecordJson.Default.ParameterRecord), settings,
-            work.OriginalSha, work.EditedSha, [work.Item.RemovePoint.X, work.Item.RemovePoint.Y], [work.Item.AddPoint.X, work.Item.AddPoint.Y], _modelHashes);
+            work.OriginalSha, work.EditedSha, work.Item.Prompts, _modelHashes);
     }
 }

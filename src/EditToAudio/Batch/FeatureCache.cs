@@ -43,9 +43,9 @@ public sealed class FeatureCache
     public long Misses => Interlocked.Read(ref _misses);
 
     /// <summary>The cached mask of a prompt on an image, or null.</summary>
-    public SegmentationResult? TryGetMask(string imageSha256, PromptPoint point, MaskSelection selection)
+    public SegmentationResult? TryGetMask(string imageSha256, IReadOnlyList<PromptPoint> points, MaskSelection selection)
     {
-        string stem = MaskStem(imageSha256, point, selection);
+        string stem = MaskStem(imageSha256, points, selection);
         try
         {
             if (!File.Exists(stem + ".meta.npy"))
@@ -74,10 +74,10 @@ public sealed class FeatureCache
     }
 
     /// <summary>Stores a mask (atomically; the metadata last).</summary>
-    public void PutMask(string imageSha256, PromptPoint point, MaskSelection selection, SegmentationResult mask)
+    public void PutMask(string imageSha256, IReadOnlyList<PromptPoint> points, MaskSelection selection, SegmentationResult mask)
     {
         ArgumentNullException.ThrowIfNull(mask);
-        string stem = MaskStem(imageSha256, point, selection);
+        string stem = MaskStem(imageSha256, points, selection);
         Npy.Write(stem + ".mask.npy", NpyArray.FromBytes(mask.Mask, NpyDType.UInt8, mask.Height, mask.Width));
         Npy.Write(stem + ".logits.npy", mask.LowResLogits, [mask.LowResLogits.Length]);
         Npy.Write(stem + ".meta.npy", NpyArray.FromDouble([mask.MaskIndex, mask.PredictedIou, mask.StabilityScore, mask.Width, mask.Height], 5));
@@ -120,9 +120,12 @@ public sealed class FeatureCache
         return null;
     }
 
-    private string MaskStem(string imageSha256, PromptPoint point, MaskSelection selection) =>
-        Path.Combine(Folder, "masks", Key(string.Create(CultureInfo.InvariantCulture,
-            $"sam2|{imageSha256}|{point.X:R},{point.Y:R},{(point.IsPositive ? 1 : 0)}|{selection}|{ModelSetHash}|{EngineInfo.Version}")));
+    private string MaskStem(string imageSha256, IReadOnlyList<PromptPoint> points, MaskSelection selection) =>
+        Path.Combine(Folder, "masks", Key($"sam2|{imageSha256}|{PointsKey(points)}|{selection}|{ModelSetHash}|{EngineInfo.Version}"));
+
+    /// <summary>A SAM2 prompt's points (box corners included) as text: "x,y,label" each, joined by ';'.</summary>
+    internal static string PointsKey(IReadOnlyList<PromptPoint> points) =>
+        string.Join(';', points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.X:R},{p.Y:R},{(int)p.Label}")));
 
     private string TokensPath(string imageSha256) =>
         Path.Combine(Folder, "tokens", Key($"clip|{imageSha256}|{ModelSetHash}|{EngineInfo.Version}") + ".npy");

@@ -1,8 +1,10 @@
 using EditToAudio.Audio;
+using EditToAudio.ChangeDetection;
 using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Batch;
 
@@ -17,6 +19,12 @@ public sealed record ItemParameters
 
     /// <summary>SAM2's single mask or the best of three.</summary>
     public MaskSelection MaskSelection { get; init; } = MaskSelection.SingleMask;
+
+    /// <summary>How several objects of one side enter the edit.</summary>
+    public ObjectCombination Objects { get; init; } = ObjectCombination.Each;
+
+    /// <summary>The change detector's settings, for sides left to it; its defaults when null.</summary>
+    public ChangeDetectionOptions? Detection { get; init; }
 
     /// <summary>Seed of the mapping's and the sampler's draws.</summary>
     public ulong Seed { get; init; } = 42;
@@ -40,11 +48,15 @@ public sealed record ItemParameters
         {
             throw new ArgumentOutOfRangeException(nameof(MaskSelection), MaskSelection, "Unknown mask selection.");
         }
+        if (!Enum.IsDefined(Objects))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Objects), Objects, "Unknown object combination.");
+        }
     }
 
     /// <summary>The embed request these parameters describe, with <paramref name="edit"/> as the edit.</summary>
-    public EmbedRequest EmbedRequest(RgbImage original, RgbImage edited, PromptPoint remove, PromptPoint add, EditParameters edit) =>
-        new(original, edited, remove, add) { Edit = edit, MaskSelection = MaskSelection, Seed = Seed, VarSamples = VarSamples };
+    public EmbedRequest EmbedRequest(RgbImage original, RgbImage edited, EditPrompts prompts, EditParameters edit) =>
+        new(original, edited, prompts) { Edit = edit, MaskSelection = MaskSelection, Objects = Objects, Detection = Detection, Seed = Seed, VarSamples = VarSamples };
 
     /// <summary>The run request these parameters describe around <paramref name="embed"/>.</summary>
     public RunRequest RunRequest(EmbedRequest embed)

@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Editing;
 using EditToAudio.Evaluation;
 using EditToAudio.Networks;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Batch;
 
@@ -41,24 +41,6 @@ internal sealed class ManifestLineReader(JsonElement root, List<string> errors)
         return System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, path));
     }
 
-    public PromptPoint Point(string key)
-    {
-        JsonElement value = root.GetProperty(key);
-        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2
-            && value[0].ValueKind == JsonValueKind.Number && value[1].ValueKind == JsonValueKind.Number
-            && value[0].TryGetDouble(out double x) && value[1].TryGetDouble(out double y)
-            && double.IsFinite(x) && double.IsFinite(y))
-        {
-            if (x < 0 || y < 0)
-            {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"'{key}' [{x}, {y}] is negative (expected pixel coordinates ≥ 0)"));
-            }
-            return new PromptPoint(x, y);
-        }
-        errors.Add($"'{key}' must be [x, y] (two finite numbers, in image pixels), got {value.GetRawText()}");
-        return default;
-    }
-
     public ItemParameters Parameters(ItemParameters defaults)
     {
         EditParameters edit = defaults.Edit;
@@ -90,6 +72,7 @@ internal sealed class ManifestLineReader(JsonElement root, List<string> errors)
             Edit = edit,
             Audio = audio,
             MaskSelection = Enum<MaskSelection>("mask_selection") ?? defaults.MaskSelection,
+            Objects = Enum<ObjectCombination>("objects") ?? defaults.Objects,
             Seed = Seed() ?? defaults.Seed,
             VarSamples = Int("var_samples") ?? defaults.VarSamples,
             Baselines = Bool("baselines") ?? defaults.Baselines,

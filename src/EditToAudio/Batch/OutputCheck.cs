@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Batch;
 
@@ -8,12 +10,11 @@ namespace EditToAudio.Batch;
 /// <param name="Settings">The sweep rows it must hold (embed-only sweeps), as JSON.</param>
 /// <param name="OriginalSha256">Content hash of the original image now.</param>
 /// <param name="EditedSha256">Content hash of the edited image now.</param>
-/// <param name="RemovePoint">The remove prompt.</param>
-/// <param name="AddPoint">The add prompt.</param>
+/// <param name="Prompts">The item's prompts: its record's objects must have been given by them (or found, for a side left to the engine).</param>
 /// <param name="ModelHashes">SHA-256 of every network file of the model set now.</param>
 internal sealed record ExpectedRecord(
     string Kind, JsonElement Parameters, JsonElement? Settings, string OriginalSha256, string EditedSha256,
-    double[] RemovePoint, double[] AddPoint, IReadOnlyDictionary<string, string> ModelHashes);
+    EditPrompts Prompts, IReadOnlyDictionary<string, string> ModelHashes);
 
 /// <summary>
 /// Decides whether an output folder is complete, by checking rather than assuming: its record
@@ -53,8 +54,51 @@ internal static class OutputCheck
         root.TryGetProperty("inputs", out JsonElement inputs) && inputs.ValueKind == JsonValueKind.Object
         && inputs.TryGetProperty("original", out JsonElement original) && Text(original, "sha256") == expected.OriginalSha256
         && inputs.TryGetProperty("edited", out JsonElement edited) && Text(edited, "sha256") == expected.EditedSha256
-        && Numbers(inputs, "remove_point").SequenceEqual(expected.RemovePoint)
-        && Numbers(inputs, "add_point").SequenceEqual(expected.AddPoint);
+        && ObjectsMatch(root, expected.Prompts);
+
+    /// <summary>
+    /// Whether the record's objects came from <paramref name="prompts"/>: per side, the given objects' points,
+    /// box, mask file and name in order, or only found objects for a side left to the engine.
+    /// </summary>
+    private static bool ObjectsMatch(JsonElement root, EditPrompts prompts)
+    {
+        if (!root.TryGetProperty("objects", out JsonElement objects) || objects.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+        foreach (EditSide side in Enum.GetValues<EditSide>())
+        {
+            JsonElement[] recorded = [.. objects.EnumerateArray().Where(o => Text(o, "side") == side.Key())];
+            SidePrompts given = prompts[side];
+            if (given.IsAuto)
+            {
+                if (!recorded.All(o => Text(o, "source") == "found"))
+                {
+                    return false;
+                }
+                continue;
+            }
+            if (recorded.Length != given.Objects.Count)
+            {
+                return false;
+            }
+            for (int i = 0; i < recorded.Length; i++)
+            {
+                JsonElement expected = JsonSerializer.SerializeToElement(
+                    ObjectRecord.Of(side, i + 1, given.Objects[i], "", null, 0, 0, null), BatchRecordJson.Default.ObjectRecord);
+                bool same = Text(recorded[i], "source") == "given" && PromptKeys.All(key =>
+                    recorded[i].TryGetProperty(key, out JsonElement value) && JsonElement.DeepEquals(value, expected.GetProperty(key)));
+                if (!same)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The keys of an object's record that its prompt decides.</summary>
+    private static readonly string[] PromptKeys = ["points", "negative_points", "box", "mask_file", "name"];
 
     private static bool ModelsMatch(JsonElement root, IReadOnlyDictionary<string, string> hashes)
     {
@@ -87,9 +131,4 @@ internal static class OutputCheck
 
     private static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static double[] Numbers(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.Number)
-            ? [.. value.EnumerateArray().Select(v => v.GetDouble())]
-            : [];
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EditToAudio.Images;
 using EditToAudio.Numerics;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Editing;
 
@@ -87,14 +88,17 @@ public static class EmbeddingEditor
         return results;
     }
 
-    /// <summary>Edits the pair of <paramref name="job"/> under each of its settings (the patch weights once, with the settings' shared alignment).</summary>
+    /// <summary>
+    /// Edits the pair of <paramref name="job"/> under each of its settings (the patch weights once, with the
+    /// settings' shared alignment); several objects per side go through <see cref="ObjectEditor"/>.
+    /// </summary>
     public static EditResult[] Edit(EditJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Validate();
         EditPair pair = job.Pair;
-        MaskAlignment alignment = job.Settings[0].MaskAlignment;
-        return Edit(pair.Original, pair.Edited, PatchWeights.FromMask(pair.RemoveMask, alignment), PatchWeights.FromMask(pair.AddMask, alignment), job.Settings);
+        (float[][] remove, float[][] add) = pair.PatchWeights(job.Settings[0].MaskAlignment);
+        return ObjectEditor.Edit(pair.Original, pair.Edited, remove, add, job.Settings, pair.Combination);
     }
 
     /// <summary>
@@ -242,16 +246,20 @@ public static class EmbeddingEditor
 
     private static bool IsZero(float[] vector) => Array.TrueForAll(vector, v => v == 0f);
 
+    /// <summary>The warning about an empty region; <paramref name="subject"/> is "The removed object's" or "The removed object 2's".</summary>
+    internal static string EmptyRegionWarning(string subject) => $"{subject} mask covers no patch; its embedding is zero.";
+
     /// <summary>The reference warns about an empty region, and about a region that the factor scaled to zero.</summary>
-    private static void AddRegionWarning(string which, int rowCount, float[] edited, List<string> warnings)
+    internal static void AddRegionWarning(string which, int rowCount, float[] edited, List<string> warnings, bool numbered = false)
     {
+        string subject = numbered ? $"The {which}'s" : $"The {which} object's";
         if (rowCount == 0)
         {
-            warnings.Add($"The {which} object's mask covers no patch; its embedding is zero.");
+            warnings.Add(EmptyRegionWarning(subject));
         }
         else if (IsZero(edited))
         {
-            warnings.Add($"The {which} object's edited embedding is zero (factor 0 scales away all {rowCount} rows).");
+            warnings.Add($"{subject} edited embedding is zero (factor 0 scales away all {rowCount} rows).");
         }
     }
 
@@ -265,12 +273,28 @@ public static class EmbeddingEditor
     }
 }
 
-/// <summary>One image pair to edit.</summary>
+/// <summary>One image pair to edit, with any number of removed and added objects.</summary>
 /// <param name="Original">Tokens of the original image.</param>
 /// <param name="Edited">Tokens of the edited image.</param>
-/// <param name="RemoveMask">Mask of the removed object (original image resolution).</param>
-/// <param name="AddMask">Mask of the added object (edited image resolution).</param>
-public sealed record EditPair(ImageTokens Original, ImageTokens Edited, BinaryMask RemoveMask, BinaryMask AddMask);
+/// <param name="RemoveMasks">Masks of the removed objects (original image resolution), possibly none.</param>
+/// <param name="AddMasks">Masks of the added objects (edited image resolution), possibly none.</param>
+/// <param name="Combination">How several objects of one side enter the edit (<see cref="ObjectEditor"/>).</param>
+public sealed record EditPair(
+    ImageTokens Original, ImageTokens Edited, IReadOnlyList<BinaryMask> RemoveMasks, IReadOnlyList<BinaryMask> AddMasks,
+    ObjectCombination Combination = ObjectCombination.Each)
+{
+    /// <summary>One removed and one added object: the research method's pair.</summary>
+    public EditPair(ImageTokens original, ImageTokens edited, BinaryMask removeMask, BinaryMask addMask) : this(original, edited, [removeMask], [addMask])
+    {
+    }
+
+    /// <summary>Whether the pair is edited as one region per side (<see cref="ObjectEditor.IsOneRegionPerSide"/>).</summary>
+    public bool IsOneRegionPerSide => ObjectEditor.IsOneRegionPerSide(RemoveMasks.Count, AddMasks.Count, Combination);
+
+    /// <summary>Every object's patch weights under <paramref name="alignment"/>, per side.</summary>
+    public (float[][] Remove, float[][] Add) PatchWeights(MaskAlignment alignment) =>
+        ([.. RemoveMasks.Select(m => Editing.PatchWeights.FromMask(m, alignment))], [.. AddMasks.Select(m => Editing.PatchWeights.FromMask(m, alignment))]);
+}
 
 /// <summary>
 /// One image pair and the settings to edit it under: one for a plain edit, a sweep's grid otherwise.
@@ -289,6 +313,8 @@ public sealed record EditJob(EditPair Pair, IReadOnlyList<EditParameters> Settin
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Pair);
+        ArgumentNullException.ThrowIfNull(Pair.RemoveMasks, nameof(Pair));
+        ArgumentNullException.ThrowIfNull(Pair.AddMasks, nameof(Pair));
         ArgumentNullException.ThrowIfNull(Settings);
         ArgumentOutOfRangeException.ThrowIfZero(Settings.Count, nameof(Settings));
         foreach (EditParameters setting in Settings)

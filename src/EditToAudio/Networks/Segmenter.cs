@@ -4,14 +4,42 @@ using EditToAudio.Models;
 
 namespace EditToAudio.Networks;
 
-/// <summary>A prompt point in the original image's pixel coordinates.</summary>
-/// <param name="X">Column, 0 ≤ X &lt; width.</param>
-/// <param name="Y">Row, 0 ≤ Y &lt; height.</param>
-/// <param name="IsPositive">True for "this object" (label 1), false for "not this" (label 0).</param>
-public readonly record struct PromptPoint(double X, double Y, bool IsPositive = true)
+/// <summary>What a prompt point tells SAM2; the values are SAM2's point labels.</summary>
+public enum PromptLabel
 {
+    /// <summary>"Not this object" (label 0).</summary>
+    Negative = 0,
+
+    /// <summary>"This object" (label 1).</summary>
+    Positive = 1,
+
+    /// <summary>The top-left corner of a box prompt (label 2); SAM2's predictor turns a box into this corner and the next.</summary>
+    BoxTopLeft = 2,
+
+    /// <summary>The bottom-right corner of a box prompt (label 3).</summary>
+    BoxBottomRight = 3,
+}
+
+/// <summary>A prompt point in its image's pixel coordinates.</summary>
+/// <param name="X">Column, 0 ≤ X &lt; width (a box corner may lie on the right edge, X = width).</param>
+/// <param name="Y">Row, 0 ≤ Y &lt; height (a box corner may lie on the bottom edge, Y = height).</param>
+/// <param name="Label">Positive, negative, or one corner of a box.</param>
+public readonly record struct PromptPoint(double X, double Y, PromptLabel Label = PromptLabel.Positive)
+{
+    /// <summary>True for "this object" (label 1).</summary>
+    public bool IsPositive => Label == PromptLabel.Positive;
+
+    /// <summary>True for either corner of a box.</summary>
+    public bool IsBoxCorner => Label is PromptLabel.BoxTopLeft or PromptLabel.BoxBottomRight;
+
     /// <inheritdoc/>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"({X}, {Y}) {(IsPositive ? "positive" : "negative")}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"({X}, {Y}) {Label switch
+    {
+        PromptLabel.Positive => "positive",
+        PromptLabel.Negative => "negative",
+        PromptLabel.BoxTopLeft => "box top-left",
+        _ => "box bottom-right",
+    }}");
 }
 
 /// <summary>Which of SAM2's masks to keep.</summary>
@@ -78,7 +106,7 @@ public sealed record SegmentationResult(byte[] Mask, int Width, int Height, floa
 }
 
 /// <summary>
-/// SAM2 point-prompted segmentation: the encoder runs once per image (<see cref="Encode"/>), the
+/// SAM2 segmentation prompted by points and boxes: the encoder runs once per image (<see cref="Encode"/>), the
 /// decoder once per prompt (<see cref="Segment(Sam2ImageEmbedding, IReadOnlyList{PromptPoint}, MaskSelection, CancellationToken)"/>).
 /// The chosen low-resolution logits are upsampled bilinearly (align_corners=False) straight to
 /// H×W and thresholded at 0, as SAM2's predictor does. Thread-safe: it holds no state besides the sessions.
@@ -129,8 +157,8 @@ public sealed class Segmenter
         return Segment(Encode(image, width, height, cancellationToken), points, selection, cancellationToken);
     }
 
-    /// <summary>Segments the object the points describe.</summary>
-    /// <exception cref="ArgumentException">When there are no points, none is positive, or a point lies outside the image (the message names the point and the image size).</exception>
+    /// <summary>Segments the object the points (and the box, as its two corners ahead of them) describe.</summary>
+    /// <exception cref="ArgumentException">When there are no points, none is positive and there is no box, a box is malformed, or a point lies outside the image (the message names the point and the image size).</exception>
     public SegmentationResult Segment(Sam2ImageEmbedding embedding, IReadOnlyList<PromptPoint> points, MaskSelection selection = MaskSelection.SingleMask, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(embedding);
@@ -161,9 +189,9 @@ public sealed class Segmenter
 
     /// <summary>
     /// The decoder's prompt inputs for <paramref name="points"/> on a <paramref name="width"/>×<paramref name="height"/>
-    /// image: coordinates in SAM2's 1024 frame ([N, 2]) and labels (1 positive, 0 negative).
+    /// image: coordinates in SAM2's 1024 frame ([N, 2]) and SAM2's labels (1 positive, 0 negative, 2 and 3 a box's corners).
     /// </summary>
-    /// <exception cref="ArgumentException">When there are no points, none is positive, or a point lies outside the image.</exception>
+    /// <exception cref="ArgumentException">When there are no points, none is positive and there is no box, a box is malformed, or a point lies outside the image.</exception>
     public static (float[] Coordinates, float[] Labels) PromptInputs(IReadOnlyList<PromptPoint> points, int width, int height)
     {
         ValidatePoints(points, width, height);
@@ -172,7 +200,7 @@ public sealed class Segmenter
         for (int i = 0; i < points.Count; i++)
         {
             (coords[2 * i], coords[2 * i + 1]) = Sam2Preprocessor.ScalePoint(width, height, points[i].X, points[i].Y);
-            labels[i] = points[i].IsPositive ? 1f : 0f;
+            labels[i] = (float)points[i].Label;
         }
         return (coords, labels);
     }
@@ -308,18 +336,35 @@ public sealed class Segmenter
         ArgumentNullException.ThrowIfNull(points);
         if (points.Count == 0)
         {
-            throw new ArgumentException("SAM2 needs at least one prompt point.", nameof(points));
+            throw new ArgumentException("SAM2 needs at least one prompt point or a box.", nameof(points));
         }
-        if (!points.Any(p => p.IsPositive))
+        int corners = points.Count(p => p.IsBoxCorner);
+        if (corners == 0 && !points.Any(p => p.IsPositive))
         {
-            throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object).", nameof(points));
+            throw new ArgumentException("SAM2 needs at least one positive prompt point (on the object) or a box.", nameof(points));
+        }
+        // SAM2's predictor takes one box per prompt, as its two corners ahead of the points.
+        if (corners != 0 && !(corners == 2 && points[0].Label == PromptLabel.BoxTopLeft && points[1].Label == PromptLabel.BoxBottomRight))
+        {
+            throw new ArgumentException("A box prompt is one top-left and one bottom-right corner, in that order, ahead of the points (SAM2 takes one box per object).", nameof(points));
+        }
+        if (corners == 2 && !(points[0].X < points[1].X && points[0].Y < points[1].Y))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The box ({points[0].X}, {points[0].Y}, {points[1].X}, {points[1].Y}) is empty: x0 < x1 and y0 < y1 are needed."), nameof(points));
         }
         foreach (var p in points)
         {
-            if (!(p.X >= 0 && p.X < width && p.Y >= 0 && p.Y < height))
+            // A box may reach the far edges (its corners bound pixels); a point must lie on a pixel.
+            bool inside = p.IsBoxCorner
+                ? p.X >= 0 && p.X <= width && p.Y >= 0 && p.Y <= height
+                : p.X >= 0 && p.X < width && p.Y >= 0 && p.Y < height;
+            if (!inside)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Point ({p.X}, {p.Y}) is outside the {width}×{height} image (x must be in [0, {width}), y in [0, {height})."), nameof(points));
+                string message = p.IsBoxCorner
+                    ? string.Create(CultureInfo.InvariantCulture, $"Box corner ({p.X}, {p.Y}) is outside the {width}×{height} image (x must be in [0, {width}], y in [0, {height}]).")
+                    : string.Create(CultureInfo.InvariantCulture, $"Point ({p.X}, {p.Y}) is outside the {width}×{height} image (x must be in [0, {width}), y in [0, {height})).");
+                throw new ArgumentException(message, nameof(points));
             }
         }
     }

@@ -5,6 +5,7 @@ using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Models;
 using EditToAudio.Networks;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Pipeline;
 
@@ -63,7 +64,10 @@ public sealed class EditToAudioEngine : IDisposable
     public static ModelSet LoadModelSet(string? folder) => ModelSet.Load(folder ?? ModelSet.FindSyntheticFolder()
         ?? throw new ModelSetException($"No model set was named and the bundled synthetic set ({ModelSet.SyntheticRelativeFolder}) was not found."));
 
-    /// <summary>Segments both objects, encodes both images, edits, and maps the result to CLAP.</summary>
+    /// <summary>
+    /// Segments every object (finding the objects of the sides left to the engine), encodes both images,
+    /// edits, and maps the result to CLAP.
+    /// </summary>
     public Task<EmbedResult> EmbedAsync(EmbedRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -85,31 +89,37 @@ public sealed class EditToAudioEngine : IDisposable
         request.Edit.Validate();
         List<string> warnings = RunOutputs.Warnings(Models, []);
 
-        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 0, 2));
-        (SegmentationResult remove, SegmentationResult add) = timings.Measure(PipelineStage.Segmentation, () =>
-        {
-            SegmentationResult removeMask = _stages.Segment(request.Original, [new SegmentationPrompt(request.RemovePoint, request.MaskSelection)], cancellationToken)[0];
-            progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 1, 2));
-            SegmentationResult addMask = _stages.Segment(request.Edited, [new SegmentationPrompt(request.AddPoint, request.MaskSelection)], cancellationToken)[0];
-            return (removeMask, addMask);
-        });
-        progress?.Report(new PipelineProgress(PipelineStage.Segmentation, 2, 2));
-        warnings.AddRange(MaskCoverage.Warnings(remove, add));
+        // Prompt problems (a point outside its image, a mask of another size) are refused before any network runs.
+        EditPrompts prompts = EditObjects.Prepare(request.Prompts, request.Original, request.Edited);
+        EditObjects objects = Stage(PipelineStage.Segmentation, timings, progress, () =>
+            EditObjects.Resolve(request.Original, request.Edited, prompts, Segment(request.MaskSelection), request.Detection, cancellationToken));
+        SegmentationResult remove = objects.SideMask(EditSide.Remove, request.Original.Width, request.Original.Height);
+        SegmentationResult add = objects.SideMask(EditSide.Add, request.Edited.Width, request.Edited.Height);
+        warnings.AddRange(MaskCoverage.Warnings(objects));
+        warnings.AddRange(objects.Warnings);
 
         float[] tokens = Stage(PipelineStage.ClipTokens, timings, progress, () => _stages.EncodeImages([request.Original, request.Edited], cancellationToken));
         int width = _stages.TokenWidth, perImage = ImageTokens.TokenCount * width;
         float[] originalTokens = tokens[..perImage], editedTokens = tokens[perImage..];
 
         var pair = new EditPair(new ImageTokens(originalTokens, width), new ImageTokens(editedTokens, width),
-            new BinaryMask(remove.Mask, remove.Height, remove.Width), new BinaryMask(add.Mask, add.Height, add.Width));
+            Masks(objects.Removed), Masks(objects.Added), request.Objects);
         EditResult edit = Stage(PipelineStage.Edit, timings, progress, () => _stages.Edit([new EditJob(pair, request.Edit)], cancellationToken)[0][0]);
         cancellationToken.ThrowIfCancellationRequested();
         float[] clap = Stage(PipelineStage.Mapping, timings, progress,
             () => _stages.Map(edit.Embedding, [new MappingKey(request.Seed, 0)], request.VarSamples, cancellationToken));
 
         warnings.AddRange(edit.Warnings);
-        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings) { EditBackend = Backend };
+        return new EmbedResult(remove, add, originalTokens, editedTokens, edit, clap, Provider, timings, warnings) { EditBackend = Backend, Objects = objects };
     }
+
+    /// <summary>SAM2 through the backend's segmentation stage: one call per image, every prompt on it.</summary>
+    private SegmentImage Segment(MaskSelection selection) => (image, prompts, cancellationToken) =>
+        _stages.Segment(image, [.. prompts.Select(p => new SegmentationPrompt(p, selection))], cancellationToken);
+
+    /// <summary>The objects' masks as the edit takes them.</summary>
+    internal static BinaryMask[] Masks(IReadOnlyList<EditObject> objects) =>
+        [.. objects.Select(o => new BinaryMask(o.Mask.Mask, o.Mask.Height, o.Mask.Width))];
 
     private RunResult Run(RunRequest request, int steps, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {

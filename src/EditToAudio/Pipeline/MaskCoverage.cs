@@ -1,5 +1,6 @@
 using System.Globalization;
 using EditToAudio.Networks;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Pipeline;
 
@@ -15,14 +16,23 @@ public static class MaskCoverage
     /// <summary>A mask covering less than this share of its image is probably not the object.</summary>
     public const double AlmostNone = 0.001;
 
-    /// <summary>The warnings for the remove and add masks, in that order; none for plausible masks.</summary>
-    public static IReadOnlyList<string> Warnings(SegmentationResult remove, SegmentationResult add)
+    /// <summary>
+    /// The warnings for every object's mask, removed objects first; an object of a side with several is
+    /// named by its number ("the remove object 2 mask").
+    /// </summary>
+    public static IReadOnlyList<string> Warnings(EditObjects objects)
     {
-        ArgumentNullException.ThrowIfNull(remove);
-        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(objects);
         var warnings = new List<string>();
-        Check(remove, "remove", "original", warnings);
-        Check(add, "add", "edited", warnings);
+        foreach (EditSide side in Enum.GetValues<EditSide>())
+        {
+            IReadOnlyList<EditObject> sideObjects = objects[side];
+            foreach (EditObject item in sideObjects)
+            {
+                string prompt = sideObjects.Count == 1 ? side.Key() : string.Create(CultureInfo.InvariantCulture, $"{side.Key()} object {item.Index}");
+                Check(item.Mask, prompt, side.ImageName(), warnings);
+            }
+        }
         return warnings;
     }
 

@@ -1,17 +1,34 @@
 using EditToAudio.Audio;
+using EditToAudio.ChangeDetection;
 using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Networks;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Pipeline;
 
-/// <summary>One image edit to embed: the two images, a point on each object and the hyperparameters.</summary>
-/// <param name="Original">The original image (the removed object is in it).</param>
-/// <param name="Edited">The edited image (the added object is in it).</param>
-/// <param name="RemovePoint">A point on the removed object, in original-image pixels.</param>
-/// <param name="AddPoint">A point on the added object, in edited-image pixels.</param>
-public sealed record EmbedRequest(RgbImage Original, RgbImage Edited, PromptPoint RemovePoint, PromptPoint AddPoint)
+/// <summary>One image edit to embed: the two images, the prompts of the removed and added objects and the hyperparameters.</summary>
+/// <param name="Original">The original image (the removed objects are in it).</param>
+/// <param name="Edited">The edited image (the added objects are in it).</param>
+/// <param name="Prompts">Each side's objects (points, boxes, ready masks) or <see cref="SidePrompts.Auto"/> (found from what changed).</param>
+public sealed record EmbedRequest(RgbImage Original, RgbImage Edited, EditPrompts Prompts)
 {
+    /// <summary>One point on the removed object and one on the added object: the research workflow's request.</summary>
+    /// <param name="original">The original image.</param>
+    /// <param name="edited">The edited image.</param>
+    /// <param name="removePoint">A point on the removed object, in original-image pixels.</param>
+    /// <param name="addPoint">A point on the added object, in edited-image pixels.</param>
+    public EmbedRequest(RgbImage original, RgbImage edited, PromptPoint removePoint, PromptPoint addPoint)
+        : this(original, edited, EditPrompts.FromPoints(removePoint, addPoint))
+    {
+    }
+
+    /// <summary>How several objects of one side enter the edit: each its own edit (the means), or their union.</summary>
+    public ObjectCombination Objects { get; init; } = ObjectCombination.Each;
+
+    /// <summary>The change detector's settings, for sides left to it; its defaults when null.</summary>
+    public ChangeDetectionOptions? Detection { get; init; }
+
     /// <summary>Edit hyperparameters.</summary>
     public EditParameters Edit { get; init; } = new();
 
@@ -45,7 +62,7 @@ public readonly record struct PipelineProgress(PipelineStage Stage, int Step, in
 /// <summary>The stages of a run, in order.</summary>
 public enum PipelineStage
 {
-    /// <summary>SAM2 masks of both objects.</summary>
+    /// <summary>SAM2 masks of every object (and, for sides left to the engine, finding them).</summary>
     Segmentation,
 
     /// <summary>CLIP tokens of both images.</summary>

@@ -28,8 +28,8 @@ public sealed class StageTimings
 }
 
 /// <summary>The embedding of one image edit and everything computed on the way.</summary>
-/// <param name="RemoveMask">SAM2's mask of the removed object (original image).</param>
-/// <param name="AddMask">SAM2's mask of the added object (edited image).</param>
+/// <param name="RemoveMask">The removed objects' mask (original image): the one object's, or the union of several (<see cref="EditObjects.SideMask"/>).</param>
+/// <param name="AddMask">The added objects' mask (edited image), likewise.</param>
 /// <param name="OriginalTokens">CLIP tokens of the original image [257, 768], L2-normalized.</param>
 /// <param name="EditedTokens">CLIP tokens of the edited image [257, 768], L2-normalized.</param>
 /// <param name="Edit">The edited CLIP embedding and its parts.</param>
@@ -50,6 +50,9 @@ public sealed record EmbedResult(
 {
     /// <summary>Where the edit math ran ("cpu" or "cuda").</summary>
     public string EditBackend { get; init; } = "cpu";
+
+    /// <summary>Every object with its prompt (given or found), its mask and its role; null when the caller built the result from the masks alone.</summary>
+    public EditObjects? Objects { get; init; }
 }
 
 /// <summary>A whole run's outputs.</summary>

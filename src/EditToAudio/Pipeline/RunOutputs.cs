@@ -7,6 +7,7 @@ using EditToAudio.Images;
 using EditToAudio.IO;
 using EditToAudio.Models;
 using EditToAudio.Networks;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Pipeline;
 
@@ -188,7 +189,7 @@ public static class RunOutputs
 
     private static void WriteEmbedding(string folder, EmbedRequest request, EmbedResult result, List<string> written)
     {
-        WriteSegmentsAndTokens(folder, request.Original, request.Edited, result.RemoveMask, result.AddMask, result.OriginalTokens, result.EditedTokens, result.Edit, written);
+        WriteSegmentsAndTokens(folder, request.Original, request.Edited, result, result.Edit, written);
         int width = result.Edit.Embedding.Length;
         Write(folder, "edited_clip.npy", written, path => Npy.Write(path, result.Edit.Embedding, [width]));
         Write(folder, "E_sup.npy", written, path => Npy.Write(path, result.Edit.Suppressed, [width]));
@@ -197,21 +198,59 @@ public static class RunOutputs
         Write(folder, "clap.npy", written, path => Npy.Write(path, result.Clap, [result.Clap.Length]));
     }
 
-    /// <summary>What every output folder of a pair holds whatever the settings: both masks (.npy and overlay), both images' tokens and the patch weights.</summary>
-    internal static void WriteSegmentsAndTokens(
-        string folder, RgbImage original, RgbImage edited, SegmentationResult remove, SegmentationResult add,
-        float[] originalTokens, float[] editedTokens, EditResult edit, List<string> written)
+    /// <summary>
+    /// What every output folder of a pair holds whatever the settings: each side's mask (.npy, the union of
+    /// its objects, and an overlay PNG showing every object), each object's own mask when a side has several
+    /// (<c>remove_object_masks.npy</c>, [N, H, W]), both images' tokens and the patch weights.
+    /// </summary>
+    internal static void WriteSegmentsAndTokens(string folder, RgbImage original, RgbImage edited, EmbedResult embedded, EditResult edit, List<string> written)
     {
         int width = edit.Embedding.Length;
+        SegmentationResult remove = embedded.RemoveMask, add = embedded.AddMask;
         Write(folder, "remove_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(remove.Mask, NpyDType.UInt8, remove.Height, remove.Width)));
         Write(folder, "add_mask.npy", written, path => Npy.Write(path, NpyArray.FromBytes(add.Mask, NpyDType.UInt8, add.Height, add.Width)));
-        Write(folder, "remove_mask.png", written, path => MaskOverlay.SavePng(original, remove.Mask, path));
-        Write(folder, "add_mask.png", written, path => MaskOverlay.SavePng(edited, add.Mask, path));
-        Write(folder, "original_tokens.npy", written, path => Npy.Write(path, originalTokens, [ImageTokens.TokenCount, width]));
-        Write(folder, "edited_tokens.npy", written, path => Npy.Write(path, editedTokens, [ImageTokens.TokenCount, width]));
+        foreach (EditSide side in Enum.GetValues<EditSide>())
+        {
+            if (embedded.Objects?[side] is { Count: > 1 } objects)
+            {
+                SegmentationResult first = objects[0].Mask;
+                Write(folder, $"{side.Key()}_object_masks.npy", written, path => Npy.Write(path,
+                    NpyArray.FromBytes([.. objects.SelectMany(o => o.Mask.Mask)], NpyDType.UInt8, objects.Count, first.Height, first.Width)));
+            }
+        }
+        Write(folder, "remove_mask.png", written, path => MaskOverlay.SavePng(original, Overlay(embedded, EditSide.Remove, remove), path));
+        Write(folder, "add_mask.png", written, path => MaskOverlay.SavePng(edited, Overlay(embedded, EditSide.Add, add), path));
+        Write(folder, "original_tokens.npy", written, path => Npy.Write(path, embedded.OriginalTokens, [ImageTokens.TokenCount, width]));
+        Write(folder, "edited_tokens.npy", written, path => Npy.Write(path, embedded.EditedTokens, [ImageTokens.TokenCount, width]));
         Write(folder, "remove_patch_weights.npy", written, path => Npy.Write(path, edit.RemovePatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
         Write(folder, "add_patch_weights.npy", written, path => Npy.Write(path, edit.AddPatchWeights, [ClipGeometry.GridSize, ClipGeometry.GridSize]));
     }
+
+    /// <summary>
+    /// What a side's overlay shows: one object given as one positive point is drawn as its mask alone (the
+    /// research workflow's prompt, which the user knows); found objects and a side with several objects or
+    /// other prompts are drawn each in its tint with its label, box and points.
+    /// </summary>
+    private static IReadOnlyList<OverlayObject> Overlay(EmbedResult embedded, EditSide side, SegmentationResult sideMask)
+    {
+        if (embedded.Objects is not { } all)
+        {
+            return [new OverlayObject(sideMask.Mask)];
+        }
+        IReadOnlyList<EditObject> objects = all[side];
+        if (objects.Count == 1 && !objects[0].Found && OnePoint(objects[0].Prompt) is not null)
+        {
+            return [new OverlayObject(objects[0].Mask.Mask)];
+        }
+        return [.. objects.Select(o => new OverlayObject(
+            o.Mask.Mask, o.Label,
+            o.Prompt.Box is { } box ? (box.X0, box.Y0, box.X1, box.Y1) : null,
+            [.. o.Prompt.Points.Select(p => (p.X, p.Y, p.IsPositive))]))];
+    }
+
+    /// <summary>The one positive point of a prompt that is nothing else, or null.</summary>
+    private static PromptPoint? OnePoint(ObjectPrompt prompt) =>
+        prompt is { Box: null, HasMask: false, Points: [{ IsPositive: true } point] } ? point : null;
 
     private static ClipRecord WriteClip(string folder, string name, string title, AudioClip clip, WaveSampleFormat format, List<string> written)
     {
@@ -264,9 +303,11 @@ public static class RunOutputs
             Models = ModelRecordOf(models),
             Provider = result.Provider.ToString().ToLowerInvariant(),
             EditBackend = result.EditBackend,
-            Inputs = InputRecordOf(inputs, request),
-            Parameters = parameters,
+            Inputs = InputRecordOf(inputs, request, result.Objects),
+            Parameters = parameters with { Objects = request.Objects.ToString().ToLowerInvariant() },
             Masks = MaskRecordOf(result.RemoveMask, result.AddMask, result.Edit),
+            Objects = result.Objects is { } objects ? ObjectRecords(objects, request.Edit.MaskAlignment) : null,
+            Detection = result.Objects?.Detection is { } found ? DetectionRecord.Of(found) : null,
             Audio = clips,
             TimingsSeconds = timings.Seconds.ToDictionary(p => p.Key.ToString(), p => p.Value),
             Outputs = [.. written, kind == SweepKind ? SweepRecordFile : RecordFile],
@@ -277,15 +318,34 @@ public static class RunOutputs
     internal static ModelRecord ModelRecordOf(ModelSet models) => new(models.Folder, models.Name, models.IsSynthetic,
         models.Manifest.Networks.Keys.Order().ToDictionary(k => k.ToString(), models.Sha256Of));
 
-    /// <summary>The inputs' part of a record: both images (path, hash, size) and both prompts.</summary>
-    internal static InputRecord InputRecordOf(RunInputs inputs, EmbedRequest request) => new(
-        Image(inputs.OriginalPath, inputs.OriginalSha256, request.Original), Image(inputs.EditedPath, inputs.EditedSha256, request.Edited),
-        [request.RemovePoint.X, request.RemovePoint.Y], [request.AddPoint.X, request.AddPoint.Y]);
+    /// <summary>
+    /// The inputs' part of a record: both images (path, hash, size) and, when each side is one given
+    /// positive point, the two points (every prompt is in the record's objects).
+    /// </summary>
+    internal static InputRecord InputRecordOf(RunInputs inputs, EmbedRequest request, EditObjects? objects)
+    {
+        PromptPoint? remove = PromptOf(EditSide.Remove), add = PromptOf(EditSide.Add);
+        bool points = remove is not null && add is not null;
+        return new InputRecord(
+            Image(inputs.OriginalPath, inputs.OriginalSha256, request.Original), Image(inputs.EditedPath, inputs.EditedSha256, request.Edited),
+            points ? [remove!.Value.X, remove.Value.Y] : null, points ? [add!.Value.X, add.Value.Y] : null);
 
-    /// <summary>Mask areas in pixels and in CLIP patches, and SAM2's predicted IoU of each.</summary>
+        PromptPoint? PromptOf(EditSide side) =>
+            objects is null ? (request.Prompts[side].Objects is [var given] ? OnePoint(given) : null)
+            : objects[side] is [{ Found: false } only] ? OnePoint(only.Prompt) : null;
+    }
+
+    /// <summary>Every object's record: its prompts, role, mask area and the CLIP patches its own mask covers.</summary>
+    internal static IReadOnlyList<ObjectRecord> ObjectRecords(EditObjects objects, MaskAlignment alignment) =>
+        [.. objects.Removed.Concat(objects.Added).Select(o => ObjectRecord.Of(o.Side, o.Index, o.Prompt, o.Role, o.Region, o.Mask.Area,
+            (int)PatchWeights.FromMask(new BinaryMask(o.Mask.Mask, o.Mask.Height, o.Mask.Width), alignment).Sum(), o.PredictedIou))];
+
+    /// <summary>Mask areas in pixels and in CLIP patches, and SAM2's predicted IoU of each (null when NaN: no mask came from SAM2).</summary>
     internal static MaskRecord MaskRecordOf(SegmentationResult remove, SegmentationResult add, EditResult edit) => new(
-        remove.Area, add.Area, (int)edit.RemovePatchWeights.Sum(), (int)edit.AddPatchWeights.Sum(), remove.PredictedIou, add.PredictedIou,
+        remove.Area, add.Area, (int)edit.RemovePatchWeights.Sum(), (int)edit.AddPatchWeights.Sum(), Score(remove.PredictedIou), Score(add.PredictedIou),
         MaskCoverage.Fraction(remove), MaskCoverage.Fraction(add));
+
+    private static double? Score(float value) => float.IsNaN(value) ? null : value;
 
     private static ImageRecord Image(string path, string? sha256, RgbImage image) =>
         new(Path.GetFullPath(path), sha256 ?? Sha256File(path), image.Width, image.Height);

@@ -30,14 +30,22 @@ public sealed record RunRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DiffusionBackend { get; init; }
 
-    /// <summary>The two images and the prompt points.</summary>
+    /// <summary>The two images and, for one point per side, the two prompt points.</summary>
     public required InputRecord Inputs { get; init; }
 
     /// <summary>Every parameter of the run.</summary>
     public required ParameterRecord Parameters { get; init; }
 
-    /// <summary>Mask sizes and SAM2's scores.</summary>
+    /// <summary>Mask sizes and SAM2's scores (of each side's objects together).</summary>
     public required MaskRecord Masks { get; init; }
+
+    /// <summary>Every object: its side, role, prompts (given or found), mask area and patches; absent in records made from masks alone.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ObjectRecord>? Objects { get; init; }
+
+    /// <summary>What the change detector measured and decided, when a side was left to it; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DetectionRecord? Detection { get; init; }
 
     /// <summary>The rows of an embed-only sweep's arrays (k, α, β and mix per row; <see cref="Parameters"/> holds the rest); absent otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -63,18 +71,28 @@ public sealed record ModelRecord(string Folder, string Name, bool Synthetic, IRe
 /// <summary>One input image.</summary>
 public sealed record ImageRecord(string Path, string Sha256, int Width, int Height);
 
-/// <summary>The inputs of a run.</summary>
-public sealed record InputRecord(ImageRecord Original, ImageRecord Edited, double[] RemovePoint, double[] AddPoint);
+/// <summary>The inputs of a run; the points are given when each side is one positive point (the research workflow's prompts), and absent otherwise (<see cref="RunRecord.Objects"/> lists every prompt).</summary>
+public sealed record InputRecord(
+    ImageRecord Original, ImageRecord Edited,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double[]? RemovePoint,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double[]? AddPoint);
 
 /// <summary>The parameters of a run; the audio ones are null for an embed.</summary>
 public sealed record ParameterRecord(
     int K, double Alpha, double Beta, double[] Mix, string MaskAlign, string MaskSelection, ulong Seed, int VarSamples,
     int? Steps = null, int? StepsRun = null, double? Guidance = null, double? Eta = null, int? Candidates = null,
-    double? Duration = null, string? RankAgainst = null, bool? Baselines = null);
+    double? Duration = null, string? RankAgainst = null, bool? Baselines = null)
+{
+    /// <summary>How several objects of one side entered the edit: "each" (the means of per-object edits) or "union".</summary>
+    public string Objects { get; init; } = "each";
+}
 
-/// <summary>Mask areas (pixels, share of the image's pixels and CLIP patches) and SAM2's predicted IoU of each mask.</summary>
+/// <summary>
+/// Mask areas (pixels, share of the image's pixels and CLIP patches) of each side's objects together,
+/// and SAM2's predicted IoU of each side's mask (the lowest of its objects'; null when no mask of the side came from SAM2).
+/// </summary>
 public sealed record MaskRecord(
-    int RemoveArea, int AddArea, int RemovePatches, int AddPatches, double RemovePredictedIou, double AddPredictedIou,
+    int RemoveArea, int AddArea, int RemovePatches, int AddPatches, double? RemovePredictedIou, double? AddPredictedIou,
     double? RemoveFraction = null, double? AddFraction = null);
 
 /// <summary>One row of an embed-only sweep's arrays.</summary>

@@ -81,6 +81,49 @@ public class CudaEditTests(GpuFixture gpu)
     }
 
     [GpuFact]
+    public void Several_objects_per_side_match_the_cpu_in_a_sweep_whichever_the_combination()
+    {
+        // Each object's region on the GPU, the means and the background on the host: the CPU's results and warnings.
+        _ = gpu.Kernels;
+        var random = new Random(10);
+        ImageTokens original = Tokens(random), edited = Tokens(random);
+        BinaryMask[] removed = [Mask(random, 100, 100), Mask(random, 100, 100), Mask(random, 100, 100, empty: true)];
+        BinaryMask[] added = [Mask(random, 80, 120)];
+        EditParameters[] settings = [new EditParameters { K = 3 }, new EditParameters { K = 12, Alpha = 0.5, Beta = 4 }];
+        EditJob[] jobs =
+        [
+            new(new EditPair(original, edited, removed, added), settings),
+            new(new EditPair(original, edited, removed, added, Prompts.ObjectCombination.Union), settings),
+            new(new EditPair(original, edited, [], [.. added, removed[0]]), settings),
+            new(new EditPair(original, edited, removed[0], added[0]), settings),
+        ];
+
+        IReadOnlyList<EditResult[]> onGpu = gpu.Backend.Edit(jobs, TestContext.Current.CancellationToken);
+        IReadOnlyList<EditResult[]> onCpu = new CpuBackend().Edit(jobs, TestContext.Current.CancellationToken);
+
+        for (int j = 0; j < jobs.Length; j++)
+        {
+            for (int s = 0; s < settings.Length; s++)
+            {
+                EditResult cpu = onCpu[j][s], cuda = onGpu[j][s];
+                foreach ((string part, float[] expected, float[] actual) in new[] { ("E", cpu.Embedding, cuda.Embedding), ("E_sup", cpu.Suppressed, cuda.Suppressed), ("E_boost", cpu.Boosted, cuda.Boosted), ("E_bg", cpu.Background, cuda.Background) })
+                {
+                    if (expected.All(v => v == 0f))
+                    {
+                        Assert.True(actual.All(v => v == 0f), $"job {j} setting {s} {part}: expected the zero vector");
+                        continue;
+                    }
+                    double cosine = TestData.Cosine([.. expected.Select(v => (double)v)], [.. actual.Select(v => (double)v)]);
+                    Assert.True(cosine >= 0.99999, $"job {j} setting {s} {part}: cosine {cosine:G9}");
+                }
+                Assert.Equal(cpu.RemovedObjects.Count, cuda.RemovedObjects.Count);
+                Assert.Equal(cpu.AddedObjects.Count, cuda.AddedObjects.Count);
+                Assert.Equal(cpu.Warnings, cuda.Warnings);
+            }
+        }
+    }
+
+    [GpuFact]
     public void A_region_whose_eigensolver_stops_early_says_so_in_its_warnings()
     {
         // One sweep cannot converge on a full 257-row region: the GPU's diagnostic must reach the result.

@@ -35,7 +35,7 @@ public sealed class BatchRunnerTests : IDisposable
         BatchItemResult[] results = _scenes.Results("out");
         Assert.Equal(["a:ok", "b:ok", "c:failed", "d:failed"], results.Select(r => $"{r.Id}:{r.Status}"));
         Assert.Contains("missing.png does not exist", results[2].Error, StringComparison.Ordinal);
-        Assert.Contains("remove_point (500, 10) lies outside", results[3].Error, StringComparison.Ordinal);
+        Assert.Contains("remove object 1: the point (500, 10) lies outside", results[3].Error, StringComparison.Ordinal);
         Assert.Contains("160×120", results[3].Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_scenes.Folder.File("out/c")));
 

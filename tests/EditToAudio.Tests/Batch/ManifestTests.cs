@@ -2,6 +2,7 @@ using System.Text;
 using EditToAudio.Batch;
 using EditToAudio.Editing;
 using EditToAudio.Networks;
+using EditToAudio.Prompts;
 using EditToAudio.Tests.Cli;
 using EditToAudio.Tests.Support;
 
@@ -26,7 +27,7 @@ public class ManifestTests
         Assert.Equal(2, manifest.Items.Count);
         ManifestItem a = manifest.Items[0], b = manifest.Items[1];
         Assert.Equal((1, "a", "/data/set/o.png", "/data/set/e.png"), (a.Line, a.Id, a.OriginalPath, a.EditedPath));
-        Assert.Equal(new PromptPoint(3.5, 4), a.AddPoint);
+        Assert.Equal(SidePrompts.Of(ObjectPrompt.FromPoint(new PromptPoint(3.5, 4))), a.Prompts.Add);
         Assert.Equal(defaults, a.Parameters);
         Assert.Equal((3, "/abs/o.png", "/data/set/sub/e.png"), (b.Line, b.OriginalPath, b.EditedPath));
         ItemParameters p = b.Parameters;
@@ -45,7 +46,9 @@ public class ManifestTests
         { Good + "\n" + Good, 2, "duplicate id 'a' (first used on line 1" },
         { Good + "\n" + Good.Replace("\"a\"", "\"A\"", StringComparison.Ordinal), 2, "duplicate id 'A'" },
         { Good.Replace("\"edited\"", "\"edtied\"", StringComparison.Ordinal), 1, "unknown key 'edtied'" },
-        { Good.Replace(", \"add_point\": [3.5, 4]", "", StringComparison.Ordinal), 1, "missing 'add_point'" },
+        { Good.Replace(", \"edited\": \"e.png\"", "", StringComparison.Ordinal), 1, "missing 'edited'" },
+        { Good.Replace("}", ", \"add\": \"auto\"}", StringComparison.Ordinal), 1, "'add' and 'add_point' both give the add side's prompts; keep one" },
+        { Good.Replace("}", ", \"objects\": \"all\"}", StringComparison.Ordinal), 1, "'objects' must be one of each, union" },
         { "\n\n" + Good.Replace("}", ", \"k\": 0}", StringComparison.Ordinal), 3, "k must be at least 1 (got 0)" },
         { Good.Replace("}", ", \"alpha\": -0.5}", StringComparison.Ordinal), 1, "alpha must be a finite number ≥ 0 (got -0.5)" },
         { Good.Replace("}", ", \"candidates\": 100}", StringComparison.Ordinal), 1, "candidates must be between 1 and 64" },

@@ -67,7 +67,7 @@ public class PipelineCommandTests
     {
         { ["--original", "{dir}/missing.png"], 2, "missing.png" },
         { ["--original", "{dir}/not-an-image.png"], 2, "not-an-image.png" },
-        { ["--remove-point", "900,10"], 2, "--remove-point (900, 10) lies outside" },
+        { ["--remove-point", "900,10"], 2, "remove object 1: the point (900, 10) lies outside" },
         { ["--add-point", "10"], 1, "--add-point: expected X,Y" },
         { ["--models", "{dir}/no-such-set"], 2, "no-such-set" },
         { ["--steps", "0"], 1, "--steps must be at least 1" },

@@ -90,7 +90,7 @@ public class EmbeddingEditorTests
 
         for (int i = 0; i < pairs.Length; i++)
         {
-            EditResult single = EmbeddingEditor.Edit(pairs[i].Original, pairs[i].Edited, pairs[i].RemoveMask, pairs[i].AddMask, parameters);
+            EditResult single = EmbeddingEditor.Edit(pairs[i].Original, pairs[i].Edited, pairs[i].RemoveMasks[0], pairs[i].AddMasks[0], parameters);
             Assert.Equal(single.Embedding, batch[i].Embedding);
         }
         Assert.Equal(pairs.Length, progress.Max());

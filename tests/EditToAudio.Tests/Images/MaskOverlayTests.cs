@@ -70,4 +70,82 @@ public sealed class MaskOverlayTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => MaskOverlay.Render(image, mask));
         Assert.Contains("(x=10, y=4)", error.Message, StringComparison.Ordinal);
     }
+
+    private static byte[] Block(int width, int height, int x0, int y0, int x1, int y1)
+    {
+        var mask = new byte[width * height];
+        for (int y = y0; y < y1; y++)
+        {
+            for (int x = x0; x < x1; x++)
+            {
+                mask[y * width + x] = 1;
+            }
+        }
+        return mask;
+    }
+
+    private static (byte, byte, byte) At(RgbImage image, int x, int y)
+    {
+        int i = 3 * (y * image.Width + x);
+        return (image.Pixels[i], image.Pixels[i + 1], image.Pixels[i + 2]);
+    }
+
+    [Fact]
+    public void Several_objects_each_take_their_own_tint()
+    {
+        var image = new RgbImage(60, 40, new byte[3 * 60 * 40], "black");
+        RgbImage overlay = MaskOverlay.Render(image, [new OverlayObject(Block(60, 40, 5, 5, 20, 20)), new OverlayObject(Block(60, 40, 30, 10, 50, 30))]);
+        Assert.Equal(MaskOverlay.Palette[0], At(overlay, 5, 10));                 // edge of the first: solid tint
+        Assert.Equal(MaskOverlay.Palette[1], At(overlay, 30, 20));                // edge of the second
+        (byte r, byte g, byte b) = MaskOverlay.Palette[1];
+        Assert.Equal(((byte)((r + 1) >> 1), (byte)((g + 1) >> 1), (byte)((b + 1) >> 1)), At(overlay, 40, 20)); // inside: half-and-half
+        Assert.Equal(((byte)0, (byte)0, (byte)0), At(overlay, 25, 35));
+        // One object without prompts or label is the single-mask overlay.
+        byte[] mask = Block(60, 40, 5, 5, 20, 20);
+        Assert.Equal(MaskOverlay.Render(image, mask).Pixels, MaskOverlay.Render(image, [new OverlayObject(mask)]).Pixels);
+    }
+
+    [Fact]
+    public void Boxes_are_dashed_points_are_marked_and_labels_are_written()
+    {
+        var image = new RgbImage(120, 80, new byte[3 * 120 * 80], "black");
+        var item = new OverlayObject(Block(120, 80, 40, 40, 60, 60), "A1", (30, 30, 80, 70), [(50, 50, true), (90, 20, false)]);
+        RgbImage overlay = MaskOverlay.Render(image, [item]);
+        (byte, byte, byte) tint = MaskOverlay.Palette[0], black = (0, 0, 0), white = (255, 255, 255);
+
+        // Dashes of 4 pixels along the box's top edge (row 30): on, off, on.
+        Assert.Equal([tint, tint, tint, tint, black, black, black, black, tint], Enumerable.Range(30, 9).Select(x => At(overlay, x, 30)));
+        Assert.Equal(tint, At(overlay, 79, 69)); // bottom-right corner, just inside the box
+        // A + at the positive point, an × at the negative one, each outlined in black.
+        Assert.Equal(tint, At(overlay, 54, 50));
+        Assert.Equal(tint, At(overlay, 50, 46));
+        Assert.Equal(tint, At(overlay, 93, 23));
+        Assert.Equal(tint, At(overlay, 87, 17));
+        // The label sits on a plate above the box's top-left corner: 2 glyphs, 1 pixel of padding.
+        int plateTop = 30 - (PixelFont.GlyphHeight + 2);
+        Assert.Equal(tint, At(overlay, 30, plateTop));
+        for (int row = 0; row < PixelFont.GlyphHeight; row++)
+        {
+            for (int column = 0; column < PixelFont.GlyphWidth; column++)
+            {
+                Assert.Equal(PixelFont.IsSet('A', column, row) ? white : tint, At(overlay, 31 + column, plateTop + 1 + row));
+                Assert.Equal(PixelFont.IsSet('1', column, row) ? white : tint, At(overlay, 31 + PixelFont.Advance + column, plateTop + 1 + row));
+            }
+        }
+    }
+
+    [Fact]
+    public void The_font_draws_lower_case_as_upper_case_and_unknown_characters_as_a_question_mark()
+    {
+        for (int row = 0; row < PixelFont.GlyphHeight; row++)
+        {
+            for (int column = 0; column < PixelFont.GlyphWidth; column++)
+            {
+                Assert.Equal(PixelFont.IsSet('K', column, row), PixelFont.IsSet('k', column, row));
+                Assert.Equal(PixelFont.IsSet('?', column, row), PixelFont.IsSet('é', column, row));
+            }
+        }
+        Assert.Equal(5 * 6 - 1, PixelFont.Width("cat 1", 1));
+        Assert.Equal(2 * (5 * 6 - 1), PixelFont.Width("cat 1", 2));
+    }
 }

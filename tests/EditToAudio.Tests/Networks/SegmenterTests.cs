@@ -84,11 +84,11 @@ public class SegmenterTests
         var both = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY)], cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(MaskMetrics.IoU(both.Mask, TruthMask(Rectangle, Circle)) >= 0.95);
 
-        var withNegative = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken);
+        var withNegative = segmenter.Segment(embedding, [new PromptPoint(Rectangle.CenterX, Rectangle.CenterY), new PromptPoint(Circle.CenterX, Circle.CenterY, PromptLabel.Negative)], cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(MaskMetrics.IoU(withNegative.Mask, TruthMask(Rectangle)) >= 0.95);
 
         // A negative point of the positive point's own color leaves a margin of zero everywhere: the closed form gives an empty mask.
-        var cancelled = segmenter.Segment(embedding, [new PromptPoint(60, 60), new PromptPoint(120, 140, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken);
+        var cancelled = segmenter.Segment(embedding, [new PromptPoint(60, 60), new PromptPoint(120, 140, PromptLabel.Negative)], cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(0, cancelled.Area);
     }
 
@@ -120,8 +120,51 @@ public class SegmenterTests
     [Fact]
     public void Prompts_without_a_positive_point_are_rejected()
     {
-        Assert.Throws<ArgumentException>(() => NewSegmenter().Segment(Input.Value, Width, Height, [new PromptPoint(5, 5, IsPositive: false)], cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => NewSegmenter().Segment(Input.Value, Width, Height, [new PromptPoint(5, 5, PromptLabel.Negative)], cancellationToken: TestContext.Current.CancellationToken));
         Assert.Throws<ArgumentException>(() => NewSegmenter().Segment(Input.Value, Width, Height, [], cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void A_box_alone_returns_the_shape_it_is_centred_on()
+    {
+        var segmenter = NewSegmenter();
+        var embedding = segmenter.Encode(Input.Value, Width, Height, TestContext.Current.CancellationToken);
+        IReadOnlyList<PromptPoint> box = new EditToAudio.Prompts.PromptBox(40, 50, 140, 150).Corners;
+        var result = segmenter.Segment(embedding, box, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(MaskMetrics.IoU(result.Mask, TruthMask(Rectangle)) >= 0.95, $"box prompt IoU {MaskMetrics.IoU(result.Mask, TruthMask(Rectangle)):F3}");
+        // The box adds its centre as a positive point: with a point on another shape both are segmented.
+        var withPoint = segmenter.Segment(embedding, [.. box, new PromptPoint(Circle.CenterX, Circle.CenterY)], cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(MaskMetrics.IoU(withPoint.Mask, TruthMask(Rectangle, Circle)) >= 0.95);
+    }
+
+    [Fact]
+    public void A_box_goes_to_the_decoder_as_two_labelled_corners_ahead_of_the_points()
+    {
+        (float[] coords, float[] labels) = Segmenter.PromptInputs(
+            [new PromptPoint(0, 0, PromptLabel.BoxTopLeft), new PromptPoint(320, 240, PromptLabel.BoxBottomRight), new PromptPoint(160, 120), new PromptPoint(10, 20, PromptLabel.Negative)], Width, Height);
+        Assert.Equal([2f, 3f, 1f, 0f], labels);
+        Assert.Equal([0f, 0f, 1024f, 1024f, 512f, 512f, 32f, 1024f * 20 / 240], coords);
+    }
+
+    [Theory]
+    [InlineData(0, 0, 321, 100, "Box corner (321, 100) is outside the 320×240 image")]
+    [InlineData(50, 50, 50, 60, "is empty")]
+    public void Boxes_outside_the_image_or_empty_are_rejected(double x0, double y0, double x1, double y1, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => NewSegmenter().Segment(Input.Value, Width, Height,
+            [new PromptPoint(x0, y0, PromptLabel.BoxTopLeft), new PromptPoint(x1, y1, PromptLabel.BoxBottomRight)], cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_box_needs_both_corners_in_order_ahead_of_the_points()
+    {
+        PromptPoint topLeft = new(1, 1, PromptLabel.BoxTopLeft), bottomRight = new(9, 9, PromptLabel.BoxBottomRight), point = new(5, 5);
+        foreach (PromptPoint[] prompt in new[] { new[] { topLeft, point }, [bottomRight, topLeft], [point, topLeft, bottomRight], [topLeft, bottomRight, topLeft, bottomRight] })
+        {
+            var error = Assert.Throws<ArgumentException>(() => Segmenter.PromptInputs(prompt, Width, Height));
+            Assert.Contains("A box prompt is one top-left and one bottom-right corner", error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

@@ -3,6 +3,7 @@ using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.Networks;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 using EditToAudio.Samples;
 using EditToAudio.Tests.Support;
 
@@ -208,7 +209,7 @@ public sealed class EngineTests : IDisposable
     [Fact]
     public async Task Points_outside_the_image_are_named_with_the_image_size()
     {
-        EmbedRequest request = Request() with { AddPoint = new PromptPoint(700, 10) };
+        EmbedRequest request = Request() with { Prompts = Request().Prompts with { Add = SidePrompts.Of(ObjectPrompt.FromPoint(new PromptPoint(700, 10))) } };
         var error = await Assert.ThrowsAsync<ArgumentException>(() => _engine.EmbedAsync(request, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("700", error.Message, StringComparison.Ordinal);
         Assert.Contains("640", error.Message, StringComparison.Ordinal);
