@@ -44,7 +44,7 @@ internal static class NetworkFileComparison
         using var options = NetworkSet.CreateSessionOptions(new NetworkOptions(IntraOpThreads: threads));
         using var a = ModelSession.Open(contract, args[1], options, ExecutionProvider.Cpu);
         using var b = ModelSession.Open(contract, args[2], options, ExecutionProvider.Cpu);
-        var inputs = contract.Inputs.ToDictionary(t => t.Name, t => Input(t, sizes));
+        var inputs = contract.Inputs.ToDictionary(t => t.Name, t => NetworkInputs.Seeded(t, sizes));
         try
         {
             float[] first = Time(a, inputs, out _), second = Time(b, inputs, out _); // warm-up, and the outputs to compare
@@ -71,19 +71,6 @@ internal static class NetworkFileComparison
                 value.Dispose();
             }
         }
-    }
-
-    private static OrtValue Input(TensorContract tensor, Dictionary<string, long> sizes)
-    {
-        long[] shape = [.. tensor.Shape.Select(d => d.IsFixed ? d.Value : d.Multiplier * (sizes.TryGetValue(d.Symbol!, out long s) ? s
-            : throw new ArgumentException($"give {d.Symbol}=SIZE for {tensor.Name} {tensor.ShapeText}")))];
-        long count = shape.Aggregate(1L, (p, d) => p * d);
-        var random = new Random(1234);
-        if (tensor.DataType == TensorDataType.Int64)
-        {
-            return OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)count).Select(i => (long)(i * 137 % 1000)).ToArray(), shape);
-        }
-        return OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, (int)count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), shape);
     }
 
     private static float[] Time(ModelSession session, Dictionary<string, OrtValue> inputs, out double seconds)

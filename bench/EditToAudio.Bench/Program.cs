@@ -1,7 +1,11 @@
 using BenchmarkDotNet.Running;
 
-// `network-ab` times two exports of one network against each other (see NetworkFileComparison);
-// everything else goes to BenchmarkDotNet.
+// `network-time` times one network of a model set (see NetworkTiming), `network-ab` two exports of
+// one network against each other (see NetworkFileComparison); everything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "network-time")
+{
+    return EditToAudio.Bench.NetworkTiming.Run(args[1..]);
+}
 if (args.Length > 0 && args[0] == "network-ab")
 {
     return EditToAudio.Bench.NetworkFileComparison.Run(args[1..]);

@@ -33,6 +33,13 @@ internal sealed class GraphBuilder
         }
     }
 
+    /// <summary>Declares axis <paramref name="axis"/> of graph input <paramref name="input"/> as the fixed size <paramref name="size"/> (an export for one fixed length).</summary>
+    public void FixInputSize(string input, int axis, long size)
+    {
+        ValueInfoProto declared = _graph.Input.Single(i => i.Name == input);
+        declared.Type.TensorType.Shape.Dim[axis] = new TensorShapeProto.Types.Dimension { DimValue = size };
+    }
+
     /// <summary>A float32 initializer.</summary>
     public string Floats(string name, float[] values, params long[] dims)
     {

@@ -186,12 +186,21 @@ internal static class SyntheticNetworks
     /// L_b = mean over hops of ½·ln(a² + ε), centred over the 64 partials, then · Aᵀ [64, 512] (the sound
     /// basis). A partial's log amplitude is its mel bin less a constant per frame (the vocoder's softmax
     /// normalizer and gain), which the centring removes, so the embedding is the clip's conditioning
-    /// seen in the sound space, whatever the vocoder's level.
+    /// seen in the sound space, whatever the vocoder's level. With <paramref name="window"/> (a multiple
+    /// of the hop) the input takes exactly that many samples, as a real encoder exported for a fixed clip length does.
     /// </summary>
-    public static ModelProto ClapAudio(SyntheticWeights w)
+    public static ModelProto ClapAudio(SyntheticWeights w, int? window = null)
     {
         var contract = NetworkContracts.ClapAudio;
         var g = new GraphBuilder("synthetic_clap_audio", contract);
+        if (window is { } fixedLength)
+        {
+            if (fixedLength <= 0 || fixedLength % SyntheticWeights.HopLength != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(window), fixedLength, $"The window must be a positive multiple of the hop ({SyntheticWeights.HopLength}).");
+            }
+            g.FixInputSize(contract.Wave.Name, 1, fixedLength);
+        }
         int hop = SyntheticWeights.HopLength;
         float[] table = HarmonicTable();
         var transposed = new float[table.Length];

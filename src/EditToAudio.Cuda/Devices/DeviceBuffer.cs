@@ -118,6 +118,27 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>Queues a copy of <paramref name="count"/> elements from element <paramref name="offset"/> on into <paramref name="destination"/> at <paramref name="destinationOffset"/>.</summary>
+    public unsafe void CopyTo(long offset, DeviceBuffer<T> destination, long destinationOffset, long count, CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(destinationOffset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + count, Length, nameof(count));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(destinationOffset + count, destination.Length, nameof(count));
+        if (count == 0)
+        {
+            return;
+        }
+        using (Context.Bind())
+        {
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoDAsync_v2(destination.DevicePointer + (ulong)destinationOffset * (ulong)sizeof(T),
+                DevicePointer + (ulong)offset * (ulong)sizeof(T), (nuint)count * (nuint)sizeof(T), stream.NativeHandle));
+        }
+    }
+
     /// <summary>Copies the whole buffer to a new host array.</summary>
     public T[] ToArray(CudaStream stream)
     {

@@ -50,6 +50,7 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Library)] internal static partial CuResult cuMemGetInfo_v2(out nuint free, out nuint total);
     [LibraryImport(Library)] internal static partial CuResult cuMemcpyHtoDAsync_v2(ulong destination, void* source, nuint bytes, IntPtr stream);
     [LibraryImport(Library)] internal static partial CuResult cuMemcpyDtoHAsync_v2(void* destination, ulong source, nuint bytes, IntPtr stream);
+    [LibraryImport(Library)] internal static partial CuResult cuMemcpyDtoDAsync_v2(ulong destination, ulong source, nuint bytes, IntPtr stream);
     [LibraryImport(Library)] internal static partial CuResult cuMemsetD8Async(ulong destination, byte value, nuint count, IntPtr stream);
     [LibraryImport(Library)] internal static partial CuResult cuModuleLoadData(out IntPtr module, void* image);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial CuResult cuModuleGetFunction(out IntPtr function, IntPtr module, string name);

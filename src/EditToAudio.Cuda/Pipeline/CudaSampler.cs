@@ -30,7 +30,7 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
         try
         {
             Sample(networks.Get(NetworkKind.UNet), job, work, progress, cancellationToken);
-            return Decode(networks, job, work, cancellationToken);
+            return Decode(networks, job, work, progress, cancellationToken);
         }
         finally
         {
@@ -58,7 +58,7 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
                 binding.BindInput(contract.Timestep.Name, timestep);
                 binding.BindInput(contract.Y.Name, conditioning);
                 binding.BindOutput(contract.Eps.Name, epsilon);
-            }, cancellationToken);
+            }, keepWorkingMemory: i + 1 < schedule.Count, cancellationToken);
             kernels.DdimStep(work.Sample, work.Epsilon, rows, shape.Size, work.Halves == 2, job.Guidance,
                 schedule.Coefficients(schedule.Count - 1 - i), work.Seeds, work.StepStreams, (ulong)i);
             progress?.Report(i + 1);
@@ -66,8 +66,9 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
         kernels.ClipJobsOver(work.Sample, work.LatentOffset, (long)job.Candidates * shape.Size, job.Jobs, DdimSampler.ClipTrigger, DdimSampler.ClipRange, work.Clipped);
     }
 
-    private DeviceCandidates Decode(NetworkSet networks, DiffusionJob job, SamplerBuffers work, CancellationToken cancellationToken)
+    private DeviceCandidates Decode(NetworkSet networks, DiffusionJob job, SamplerBuffers work, IProgress<int>? progress, CancellationToken cancellationToken)
     {
+        int steps = job.Schedule.Count;
         ModelSetConstants constants = networks.Models.Constants;
         LatentShape shape = job.Shape;
         int rows = job.Rows;
@@ -85,18 +86,25 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
             kernels.Divide(work.Sample, work.LatentOffset, latents, (long)rows * shape.Size, constants.VaeScaleFactor);
             Bound(networks.Get(NetworkKind.VaeDecoder), NetworkContracts.VaeDecoder.Latent, tensors.Wrap(latents, 0, rows, shape.Channels, shape.Frames, shape.Bins),
                 NetworkContracts.VaeDecoder.Mel, tensors.Wrap(mel, 0, rows, 1, melFrames, melBins), cancellationToken);
+            progress?.Report(steps + 1);
             kernels.TransposeLastTwo(mel, melByBin, rows, melFrames, melBins);
             Bound(networks.Get(NetworkKind.Vocoder), NetworkContracts.Vocoder.Mel, tensors.Wrap(melByBin, 0, rows, melBins, melFrames),
                 NetworkContracts.Vocoder.Wave, tensors.Wrap(waves, 0, rows, samples), cancellationToken);
+            progress?.Report(steps + 2);
 
             float[] embeddings = [];
             if (networks.Models.Has(NetworkKind.ClapAudio))
             {
                 int width = job.Unconditional.Length;
+                ModelSession encoder = networks.Get(NetworkKind.ClapAudio);
+                ClapAudioWindow window = ClapAudioWindow.Of(encoder);
+                int windowLength = window.InputLength(samples);
+                using DeviceBuffer<float>? fitted = window.Passes(samples) ? null : FitWindows(window, waves, rows, samples);
                 using DeviceBuffer<float> clap = Context.Allocate<float>((long)rows * width);
-                Bound(networks.Get(NetworkKind.ClapAudio), NetworkContracts.ClapAudio.Wave, tensors.Wrap(waves, 0, rows, samples),
+                Bound(encoder, NetworkContracts.ClapAudio.Wave, tensors.Wrap(fitted ?? waves, 0, rows, windowLength),
                     NetworkContracts.ClapAudio.Embedding, tensors.Wrap(clap, 0, rows, width), cancellationToken);
                 embeddings = clap.ToArray(Context.Stream);
+                progress?.Report(steps + 3);
             }
             bool[] clipped = [.. work.Clipped.ToArray(Context.Stream).Select(flag => flag != 0)];
             return new DeviceCandidates(waves, rows, samples, clipped, embeddings);
@@ -104,6 +112,30 @@ internal sealed class CudaSampler(EngineKernels kernels, DeviceTensors tensors)
         catch
         {
             waves.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Each waveform fitted to the CLAP encoder's window on the device, by the copies <see cref="ClapAudioWindow.Copies"/> plans.</summary>
+    private DeviceBuffer<float> FitWindows(ClapAudioWindow window, DeviceBuffer<float> waves, int rows, int samples)
+    {
+        int length = window.InputLength(samples);
+        DeviceBuffer<float> fitted = Context.Allocate<float>((long)rows * length);
+        try
+        {
+            fitted.Clear(Context.Stream);
+            for (int row = 0; row < rows; row++)
+            {
+                foreach (WindowCopy copy in window.Copies(samples))
+                {
+                    waves.CopyTo((long)row * samples + copy.Source, fitted, (long)row * length + copy.Destination, copy.Count, Context.Stream);
+                }
+            }
+            return fitted;
+        }
+        catch
+        {
+            fitted.Dispose();
             throw;
         }
     }

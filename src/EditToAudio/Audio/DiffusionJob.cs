@@ -19,6 +19,13 @@ public sealed record DiffusionJob(DdimSchedule Schedule, LatentShape Shape, floa
     /// <summary>Latents sampled: jobs × candidates, job-major.</summary>
     public int Rows => Jobs * Candidates;
 
+    /// <summary>
+    /// Progress units after the sampler's steps: one per decoding network (VAE decoder, vocoder, and
+    /// the CLAP audio encoder when the candidates are <paramref name="ranked"/>), which take seconds
+    /// each at full size, so progress does not stand at 100% while they run.
+    /// </summary>
+    public static int DecodingUnits(bool ranked) => ranked ? 3 : 2;
+
     /// <summary>The call's batch layout; checks the job and throws an <see cref="ArgumentException"/> naming the first inconsistency.</summary>
     public SamplerLayout Layout() => new(Schedule, Conditionings, Seeds, Unconditional, Candidates, Guidance);
 }

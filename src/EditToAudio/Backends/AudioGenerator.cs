@@ -40,7 +40,7 @@ public sealed class AudioGenerator
         return (frames + LatentFrameMultiple - 1) / LatentFrameMultiple * LatentFrameMultiple;
     }
 
-    /// <summary>Generates the clip for one conditioning embedding (512).</summary>
+    /// <summary>Generates the clip for one conditioning embedding (512); <paramref name="stepProgress"/> as <see cref="ComputeBackend.Sample"/> reports it.</summary>
     public AudioClip Generate(float[] conditioning, AudioOptions options, IProgress<int>? stepProgress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conditioning);

@@ -62,6 +62,13 @@ public abstract class ComputeBackend : IDisposable
     protected internal abstract float[] Map(NetworkSet networks, float[] clip, IReadOnlyList<MappingKey> keys, int varSamples, CancellationToken cancellationToken);
 
     /// <summary>Samples and decodes every candidate of every clip of <paramref name="job"/>; the caller disposes the result.</summary>
+    /// <param name="networks">The UNet, VAE decoder, vocoder and (optional) CLAP audio encoder.</param>
+    /// <param name="job">What to sample.</param>
+    /// <param name="progress">
+    /// Receives the units finished: sampler steps 1..S, then S+1 after the VAE decoder, S+2 after the
+    /// vocoder and S+3 after the CLAP audio encoder (<see cref="DiffusionJob.DecodingUnits"/>).
+    /// </param>
+    /// <param name="cancellationToken">Checked before every step and network call, and stops a network call that is running.</param>
     protected internal abstract DecodedCandidates Sample(NetworkSet networks, DiffusionJob job, IProgress<int>? progress, CancellationToken cancellationToken);
 
     /// <summary>Frees the backend's device resources.</summary>

@@ -67,17 +67,22 @@ public sealed class CpuBackend : ComputeBackend
     protected internal override DecodedCandidates Sample(NetworkSet networks, DiffusionJob job, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         (float[] latents, bool[] clipped) = DdimSampler.SampleMany(
-            new OnnxEpsilonPredictor(networks, cancellationToken), job.Schedule, job.Shape, job.Conditionings, job.Seeds, job.Unconditional,
+            new OnnxEpsilonPredictor(networks, job.Schedule.Count, cancellationToken), job.Schedule, job.Shape, job.Conditionings, job.Seeds, job.Unconditional,
             job.Candidates, job.Guidance, progress, cancellationToken);
-        int rows = job.Rows;
-        float[] waves = Decode(networks, latents, rows, job.Shape, cancellationToken);
+        int rows = job.Rows, steps = job.Schedule.Count;
+        float[] waves = Decode(networks, latents, rows, job.Shape, new DecodingProgress(progress, steps), cancellationToken);
         int samples = waves.Length / rows;
-        float[] embeddings = networks.Models.Has(NetworkKind.ClapAudio) ? ClapAudioEncoder.Embed(networks, waves, rows, samples, cancellationToken) : [];
+        float[] embeddings = [];
+        if (networks.Models.Has(NetworkKind.ClapAudio))
+        {
+            embeddings = ClapAudioEncoder.Embed(networks, waves, rows, samples, cancellationToken);
+            progress?.Report(steps + 3);
+        }
         return new HostCandidates(waves, rows, samples, clipped, embeddings);
     }
 
     /// <summary>latent / scale factor → VAE decoder → mel [N,1,4T,64] → vocoder input [N,64,4T] → waveform [N, 4T·hop].</summary>
-    private static float[] Decode(NetworkSet networks, float[] latents, int count, LatentShape shape, CancellationToken cancellationToken)
+    private static float[] Decode(NetworkSet networks, float[] latents, int count, LatentShape shape, DecodingProgress progress, CancellationToken cancellationToken)
     {
         ModelSetConstants constants = networks.Models.Constants;
         double scale = constants.VaeScaleFactor;
@@ -94,6 +99,7 @@ public sealed class CpuBackend : ComputeBackend
         {
             mel = OrtTensors.Read(outputs[0], "VAE mel", count, 1, melFrames, melBins);
         }
+        progress.Report(1);
         var transposed = new float[mel.Length];
         for (int n = 0; n < count; n++)
         {
@@ -108,7 +114,15 @@ public sealed class CpuBackend : ComputeBackend
         }
         using var melInput = OrtTensors.Wrap(transposed, count, melBins, melFrames);
         using var waves = networks.Get(NetworkKind.Vocoder).Run(new Dictionary<string, OrtValue> { [NetworkContracts.Vocoder.Mel.Name] = melInput }, cancellationToken);
-        return OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * constants.HopLength);
+        float[] result = OrtTensors.Read(waves[0], "vocoder wave", count, (long)melFrames * constants.HopLength);
+        progress.Report(2);
+        return result;
+    }
+
+    /// <summary>Reports the decoding units after the sampler's steps.</summary>
+    private readonly record struct DecodingProgress(IProgress<int>? Target, int Steps)
+    {
+        public void Report(int decoded) => Target?.Report(Steps + decoded);
     }
 
     /// <summary>Runs parallel work and rethrows its first failure as itself rather than inside an <see cref="AggregateException"/>.</summary>

@@ -1,3 +1,4 @@
+using EditToAudio.Audio;
 using EditToAudio.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -12,15 +13,20 @@ public static class ClapAudioEncoder
     /// <summary>Width of a CLAP audio embedding.</summary>
     public const int Width = 512;
 
-    /// <summary>Embeds <paramref name="count"/> waveforms of <paramref name="samples"/> samples each (row-major) in one network call.</summary>
+    /// <summary>
+    /// Embeds <paramref name="count"/> waveforms of <paramref name="samples"/> samples each (row-major) in one
+    /// network call, each first fitted to the encoder's input length when the file fixes one (<see cref="ClapAudioWindow"/>).
+    /// </summary>
     /// <returns>The embeddings, row-major [count, 512].</returns>
     /// <exception cref="ModelSetException">When the set has no clap_audio network.</exception>
     public static float[] Embed(NetworkSet networks, float[] waves, int count, int samples, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(networks);
         ArgumentNullException.ThrowIfNull(waves);
-        using var input = OrtTensors.Wrap(waves, count, samples);
-        using var outputs = networks.Get(NetworkKind.ClapAudio).Run(new Dictionary<string, OrtValue> { [NetworkContracts.ClapAudio.Wave.Name] = input }, cancellationToken);
+        ModelSession encoder = networks.Get(NetworkKind.ClapAudio);
+        ClapAudioWindow window = ClapAudioWindow.Of(encoder);
+        using var input = OrtTensors.Wrap(window.FitEach(waves, count, samples), count, window.InputLength(samples));
+        using var outputs = encoder.Run(new Dictionary<string, OrtValue> { [NetworkContracts.ClapAudio.Wave.Name] = input }, cancellationToken);
         return OrtTensors.Read(outputs[0], "CLAP audio embedding", count, Width);
     }
 }

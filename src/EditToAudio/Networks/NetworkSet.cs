@@ -81,6 +81,10 @@ public sealed class NetworkSet : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            // The memory pattern plans one block per input shape and takes it from the arena beside
+            // the blocks of earlier calls: a full-size SAM2 encoder grew by 1 GB on its second image.
+            // Without it the arena reuses its blocks (the UNet's speed within noise; docs/performance.md).
+            EnableMemoryPattern = false,
         };
         if (options.Provider == ExecutionProvider.Cuda)
         {

@@ -149,7 +149,8 @@ public sealed class EditToAudioEngine : IDisposable
 
     private AudioClip Generate(PipelineStage stage, float[] conditioning, AudioOptions options, int steps, StageTimings timings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
-        IProgress<int>? stepProgress = progress is null ? null : new SynchronousProgress(progress, stage, steps);
+        int units = steps + DiffusionJob.DecodingUnits(Models.Has(NetworkKind.ClapAudio));
+        IProgress<int>? stepProgress = progress is null ? null : new SynchronousProgress(progress, stage, units);
         return timings.Measure(stage, () => _stages.Audio.Generate(conditioning, options, stepProgress, cancellationToken));
     }
 

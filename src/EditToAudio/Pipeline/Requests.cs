@@ -56,7 +56,7 @@ public sealed record RunRequest(EmbedRequest Embed)
 /// <summary>Progress of a pipeline: the stage and, for the sampler, the step within it.</summary>
 /// <param name="Stage">The stage now running.</param>
 /// <param name="Step">Steps finished in this stage.</param>
-/// <param name="Steps">Steps in this stage (1 for single-shot stages).</param>
+/// <param name="Steps">Steps in this stage (1 for single-shot stages; for audio, the sampler's steps and then one per decoding network).</param>
 public readonly record struct PipelineProgress(PipelineStage Stage, int Step, int Steps);
 
 /// <summary>The stages of a run, in order.</summary>

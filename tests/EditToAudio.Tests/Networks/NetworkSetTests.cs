@@ -2,6 +2,7 @@ using EditToAudio.Models;
 using EditToAudio.Networks;
 using EditToAudio.Tests.Models;
 using EditToAudio.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EditToAudio.Tests.Networks;
 
@@ -83,5 +84,42 @@ public class CancellationTests
         Assert.ThrowsAny<OperationCanceledException>(() => new ClipTokenEncoder(networks).Encode(new float[ClipTokenEncoder.PixelsPerImage], cancelled.Token));
         Assert.ThrowsAny<OperationCanceledException>(() => new Ssv2aMapper(networks).Map(new float[768], 42, cancellationToken: cancelled.Token));
         Assert.ThrowsAny<OperationCanceledException>(() => new Segmenter(networks).Encode(new float[3 * 1024 * 1024], 10, 10, cancelled.Token));
+    }
+
+    /// <summary>A generator that takes a minute or more (<see cref="SlowNetwork"/>), opened with the engine's session options.</summary>
+    private static ModelSession OpenSlowGenerator(TemporaryFolder folder, SessionOptions options)
+    {
+        string path = folder.File("slow_generator.onnx");
+        SlowNetwork.Write(SyntheticSet.Load().PathOf(NetworkKind.Ssv2aGenerator), path, "mu");
+        return ModelSession.Open(NetworkContracts.Ssv2aGenerator, path, options, ExecutionProvider.Cpu);
+    }
+
+    // Without ONNX Runtime's terminate flag the call would run to its end and return normally, so no
+    // exception means the cancellation did not reach the running network.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_long_network_call_stops_when_cancelled_while_it_runs(bool bound)
+    {
+        using var folder = new TemporaryFolder();
+        using SessionOptions options = NetworkSet.CreateSessionOptions(new NetworkOptions());
+        using ModelSession slow = OpenSlowGenerator(folder, options);
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[768], [1, 768]);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        if (bound)
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => slow.RunBound(binding =>
+            {
+                binding.BindInput("x", input);
+                binding.BindOutputToDevice("mu", OrtMemoryInfo.DefaultInstance);
+                binding.BindOutputToDevice("log_sigma", OrtMemoryInfo.DefaultInstance);
+            }, cancellation.Token));
+        }
+        else
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => slow.Run(new Dictionary<string, OrtValue> { ["x"] = input }, cancellation.Token));
+        }
+        Assert.Equal(1, slow.Calls);
     }
 }

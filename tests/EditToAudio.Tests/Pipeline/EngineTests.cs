@@ -120,6 +120,33 @@ public sealed class EngineTests : IDisposable
         Assert.Equal(2, lastStep);
     }
 
+    // The vocoder of this set runs for a minute or more; the timeout only guards against a hang.
+    [Fact(Timeout = 60_000)]
+    public async Task A_run_cancelled_inside_a_long_network_call_stops_there()
+    {
+        using var folder = new TemporaryFolder();
+        foreach (string file in Directory.GetFiles(_engine.Models.Folder))
+        {
+            File.Copy(file, folder.File(Path.GetFileName(file)));
+        }
+        SlowNetwork.Write(Path.Combine(_engine.Models.Folder, "vocoder.onnx"), folder.File("vocoder.onnx"), "wave");
+        using EditToAudioEngine engine = EditToAudioEngine.Open(new EngineOptions { ModelFolder = folder.Path });
+        // Linked to the test's token only so that a timeout stops the vocoder too (xUnit fails a timed-out test either way).
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        RunRequest request = ShortRun();
+        int steps = request.Audio.Sampler.Steps;
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Stage == PipelineStage.Audio && p.Step == steps)
+            {
+                // The sampler is done; the VAE decoder takes milliseconds, so this lands inside the vocoder.
+                cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.RunAsync(request, progress, cancellation.Token));
+    }
+
     [Fact]
     public async Task Without_a_clap_audio_encoder_candidate_zero_is_kept_and_the_record_says_so()
     {
