@@ -150,7 +150,7 @@ internal sealed partial class BatchRun
             int stepsRun = DdimSchedule.Create(_models.Constants.BetaSchedule, p.Audio.Sampler.Steps, p.Audio.Sampler.Eta).Count;
             parameters = RunOutputs.RunParameters(parameters, p.Audio, p.Baselines, stepsRun);
         }
-        parameters = parameters with { Objects = p.Objects.ToString().ToLowerInvariant() };
+        parameters = RunOutputs.WithObjectSettings(parameters, p.Objects, work.Item.Prompts, p.Detection);
         return new ExpectedRecord(kind, JsonSerializer.SerializeToElement(parameters, BatchRecordJson.Default.ParameterRecord), settings,
             work.OriginalSha, work.EditedSha, work.Item.Prompts, _modelHashes);
     }

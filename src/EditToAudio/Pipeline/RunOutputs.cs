@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using EditToAudio.Audio;
+using EditToAudio.ChangeDetection;
 using EditToAudio.Editing;
 using EditToAudio.Images;
 using EditToAudio.IO;
@@ -289,6 +290,20 @@ public static class RunOutputs
         edit.MaskAlignment.ToString().ToLowerInvariant(),
         selection.ToString().ToLowerInvariant(), seed, varSamples);
 
+    /// <summary>
+    /// <paramref name="parameters"/> with how several objects combine and, where a side is found by the
+    /// change detector, its settings: what decides the objects is part of a run's parameters.
+    /// </summary>
+    internal static ParameterRecord WithObjectSettings(ParameterRecord parameters, ObjectCombination objects, EditPrompts prompts, ChangeDetectionOptions? detection)
+    {
+        ChangeDetectionOptions settings = detection ?? new();
+        return parameters with
+        {
+            Objects = objects.ToString().ToLowerInvariant(),
+            ChangeDetection = prompts.NeedsDetection ? new ChangeDetectionSettings(settings.Threshold, settings.MinRegionFraction) : null,
+        };
+    }
+
     private static ParameterRecord EmbedParameters(EmbedRequest request) =>
         EmbedParameters(request.Edit, request.MaskSelection, request.Seed, request.VarSamples);
 
@@ -304,7 +319,7 @@ public static class RunOutputs
             Provider = result.Provider.ToString().ToLowerInvariant(),
             EditBackend = result.EditBackend,
             Inputs = InputRecordOf(inputs, request, result.Objects),
-            Parameters = parameters with { Objects = request.Objects.ToString().ToLowerInvariant() },
+            Parameters = WithObjectSettings(parameters, request.Objects, request.Prompts, request.Detection),
             Masks = MaskRecordOf(result.RemoveMask, result.AddMask, result.Edit),
             Objects = result.Objects is { } objects ? ObjectRecords(objects, request.Edit.MaskAlignment) : null,
             Detection = result.Objects?.Detection is { } found ? DetectionRecord.Of(found) : null,

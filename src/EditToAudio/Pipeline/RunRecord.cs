@@ -85,7 +85,14 @@ public sealed record ParameterRecord(
 {
     /// <summary>How several objects of one side entered the edit: "each" (the means of per-object edits) or "union".</summary>
     public string Objects { get; init; } = "each";
+
+    /// <summary>The change detector's settings, where a side was left to it: a batch item found with other settings is redone on resumption.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChangeDetectionSettings? ChangeDetection { get; init; }
 }
+
+/// <summary>The change detector's settings a user gives (<c>--change-threshold</c>, <c>--min-region</c>); a null threshold is Otsu's.</summary>
+public sealed record ChangeDetectionSettings(double? Threshold, double MinRegion);
 
 /// <summary>
 /// Mask areas (pixels, share of the image's pixels and CLIP patches) of each side's objects together,

@@ -164,6 +164,34 @@ public sealed class EditAwarePromptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resumed_batch_redoes_the_items_found_with_other_change_detection_settings()
+    {
+        Save(AllScenes().Single(s => s.Name == "elsewhere"));
+        string manifest = _folder.Write("resume.jsonl", System.Text.Encoding.UTF8.GetBytes(string.Join("\n",
+            """{"id": "found", "original": "original.png", "edited": "edited.png", "remove": "auto", "add": "auto"}""",
+            """{"id": "given", "original": "original.png", "edited": "edited.png", "remove_point": [70, 160], "add_point": [250, 180]}""")));
+        string output = _folder.File("batch");
+
+        async Task<Dictionary<string, string>> Batch(params string[] options)
+        {
+            CliRunner.Outcome batch = await CliRunner.RunAsync(["batch", manifest, "--out", output, "--embed-only", "--quiet", .. options]);
+            Assert.True(batch.ExitCode == 0, batch.Error + batch.Output);
+            return File.ReadLines(Path.Combine(output, "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement)
+                .ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("status").GetString()!);
+        }
+
+        Assert.Equal(["ok", "ok"], (await Batch()).OrderBy(r => r.Key).Select(r => r.Value));
+        Assert.Equal(["skipped", "skipped"], (await Batch()).OrderBy(r => r.Key).Select(r => r.Value));
+        // Other settings of the change detector may find other objects: the found item is redone, the given one is not.
+        Dictionary<string, string> changed = await Batch("--min-region", "0.01");
+        Assert.Equal("ok", changed["found"]);
+        Assert.Equal("skipped", changed["given"]);
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "found", "run.json")));
+        Assert.Equal(0.01, record.RootElement.GetProperty("parameters").GetProperty("change_detection").GetProperty("min_region").GetDouble());
+        Assert.Equal("skipped", (await Batch("--change-threshold", "20", "--min-region", "0.01"))["given"]);
+    }
+
+    [Fact]
     public async Task Batch_prompts_are_checked_up_front_with_their_line()
     {
         Scene scene = AllScenes().First();
