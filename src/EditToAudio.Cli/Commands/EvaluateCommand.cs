@@ -16,7 +16,7 @@ internal static class EvaluateCommand
         var folder = new Argument<DirectoryInfo>("dir") { Description = "A run folder (run, embed, demo --out), a batch folder (every item) or a folder of run folders (a sweep item)." };
         var labels = new Option<ObjectLabel[]>("--label")
         {
-            Description = "The sound label of the removed or added object, e.g. --label removed=\"a cat meowing\" --label added=\"a duck quacking\" (a batch manifest's removed_label/added_label take precedence per item).",
+            Description = "The sound label of a removed or added object, e.g. --label removed=\"a cat meowing\" --label added=\"a duck quacking\"; repeat a role for several objects (its scores are the means). A batch manifest's removed_label/added_label take precedence per item; without either, the objects' names in the runs' records are their labels.",
             AllowMultipleArgumentsPerToken = false,
             CustomParser = result =>
             {
@@ -56,11 +56,6 @@ internal static class EvaluateCommand
         command.SetAction((result, cancellationToken) => CommandRunner.Run(result, (stdout, stderr) =>
         {
             ObjectLabel[] given = result.GetValue(labels) ?? [];
-            string? repeated = given.GroupBy(l => l.Role).FirstOrDefault(g => g.Count() > 1)?.Key.ToString().ToLowerInvariant();
-            if (repeated is not null)
-            {
-                throw new ArgumentException($"--label {repeated}= is given more than once; today an edit has one removed and one added object.");
-            }
             EvaluationSource source = EvaluationSource.Discover(result.GetRequiredValue(folder).FullName);
             string target = OutputFolder.CheckEvaluation(result.GetValue(output)?.FullName ?? EvaluationReport.DefaultFolder(source), source);
             LabelTable? table = result.GetValue(labelFile) is { } file ? LabelTable.Load(file.FullName) : null;

@@ -113,12 +113,14 @@ internal sealed class ManifestLineReader(JsonElement root, List<string> errors)
         {
             return [];
         }
-        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+        // One label, or one per object of the side ("removed_label": ["a cat meowing", "birds chirping"]).
+        JsonElement[] names = value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray()] : [value];
+        if (names.Length == 0 || names.Any(n => n.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(n.GetString())))
         {
-            errors.Add($"'{key}' must be a non-empty string (a sound label, e.g. \"a cat meowing\"), got {value.GetRawText()}");
+            errors.Add($"'{key}' must be a non-empty string (a sound label, e.g. \"a cat meowing\") or a list of them, one per object, got {value.GetRawText()}");
             return [];
         }
-        return [new ObjectLabel(role, value.GetString()!.Trim())];
+        return [.. names.Select(n => new ObjectLabel(role, n.GetString()!.Trim()))];
     }
 
     private string? String(string key)

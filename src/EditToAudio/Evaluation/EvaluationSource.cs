@@ -26,6 +26,9 @@ public enum SourceKind
 /// <param name="Labels">The pair's own labels (a batch manifest's removed_label and added_label).</param>
 public sealed record PairLocation(string Id, string? Setting, string Folder, string RecordFile, int? Row, IReadOnlyList<ObjectLabel> Labels)
 {
+    /// <summary>The names of the run's objects (its record's <c>objects[].name</c>), as labels of their roles.</summary>
+    public IReadOnlyList<ObjectLabel> ObjectNames { get; init; } = [];
+
     /// <summary>"id" or "id/setting": how reports name the pair.</summary>
     public string Name => Setting is null ? Id : $"{Id}/{Setting}";
 }
@@ -199,18 +202,19 @@ public sealed class EvaluationSource
         labels ??= [];
         if (File.Exists(Path.Combine(folder, RunOutputs.RecordFile)))
         {
-            return [new PairLocation(id, setting, folder, RunOutputs.RecordFile, null, labels)];
+            return [new PairLocation(id, setting, folder, RunOutputs.RecordFile, null, labels) { ObjectNames = ObjectNamesOf(Path.Combine(folder, RunOutputs.RecordFile)) }];
         }
         string sweep = Path.Combine(folder, RunOutputs.SweepRecordFile);
         var rows = new List<PairLocation>();
         try
         {
             using JsonDocument record = JsonDocument.Parse(File.ReadAllBytes(sweep));
+            IReadOnlyList<ObjectLabel> names = ObjectNamesOf(record.RootElement);
             if (record.RootElement.TryGetProperty("settings", out JsonElement settings) && settings.ValueKind == JsonValueKind.Array)
             {
                 foreach (JsonElement row in settings.EnumerateArray())
                 {
-                    rows.Add(new PairLocation(id, row.GetProperty("name").GetString(), folder, RunOutputs.SweepRecordFile, row.GetProperty("row").GetInt32(), labels));
+                    rows.Add(new PairLocation(id, row.GetProperty("name").GetString(), folder, RunOutputs.SweepRecordFile, row.GetProperty("row").GetInt32(), labels) { ObjectNames = names });
                 }
             }
         }
@@ -223,5 +227,38 @@ public sealed class EvaluationSource
             throw new InvalidDataException($"{sweep} lists no settings.");
         }
         return rows;
+    }
+
+    /// <summary>The named objects of a run record; none when the record cannot be read (the pair's own reading then names the problem).</summary>
+    private static List<ObjectLabel> ObjectNamesOf(string recordPath)
+    {
+        try
+        {
+            using JsonDocument record = JsonDocument.Parse(File.ReadAllBytes(recordPath));
+            return ObjectNamesOf(record.RootElement);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static List<ObjectLabel> ObjectNamesOf(JsonElement record)
+    {
+        var names = new List<ObjectLabel>();
+        if (!record.TryGetProperty("objects", out JsonElement objects) || objects.ValueKind != JsonValueKind.Array)
+        {
+            return names;
+        }
+        foreach (JsonElement item in objects.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object
+                && item.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(name.GetString())
+                && item.TryGetProperty("side", out JsonElement side) && side.ValueKind == JsonValueKind.String)
+            {
+                names.Add(new ObjectLabel(side.GetString() == "remove" ? ObjectRole.Removed : ObjectRole.Added, name.GetString()!.Trim()));
+            }
+        }
+        return names;
     }
 }

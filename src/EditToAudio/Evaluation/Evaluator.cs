@@ -9,7 +9,7 @@ namespace EditToAudio.Evaluation;
 /// <summary>How an evaluation is run.</summary>
 public sealed record EvaluationOptions
 {
-    /// <summary>Labels for the pairs that do not carry their own (a batch manifest's lines do).</summary>
+    /// <summary>Labels for the roles a pair's manifest line gives none for (they win over the names of the pair's objects).</summary>
     public IReadOnlyList<ObjectLabel> Labels { get; init; } = [];
 
     /// <summary>The label embeddings; null for the model set's table (read only when some pair has labels).</summary>
@@ -81,8 +81,9 @@ public sealed class Evaluator
         }
         var unevaluated = new List<UnevaluatedPair>(source.Unevaluated);
 
-        // 1. Labels: each pair's own, else the options'; every name must be in the table before any file is read.
-        var labels = source.Pairs.ToDictionary(p => p, p => ObjectLabel.Merge(p.Labels, options.Labels));
+        // 1. Labels: each pair's own, else the options', else its objects' names; every label must be in
+        // the table before any file is read.
+        var labels = source.Pairs.ToDictionary(p => p, p => ObjectLabel.Merge(p.Labels, options.Labels, p.ObjectNames));
         LabelTable? table = null;
         if (labels.Values.Any(l => l.Count > 0))
         {
@@ -90,7 +91,9 @@ public sealed class Evaluator
             string[] unknown = [.. labels.Values.SelectMany(l => l).Select(l => l.Name).Distinct(StringComparer.Ordinal).Where(n => !table.Contains(n))];
             if (unknown.Length > 0)
             {
-                throw new ArgumentException(table.UnknownMessage(unknown));
+                bool named = source.Pairs.Any(p => labels[p].Any(l => unknown.Contains(l.Name) && p.ObjectNames.Contains(l)));
+                throw new ArgumentException(table.UnknownMessage(unknown)
+                    + (named ? " Names of objects in the runs' records serve as labels where no --label or manifest label is given; give --label removed=… and --label added=… to use others." : ""));
             }
         }
 

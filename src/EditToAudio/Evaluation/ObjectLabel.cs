@@ -17,8 +17,8 @@ public enum ObjectRole
 
 /// <summary>
 /// The sound label of one edited object ("a cat meowing"), a row of a <see cref="Models.LabelTable"/>.
-/// A pair's labels are a list so that edits of several objects can carry one label each; today an
-/// edit has one removed and one added object.
+/// A pair's labels are a list: an edit of several objects carries one label per object, and a
+/// role's label scores are the means over its labels.
 /// </summary>
 /// <param name="Role">Removed or added.</param>
 /// <param name="Name">The label, as the label table spells it.</param>
@@ -40,13 +40,19 @@ public sealed record ObjectLabel(ObjectRole Role, string Name)
     }
 
     /// <summary>
-    /// Each role's labels from <paramref name="own"/> (a pair's own, e.g. its manifest line), and from
-    /// <paramref name="defaults"/> (the command line) for the roles it leaves out.
+    /// Each role's labels: a pair's own (<paramref name="own"/>, its manifest line), else the command
+    /// line's (<paramref name="given"/>), else the names of the role's objects recorded with the run
+    /// (<paramref name="named"/>, from prompt files and manifest prompts): an explicit label wins over a name.
     /// </summary>
-    public static IReadOnlyList<ObjectLabel> Merge(IReadOnlyList<ObjectLabel> own, IReadOnlyList<ObjectLabel> defaults)
+    public static IReadOnlyList<ObjectLabel> Merge(IReadOnlyList<ObjectLabel> own, IReadOnlyList<ObjectLabel> given, IReadOnlyList<ObjectLabel> named)
     {
         ArgumentNullException.ThrowIfNull(own);
-        ArgumentNullException.ThrowIfNull(defaults);
-        return [.. own, .. defaults.Where(d => !own.Any(o => o.Role == d.Role))];
+        ArgumentNullException.ThrowIfNull(given);
+        ArgumentNullException.ThrowIfNull(named);
+        return [.. Enum.GetValues<ObjectRole>().SelectMany(role =>
+        {
+            IReadOnlyList<ObjectLabel>[] sources = [own, given, named];
+            return sources.Select(labels => labels.Where(l => l.Role == role).ToArray()).FirstOrDefault(l => l.Length > 0) ?? [];
+        })];
     }
 }

@@ -204,7 +204,59 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Contains("'a cat meowing', 'a dog barking', 'a duck quacking'", evaluate.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(runs, EvaluationReport.RecordFile)));
         Assert.Equal(1, (await CliRunner.RunAsync("evaluate", runs, "--label", "moved=x")).ExitCode);
-        Assert.Equal(2, (await CliRunner.RunAsync("evaluate", runs, "--label", "added=a", "--label", "added=b")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Several_labels_of_a_role_score_as_the_mean_of_each_alone()
+    {
+        string manifest = _scenes.WriteManifest(_scenes.Line("a", "a", ", \"baselines\": true"));
+        string runs = _scenes.Folder.File("runs");
+        Assert.Equal(0, (await CliRunner.RunAsync(["batch", manifest, "--out", runs, .. BatchScenes.FastArguments])).ExitCode);
+
+        async Task<IReadOnlyDictionary<string, double>> Scores(string name, params string[] removed)
+        {
+            string output = _scenes.Folder.File(name);
+            string[] labels = [.. removed.SelectMany(r => new[] { "--label", $"removed={r}" })];
+            var evaluate = await CliRunner.RunAsync(["evaluate", runs, "--out", output, "--label", $"added={Added}", .. labels, "--quiet"]);
+            Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+            return Assert.Single(Record(output).Pairs).Scores;
+        }
+
+        IReadOnlyDictionary<string, double> cat = await Scores("cat", Removed), bell = await Scores("bell", "a bell ringing");
+        IReadOnlyDictionary<string, double> both = await Scores("both", Removed, "a bell ringing");
+        foreach (string key in new[] { "clap.manipulated.label_removed", "audio.manipulated.label_removed", "audio.original.label_removed", "audio.edit_effect.away_from_removed" })
+        {
+            Assert.Equal((cat[key] + bell[key]) / 2, both[key], 12);
+        }
+        Assert.Equal(cat["audio.manipulated.label_added"], both["audio.manipulated.label_added"], 15);
+    }
+
+    [Fact]
+    public async Task The_names_of_the_objects_are_their_labels_where_none_is_given()
+    {
+        (int rx, int ry) = _scenes.SceneA.RemovePoint;
+        (int ax, int ay) = _scenes.SceneA.AddPoint;
+        string Named(string id, string removed, string added) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $$"""{"id": "{{id}}", "original": "a/original.png", "edited": "a/edited.png", "baselines": true, "remove": [{"points": [[{{rx}}, {{ry}}]], "name": "{{removed}}"}], "add": [{"points": [[{{ax}}, {{ay}}]], "name": "{{added}}"}]}""");
+        string labelled = _scenes.Folder.File("labelled"), plain = _scenes.Folder.File("plain");
+        Assert.Equal(0, (await CliRunner.RunAsync(["batch", _scenes.WriteManifest(Named("a", Removed, Added)), "--out", labelled, .. BatchScenes.FastArguments])).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(["batch", _scenes.WriteManifest(Named("a", "cat", "duck")), "--out", plain, .. BatchScenes.FastArguments])).ExitCode);
+
+        var byName = await CliRunner.RunAsync("evaluate", labelled, "--out", _scenes.Folder.File("by-name"), "--quiet");
+        var byOption = await CliRunner.RunAsync("evaluate", labelled, "--out", _scenes.Folder.File("by-option"), "--label", $"removed={Removed}", "--label", $"added={Added}", "--quiet");
+        Assert.True(byName.ExitCode == 0, byName.Error);
+        Assert.True(byOption.ExitCode == 0, byOption.Error);
+        IReadOnlyDictionary<string, double> named = Assert.Single(Record(_scenes.Folder.File("by-name")).Pairs).Scores;
+        Assert.Equal(Assert.Single(Record(_scenes.Folder.File("by-option")).Pairs).Scores, named);
+        Assert.Contains("audio.edit_effect.total", named.Keys);
+
+        // Names that are no labels: an error that says where they come from, unless labels are given.
+        var unknown = await CliRunner.RunAsync("evaluate", plain, "--quiet");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("labels 'cat', 'duck'", unknown.Error, StringComparison.Ordinal);
+        Assert.Contains("Names of objects in the runs' records serve as labels", unknown.Error, StringComparison.Ordinal);
+        var given = await CliRunner.RunAsync("evaluate", plain, "--label", $"removed={Removed}", "--label", $"added={Added}", "--quiet");
+        Assert.True(given.ExitCode == 0, given.Error);
     }
 
     [Fact]
@@ -307,5 +359,11 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Empty(manifest.Items[1].Labels);
         var error = Assert.Throws<ManifestException>(() => _scenes.Manifest(_scenes.Line("a", "a", ", \"added_label\": 3")));
         Assert.Contains("line 1: 'added_label' must be a non-empty string", error.Message, StringComparison.Ordinal);
+
+        // One label per object of a side.
+        BatchManifest several = _scenes.Manifest(_scenes.Line("a", "a", $", \"removed_label\": [\"{Removed}\", \"a bell ringing\"]"));
+        Assert.Equal([new ObjectLabel(ObjectRole.Removed, Removed), new ObjectLabel(ObjectRole.Removed, "a bell ringing")], several.Items[0].Labels);
+        Assert.Throws<ManifestException>(() => _scenes.Manifest(_scenes.Line("a", "a", ", \"removed_label\": []")));
+        Assert.Throws<ManifestException>(() => _scenes.Manifest(_scenes.Line("a", "a", ", \"removed_label\": [\"x\", 2]")));
     }
 }
