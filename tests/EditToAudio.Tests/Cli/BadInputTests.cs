@@ -91,6 +91,8 @@ public class BadInputTests
             Bytes("vast.png", CraftedPngs.HeaderOnly(60000, 60000))),
         ["run: an image above --max-megapixels"] = new(Run("run", "--max-megapixels", "0.1"), 2, ["original.png", "above the limit of 100000 pixels"]),
         ["run: a --remove-point outside the image"] = new(Run("run", "--remove-point", "900,10"), 2, ["remove object 1: the point (900, 10) lies outside", "original.png"]),
+        ["embed: a point and a box outside their images are both named"] = new(Run("embed", "--remove-point", "900,10", "--add-box", "0,0,2000,10"), 2,
+            ["remove object 1: the point (900, 10) lies outside", "original.png", "add object 1: the box [0, 0, 2000, 10] reaches outside", "edited.png"]),
         ["embed: a --remove-mask that does not exist"] = new(["embed", "--original", "{original}", "--edited", "{edited}", "--remove-mask", "{dir}/none.png", "--add-point", "179,264", "--out", "{dir}/out"], 2,
             ["remove object 1: the mask file", "none.png", "does not exist"]),
         ["run: an --add-point that is not X,Y"] = new(Run("run", "--add-point", "10"), 1, ["--add-point: expected X,Y"]),
