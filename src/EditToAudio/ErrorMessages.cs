@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace EditToAudio;
 
@@ -27,5 +28,30 @@ public static class ErrorMessages
         return error is ArgumentOutOfRangeException { ActualValue: { } actual }
             ? string.Create(CultureInfo.InvariantCulture, $"{message} (got {actual})")
             : message;
+    }
+
+    /// <summary>
+    /// A JSON syntax error as "invalid JSON at line 3, column 28: …", counted from 1 (System.Text.Json
+    /// counts from 0 and appends its own position), or at the column only for a one-line document.
+    /// </summary>
+    public static string Json(JsonException error, bool oneLine = false)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        string message = error.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (position >= 0)
+        {
+            message = message[..position];
+        }
+        // Advice about the parser's options is for programmers, not for whoever wrote the file.
+        message = message.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.');
+        string where = (error.LineNumber, error.BytePositionInLine) switch
+        {
+            ({ } line, { } column) when !oneLine => string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, column {column + 1}"),
+            ({ } line, null) when !oneLine => string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}"),
+            (_, { } column) => string.Create(CultureInfo.InvariantCulture, $" at column {column + 1}"),
+            _ => "",
+        };
+        return $"invalid JSON{where}: {message}";
     }
 }

@@ -95,6 +95,8 @@ public class BadInputTests
             ["remove object 1: the point (900, 10) lies outside", "original.png", "add object 1: the box [0, 0, 2000, 10] reaches outside", "edited.png"]),
         ["embed: a --remove-mask that does not exist"] = new(["embed", "--original", "{original}", "--edited", "{edited}", "--remove-mask", "{dir}/none.png", "--add-point", "179,264", "--out", "{dir}/out"], 2,
             ["remove object 1: the mask file", "none.png", "does not exist"]),
+        ["embed: a --prompts file that is not JSON names its line"] = new(["embed", "--original", "{original}", "--edited", "{edited}", "--prompts", "{dir}/p.json", "--out", "{dir}/out"], 2,
+            ["p.json", "invalid JSON at line 3, column "], Bytes("p.json", Encoding.UTF8.GetBytes("{\n  \"remove\": [\n    {\"points\": [[1, 2]],}\n  ]\n}\n"))),
         ["run: an --add-point that is not X,Y"] = new(Run("run", "--add-point", "10"), 1, ["--add-point: expected X,Y"]),
         ["run: a negative --seed"] = new(Run("run", "--seed", "-1"), 1, ["--seed: '-1' is not a whole number from 0 to 18446744073709551615"]),
         ["run: --steps 0"] = new(Run("run", "--steps", "0"), 1, ["--steps must be at least 1"]),
