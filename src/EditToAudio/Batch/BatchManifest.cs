@@ -195,7 +195,7 @@ public sealed class BatchManifest
         }
         catch (JsonException e)
         {
-            errors.Add($"invalid JSON: {e.Message}");
+            errors.Add(ErrorMessages.Json(e, oneLine: true));
             return null;
         }
         using (document)

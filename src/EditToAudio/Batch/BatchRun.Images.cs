@@ -49,7 +49,7 @@ internal sealed partial class BatchRun
             }
             catch (ArgumentException e)
             {
-                work.Fail(ErrorMessages.Plain(e).TrimEnd('.').Replace(Environment.NewLine, "; ", StringComparison.Ordinal));
+                work.Fail(ErrorMessages.Plain(e).Replace("." + Environment.NewLine, "; ", StringComparison.Ordinal).Replace(Environment.NewLine, "; ", StringComparison.Ordinal));
             }
         });
     }

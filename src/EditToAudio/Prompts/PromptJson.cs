@@ -76,7 +76,7 @@ public static class PromptJson
         }
         catch (JsonException e)
         {
-            errors.Add($"invalid JSON: {e.Message}");
+            errors.Add(ErrorMessages.Json(e));
         }
         if (errors.Count > 0 || prompts is null)
         {

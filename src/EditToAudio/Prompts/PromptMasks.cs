@@ -18,36 +18,27 @@ public static class PromptMasks
     /// <param name="height">Height of that image.</param>
     /// <param name="what">How messages name the object ("remove object 1").</param>
     /// <param name="image">How messages name the image (its path).</param>
-    /// <exception cref="InvalidDataException">The mask is of another size (both sizes are named), empty, or not binary.</exception>
-    /// <exception cref="ImageLoadException">An image mask cannot be decoded.</exception>
-    /// <exception cref="NpyFormatException">A .npy mask cannot be read.</exception>
+    /// <exception cref="FileNotFoundException">The mask file does not exist (the object is named).</exception>
+    /// <exception cref="InvalidDataException">The mask cannot be decoded or is of another size (both sizes are named), empty, or not binary.</exception>
     public static BinaryMask Load(string path, int width, int height, string what, string image)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        BinaryMask mask;
-        if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        if (!File.Exists(path))
         {
-            using MaskArrays.MaskFile file = MaskArrays.ReadMasks(path);
-            if (file.Batched)
-            {
-                throw new InvalidDataException($"{what}: the mask {path} has a batch dimension ({file.Masks.Count} masks); an object's mask is one [H, W] array.");
-            }
-            // A copy: the run keeps the mask after the file is unmapped.
-            BinaryMask mapped = file.Masks[0];
-            mask = new BinaryMask(mapped.Values.ToArray(), mapped.Height, mapped.Width);
+            throw new FileNotFoundException($"{what}: the mask file {path} does not exist.", path);
         }
-        else
+        BinaryMask mask;
+        try
         {
-            RgbImage picture = ImageLoader.Load(path);
-            var values = new byte[picture.Width * picture.Height];
-            byte[] rgb = picture.Pixels;
-            for (int i = 0; i < values.Length; i++)
-            {
-                // ITU-R BT.601 luma, the weights Pillow's convert("L") uses.
-                int luma = (rgb[3 * i] * 299 + rgb[3 * i + 1] * 587 + rgb[3 * i + 2] * 114 + 500) / 1000;
-                values[i] = luma >= 128 ? (byte)1 : (byte)0;
-            }
-            mask = new BinaryMask(values, picture.Height, picture.Width);
+            mask = Read(path, what);
+        }
+        catch (ImageLoadException e)
+        {
+            throw new InvalidDataException($"{what}: the mask {path} cannot be read: {e.Reason}.", e);
+        }
+        catch (NpyFormatException e)
+        {
+            throw new InvalidDataException($"{what}: the mask {path} cannot be read: {e.Problem}.", e);
         }
         if (mask.Width != width || mask.Height != height)
         {
@@ -59,5 +50,30 @@ public static class PromptMasks
             throw new InvalidDataException($"{what}: the mask {path} is empty (no pixel is set).");
         }
         return mask;
+    }
+
+    private static BinaryMask Read(string path, string what)
+    {
+        if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            using MaskArrays.MaskFile file = MaskArrays.ReadMasks(path);
+            if (file.Batched)
+            {
+                throw new InvalidDataException($"{what}: the mask {path} has a batch dimension ({file.Masks.Count} masks); an object's mask is one [H, W] array.");
+            }
+            // A copy: the run keeps the mask after the file is unmapped.
+            BinaryMask mapped = file.Masks[0];
+            return new BinaryMask(mapped.Values.ToArray(), mapped.Height, mapped.Width);
+        }
+        RgbImage picture = ImageLoader.Load(path);
+        var values = new byte[picture.Width * picture.Height];
+        byte[] rgb = picture.Pixels;
+        for (int i = 0; i < values.Length; i++)
+        {
+            // ITU-R BT.601 luma, the weights Pillow's convert("L") uses.
+            int luma = (rgb[3 * i] * 299 + rgb[3 * i + 1] * 587 + rgb[3 * i + 2] * 114 + 500) / 1000;
+            values[i] = luma >= 128 ? (byte)1 : (byte)0;
+        }
+        return new BinaryMask(values, picture.Height, picture.Width);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using EditToAudio.Audio;
 using EditToAudio.Batch;
@@ -23,7 +24,8 @@ public sealed class BatchRunnerTests : IDisposable
             _scenes.Line("a", "a"),
             _scenes.Line("b", "b", ", \"baselines\": true"),
             _scenes.Line("c", "a").Replace("a/original.png", "a/missing.png", StringComparison.Ordinal),
-            _scenes.Line("d", "a", remove: (500, 10)));
+            _scenes.Line("d", "a", remove: (500, 10)).Replace(
+                string.Create(CultureInfo.InvariantCulture, $"\"add_point\": [{_scenes.SceneA.AddPoint.X}, {_scenes.SceneA.AddPoint.Y}]"), "\"add_point\": [10, 900]", StringComparison.Ordinal));
         var batch = await CliRunner.RunAsync(["batch", manifest, "--out", _scenes.Folder.File("out"), .. BatchScenes.FastArguments]);
         (int x, int y) = _scenes.SceneA.RemovePoint;
         var run = await CliRunner.RunAsync(["run", "--original", _scenes.Folder.File("a/original.png"), "--edited", _scenes.Folder.File("a/edited.png"),
@@ -37,6 +39,8 @@ public sealed class BatchRunnerTests : IDisposable
         Assert.Contains("missing.png does not exist", results[2].Error, StringComparison.Ordinal);
         Assert.Contains("remove object 1: the point (500, 10) lies outside", results[3].Error, StringComparison.Ordinal);
         Assert.Contains("160×120", results[3].Error, StringComparison.Ordinal);
+        // Every problem of the item, on one line.
+        Assert.Contains("160×120 pixels; add object 1: the point (10, 900) lies outside", results[3].Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_scenes.Folder.File("out/c")));
 
         // The same files as `run`, listed in results.jsonl, and the same numbers.

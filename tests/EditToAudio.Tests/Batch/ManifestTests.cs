@@ -42,6 +42,7 @@ public class ManifestTests
     public static TheoryData<string, int, string> BadManifests() => new()
     {
         { Good + "\n{\"id\": \"b\", \"original\": ", 2, "invalid JSON" },
+        { Good + "\n{\"id\": \"b\",, \"original\": \"o.png\"}", 2, "invalid JSON at column 12: " },
         { Good + "\n[1, 2]", 2, "expected a JSON object" },
         { Good + "\n" + Good, 2, "duplicate id 'a' (first used on line 1" },
         { Good + "\n" + Good.Replace("\"a\"", "\"A\"", StringComparison.Ordinal), 2, "duplicate id 'A'" },

@@ -97,6 +97,15 @@ public sealed class PromptJsonTests : IDisposable
     }
 
     [Fact]
+    public void Invalid_json_names_its_line_and_column_from_one()
+    {
+        PromptFormatException error = Refuse("{\n  \"remove\": [\n    {\"points\": [[1, 2]],}\n  ]\n}\n");
+        string problem = Assert.Single(error.Problems);
+        Assert.StartsWith("invalid JSON at line 3, column 25: ", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_file_is_named()
     {
         var error = Assert.Throws<FileNotFoundException>(() => PromptJson.Load(_folder.File("none.json")));

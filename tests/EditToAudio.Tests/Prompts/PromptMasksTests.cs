@@ -68,4 +68,21 @@ public sealed class PromptMasksTests : IDisposable
         Npy.Write(batched, NpyArray.FromBytes(new byte[24], NpyDType.UInt8, 2, 3, 4));
         Assert.Contains("batch dimension", Assert.Throws<InvalidDataException>(() => PromptMasks.Load(batched, 4, 3, "add object 1", "e.png")).Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("missing.png", null, "remove object 2: the mask file {0} does not exist.")]
+    [InlineData("missing.npy", null, "remove object 2: the mask file {0} does not exist.")]
+    [InlineData("broken.png", "\u0089PNG\r\n\u001a\nnot really", "remove object 2: the mask {0} cannot be read: ")]
+    [InlineData("broken.npy", "\u0093NUMPY garbage", "remove object 2: the mask {0} cannot be read: ")]
+    public void A_missing_or_unreadable_mask_names_the_object_and_the_mask(string name, string? content, string message)
+    {
+        string path = _folder.File(name);
+        if (content is not null)
+        {
+            File.WriteAllBytes(path, [.. content.Select(c => (byte)c)]);
+        }
+        Exception error = Assert.ThrowsAny<Exception>(() => PromptMasks.Load(path, 40, 30, "remove object 2", "original.png"));
+        Assert.True(error is InvalidDataException or FileNotFoundException, error.GetType().Name);
+        Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, path), error.Message, StringComparison.Ordinal);
+    }
 }
