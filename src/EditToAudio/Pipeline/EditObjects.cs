@@ -155,7 +155,18 @@ public sealed record EditObjects(IReadOnlyList<EditObject> Removed, IReadOnlyLis
         var warnings = new List<string>();
         if (prompts.NeedsDetection)
         {
-            ChangeMap map = ChangeDetector.Detect(original, edited, detection, cancellationToken);
+            ChangeMap map;
+            try
+            {
+                map = ChangeDetector.Detect(original, edited, detection, cancellationToken);
+            }
+            catch (ChangeDetectionException e) when (!(prompts.Remove.IsAuto && prompts.Add.IsAuto))
+            {
+                // One side was given: say why the images were compared at all.
+                EditSide sought = prompts.Remove.IsAuto ? EditSide.Remove : EditSide.Add;
+                throw new ChangeDetectionException(e.Reason,
+                    $"The {sought.Key()} side has no prompt, so its objects were to be found from what changed between the images: {e.Message} Give the {sought.Key()} side's prompts, or for an edit that only {(sought == EditSide.Remove ? "adds" : "removes")} a prompt file whose \"{sought.Key()}\" list is empty.");
+            }
             found = ObjectFinder.Find(map, (side, regionPrompts, token) => SegmentWithGiven(side, regionPrompts, token), detection, cancellationToken);
             foreach (RegionFinding region in found.Regions.Where(r => r.Role == RegionRole.Unclear))
             {

@@ -98,6 +98,20 @@ public sealed class EditAwarePromptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_side_left_to_the_change_detector_says_so_when_the_images_are_refused()
+    {
+        Shape cat = Shape.Circle("cat", Orange, 90, 140, 40);
+        string original = Save("original.png", Draw("original", [cat, Kept]));
+        string edited = Save("edited.png", Draw("edited", [cat, Kept]));
+
+        CliRunner.Outcome run = await CliRunner.RunAsync(["embed", "--original", original, "--edited", edited, "--remove-point", "90,140", "--out", _folder.File("out"), "--quiet"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("The add side has no prompt, so its objects were to be found from what changed between the images: The images are identical", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.File("out")));
+    }
+
+    [Fact]
     public async Task Run_draws_every_object_and_records_each_objects_prompts_and_mask()
     {
         Scene scene = AllScenes().Single(s => s.Name == "two-removed-one-added");
