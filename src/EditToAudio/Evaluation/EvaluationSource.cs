@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EditToAudio.Batch;
 using EditToAudio.Pipeline;
+using EditToAudio.Prompts;
 
 namespace EditToAudio.Evaluation;
 
@@ -189,7 +190,7 @@ public sealed class EvaluationSource
                         unevaluated.Add(new UnevaluatedPair(setting is null ? item.Id : $"{item.Id}/{setting}", recordFolder, $"{record} is missing (the batch lists it)"));
                         continue;
                     }
-                    pairs.AddRange(RunPairs(item.Id, setting, recordFolder, labels));
+                    pairs.AddRange(RunPairs(item.Id, setting, recordFolder, labels, item.Objects));
                 }
             }
         }
@@ -197,19 +198,21 @@ public sealed class EvaluationSource
     }
 
     /// <summary>The pairs of one record folder: the run itself, or one per row of an embed-only sweep.</summary>
-    private static List<PairLocation> RunPairs(string id, string? setting, string folder, IReadOnlyList<ObjectLabel>? labels = null)
+    /// <remarks>The objects' names come from <paramref name="objects"/> (a batch's results line) or else from the record.</remarks>
+    private static List<PairLocation> RunPairs(string id, string? setting, string folder, IReadOnlyList<ObjectLabel>? labels = null, IReadOnlyList<ObjectRecord>? objects = null)
     {
         labels ??= [];
-        if (File.Exists(Path.Combine(folder, RunOutputs.RecordFile)))
+        string run = Path.Combine(folder, RunOutputs.RecordFile);
+        if (File.Exists(run))
         {
-            return [new PairLocation(id, setting, folder, RunOutputs.RecordFile, null, labels) { ObjectNames = ObjectNamesOf(Path.Combine(folder, RunOutputs.RecordFile)) }];
+            return [new PairLocation(id, setting, folder, RunOutputs.RecordFile, null, labels) { ObjectNames = objects is null ? ObjectNamesOf(run) : NamesOf(objects) }];
         }
         string sweep = Path.Combine(folder, RunOutputs.SweepRecordFile);
         var rows = new List<PairLocation>();
         try
         {
             using JsonDocument record = JsonDocument.Parse(File.ReadAllBytes(sweep));
-            IReadOnlyList<ObjectLabel> names = ObjectNamesOf(record.RootElement);
+            IReadOnlyList<ObjectLabel> names = objects is null ? ObjectNamesOf(record.RootElement) : NamesOf(objects);
             if (record.RootElement.TryGetProperty("settings", out JsonElement settings) && settings.ValueKind == JsonValueKind.Array)
             {
                 foreach (JsonElement row in settings.EnumerateArray())
@@ -243,22 +246,13 @@ public sealed class EvaluationSource
         }
     }
 
-    private static List<ObjectLabel> ObjectNamesOf(JsonElement record)
-    {
-        var names = new List<ObjectLabel>();
-        if (!record.TryGetProperty("objects", out JsonElement objects) || objects.ValueKind != JsonValueKind.Array)
-        {
-            return names;
-        }
-        foreach (JsonElement item in objects.EnumerateArray())
-        {
-            if (item.ValueKind == JsonValueKind.Object
-                && item.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(name.GetString())
-                && item.TryGetProperty("side", out JsonElement side) && side.ValueKind == JsonValueKind.String)
-            {
-                names.Add(new ObjectLabel(side.GetString() == "remove" ? ObjectRole.Removed : ObjectRole.Added, name.GetString()!.Trim()));
-            }
-        }
-        return names;
-    }
+    private static List<ObjectLabel> ObjectNamesOf(JsonElement record) =>
+        record.TryGetProperty("objects", out JsonElement objects) && objects.ValueKind == JsonValueKind.Array
+            ? NamesOf(objects.Deserialize(BatchRecordJson.Default.ListObjectRecord) ?? [])
+            : [];
+
+    /// <summary>The named objects as labels of their roles: a removed object's name labels the removed role.</summary>
+    private static List<ObjectLabel> NamesOf(IEnumerable<ObjectRecord> objects) =>
+        [.. objects.Where(o => !string.IsNullOrWhiteSpace(o.Name))
+            .Select(o => new ObjectLabel(o.Side == EditSide.Remove.Key() ? ObjectRole.Removed : ObjectRole.Added, o.Name!.Trim()))];
 }
