@@ -173,47 +173,68 @@ public sealed class RegionDecomposition
         // With r = w + (s−1)·UₖUₖᵀw and w the uniform weights (the mask is binary), e = Xᵀw + (s−1)·XᵀUₖUₖᵀw:
         // both sums are kept, so every further factor for the same k costs one vector operation.
         // With k ≥ n+1, UₖUₖᵀ = I and e = s·Xᵀw.
-        double[] mean = WeightedRowSum(_fast, 0);
         var embedding = new double[Dimension];
         if (k >= RowCount)
         {
-            VectorMath.AddScaled(embedding, mean, factor);
+            VectorMath.AddScaled(embedding, WeightedRowSums(_fast, 0).Mean, factor);
         }
         else
         {
+            (double[] mean, double[] projected) = WeightedRowSums(k >= _firstExactK ? _exact! : _fast, k);
             mean.CopyTo(embedding, 0);
-            VectorMath.AddScaled(embedding, WeightedRowSum(k >= _firstExactK ? _exact! : _fast, k), factor - 1.0);
+            VectorMath.AddScaled(embedding, projected, factor - 1.0);
         }
         return VectorMath.NormalizedToSingle(embedding);
     }
 
-    /// <summary>Xᵀw for k = 0, XᵀUₖUₖᵀw for 1 ≤ k ≤ the kept vectors; computed once, then shared (thread-safe).</summary>
-    private double[] WeightedRowSum(Eigenpairs pairs, int k)
+    /// <summary>
+    /// Xᵀw (from the float32 Gram matrix's pairs, like the plain mean) and, for k ≥ 1, XᵀUₖUₖᵀw from
+    /// <paramref name="pairs"/>: each computed once, then shared (thread-safe); the missing ones are summed
+    /// in one pass over the rows.
+    /// </summary>
+    private (double[] Mean, double[] Projected) WeightedRowSums(Eigenpairs pairs, int k)
     {
-        if (Volatile.Read(ref pairs.WeightedSums[k]) is { } known)
+        double[]? mean = Volatile.Read(ref _fast.WeightedSums[0]);
+        double[]? projected = k == 0 ? mean : Volatile.Read(ref pairs.WeightedSums[k]);
+        if (mean is not null && projected is not null)
         {
-            return known;
-        }
-        var weights = new double[RowCount];
-        double uniform = 1.0 / RowCount;
-        if (k == 0)
-        {
-            Array.Fill(weights, uniform);
-        }
-        for (int j = 0; j < k; j++)
-        {
-            double[] u = pairs.Vectors[j];
-            double projection = 0;
-            foreach (double component in u)
-            {
-                projection += component * uniform;
-            }
-            VectorMath.AddScaled(weights, u, projection);
+            return (mean, projected);
         }
 
-        var sum = new double[Dimension];
-        _tokens.AddNormalized(_rows, weights, sum);
-        // Two threads may both compute it: either result is the same.
-        return Interlocked.CompareExchange(ref pairs.WeightedSums[k], sum, null) ?? sum;
+        double uniform = 1.0 / RowCount;
+        var uniformWeights = new double[RowCount];
+        Array.Fill(uniformWeights, uniform);
+        double[]? projectedSum = null;
+        var projectedWeights = new double[RowCount];
+        if (k > 0 && projected is null)
+        {
+            projectedSum = new double[Dimension];
+            for (int j = 0; j < k; j++)
+            {
+                double[] u = pairs.Vectors[j];
+                double projection = 0;
+                foreach (double component in u)
+                {
+                    projection += component * uniform;
+                }
+                VectorMath.AddScaled(projectedWeights, u, projection);
+            }
+        }
+
+        // Two threads may both compute a sum: either result is the same.
+        if (mean is null)
+        {
+            var meanSum = new double[Dimension];
+            _tokens.AddNormalized(_rows, uniformWeights, meanSum, projectedWeights, projectedSum ?? []);
+            mean = Interlocked.CompareExchange(ref _fast.WeightedSums[0], meanSum, null) ?? meanSum;
+        }
+        else
+        {
+            _tokens.AddNormalized(_rows, projectedWeights, projectedSum!);
+        }
+        projected = projectedSum is null
+            ? projected ?? mean  // k = 0: the mean itself
+            : Interlocked.CompareExchange(ref pairs.WeightedSums[k], projectedSum, null) ?? projectedSum;
+        return (mean, projected);
     }
 }

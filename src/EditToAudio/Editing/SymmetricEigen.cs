@@ -242,19 +242,26 @@ internal static class SymmetricEigen
         return SafeMinimum * largestSquare;
     }
 
+    /// <summary>Points of the starting grid: counts there bracket every wanted eigenvalue before the first bisection.</summary>
+    private const int GridPoints = 16;
+
     /// <summary>
     /// The k largest eigenvalues of T, descending, by bisection on Sturm counts accelerated by Newton
     /// steps. Each value's bracket [lower, upper] (at most its index of eigenvalues below lower, more
-    /// below upper) shrinks at every count; the next point is the Newton step on det(T − xI) from the
-    /// last one when that lands inside the bracket, else the midpoint. Near a simple eigenvalue
-    /// Newton converges quadratically, so a handful of sweeps replace ~55 halvings; clusters fall back
-    /// to halving. All k brackets advance together, several per Vector&lt;double&gt; and several vectors
-    /// per sweep along T, so the long-latency divisions of independent counts overlap.
+    /// below upper) starts as the tightest cell of an even grid of counts over the Gershgorin interval,
+    /// then shrinks at every count; the next point is the Newton step on det(T − xI) from the last one
+    /// when that lands inside the bracket, else the midpoint. Near a simple eigenvalue Newton converges
+    /// quadratically, so a handful of sweeps replace ~55 halvings; clusters fall back to halving. All k
+    /// brackets advance together, several per Vector&lt;double&gt; and several vectors per sweep along T,
+    /// so the long-latency divisions of independent counts overlap. The grid depends on T alone and a
+    /// converged bracket is left as it is, so each value's bits do not depend on how many other values
+    /// were asked for (an edit gives the same bits alone or in a sweep).
     /// </summary>
     private static double[] LargestEigenvalues(double[] diagonal, double[] offDiagonal, int k, double lowest, double highest, double norm)
     {
         int n = diagonal.Length;
         int width = Vector<double>.Count;
+        var sturm = new SturmCounter(diagonal, offDiagonal, Math.Max(k, GridPoints));
         int groups = (k + width - 1) / width;
         var lower = new double[groups * width];
         var upper = new double[groups * width];
@@ -262,31 +269,43 @@ internal static class SymmetricEigen
         var targets = new long[groups * width];
         var lowerCounts = new long[groups * width];   // eigenvalues below lower
         var upperCounts = new long[groups * width];   // eigenvalues below upper
+
+        // The grid: GridPoints even steps strictly inside [lowest, highest].
+        var grid = new double[(GridPoints + width - 1) / width * width];
+        for (int g = 0; g < grid.Length; g++)
+        {
+            grid[g] = lowest + (highest - lowest) * (Math.Min(g, GridPoints - 1) + 1) / (GridPoints + 1);
+        }
+        sturm.Count(grid, grid.Length / width);
         for (int t = 0; t < lower.Length; t++)
         {
-            upperCounts[t] = n;
+            // Eigenvalue of ascending index n−1−t; padding lanes repeat the last wanted one.
+            long target = n - 1 - Math.Min(t, k - 1);
+            targets[t] = target;
             lower[t] = lowest;
             upper[t] = highest;
-            points[t] = 0.5 * (lowest + highest);
-            // Eigenvalue of ascending index n−1−t; padding lanes repeat the last wanted one.
-            targets[t] = n - 1 - Math.Min(t, k - 1);
+            upperCounts[t] = n;
+            for (int g = 0; g < GridPoints; g++)
+            {
+                long count = sturm.Counts[g];
+                if (count <= target && grid[g] > lower[t])
+                {
+                    lower[t] = grid[g];
+                    lowerCounts[t] = count;
+                }
+                else if (count > target && grid[g] < upper[t])
+                {
+                    upper[t] = grid[g];
+                    upperCounts[t] = count;
+                }
+            }
+            points[t] = 0.5 * (lower[t] + upper[t]);
         }
 
-        var squares = new double[n];                  // squares[i] = T[i−1, i]²
-        for (int i = 1; i < n; i++)
-        {
-            squares[i] = offDiagonal[i - 1] * offDiagonal[i - 1];
-        }
-        var pivotMinimum = new Vector<double>(PivotMinimum(offDiagonal));
-        var negativePivotMinimum = -pivotMinimum;
         var absoluteTolerance = new Vector<double>(2 * Epsilon * norm);
         var relativeTolerance = new Vector<double>(2 * Epsilon);
         var one = Vector<double>.One;
-
-        var inverses = new Vector<double>[groups];    // 1/qᵢ₋₁
-        var slopes = new Vector<double>[groups];      // dqᵢ₋₁/dx
-        var logSlopes = new Vector<double>[groups];   // Σ (dqⱼ/dx)/qⱼ = (d/dx) log|det(T − xI)|
-        var counts = new Vector<long>[groups];
+        var order = new Vector<double>(n);
         var active = new Vector<long>[groups];        // brackets still wider than their tolerance
         // Halving alone needs ~55 sweeps; the cap only guards the loop.
         for (int sweep = 0; sweep < 200; sweep++)
@@ -297,8 +316,6 @@ internal static class SymmetricEigen
                 var low = new Vector<double>(lower, g * width);
                 var high = new Vector<double>(upper, g * width);
                 var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
-                // A converged bracket is left as it is, so each value's bits do not depend on how many
-                // other values were asked for (an edit gives the same bits alone or in a sweep).
                 active[g] = Vector.GreaterThan(high - low, tolerance);
                 converged &= Vector.EqualsAll(active[g], Vector<long>.Zero);
             }
@@ -307,66 +324,44 @@ internal static class SymmetricEigen
                 break;
             }
 
-            // counts = number of negative pivots qᵢ of T − xI = number of eigenvalues below x; with
-            // qᵢ = dᵢ − x − eᵢ₋₁²/qᵢ₋₁ also their derivatives, for the Newton step.
-            var first = new Vector<double>(diagonal[0]);
-            for (int g = 0; g < groups; g++)
-            {
-                var q = first - new Vector<double>(points, g * width);
-                q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
-                inverses[g] = one / q;
-                slopes[g] = -one;
-                logSlopes[g] = -inverses[g];
-                counts[g] = -Vector.LessThan(q, Vector<double>.Zero);
-            }
-            for (int i = 1; i < n; i++)
-            {
-                var d = new Vector<double>(diagonal[i]);
-                var square = new Vector<double>(squares[i]);
-                for (int g = 0; g < groups; g++)
-                {
-                    var coupling = square * inverses[g];                      // eᵢ₋₁²/qᵢ₋₁
-                    var q = d - new Vector<double>(points, g * width) - coupling;
-                    q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), pivotMinimum), negativePivotMinimum, q);
-                    var slope = coupling * inverses[g] * slopes[g] - one;    // −1 + eᵢ₋₁²·q'ᵢ₋₁/qᵢ₋₁²
-                    var inverse = one / q;
-                    inverses[g] = inverse;
-                    slopes[g] = slope;
-                    logSlopes[g] += slope * inverse;
-                    counts[g] -= Vector.LessThan(q, Vector<double>.Zero);
-                }
-            }
-
+            sturm.Count(points, groups);
             for (int g = 0; g < groups; g++)
             {
                 var x = new Vector<double>(points, g * width);
+                var counts = new Vector<long>(sturm.Counts, g * width);
                 var previousLow = new Vector<double>(lower, g * width);
                 var previousHigh = new Vector<double>(upper, g * width);
                 // At most `target` eigenvalues below x: the wanted one is at or above it.
-                var xIsBelow = Vector.LessThanOrEqual(counts[g], new Vector<long>(targets, g * width));
+                var xIsBelow = Vector.LessThanOrEqual(counts, new Vector<long>(targets, g * width));
                 var raiseLow = xIsBelow & active[g];
                 var lowerHigh = ~xIsBelow & active[g];
                 var low = Vector.ConditionalSelect(raiseLow, x, previousLow);
                 var high = Vector.ConditionalSelect(lowerHigh, x, previousHigh);
-                var lowCount = Vector.ConditionalSelect(raiseLow, counts[g], new Vector<long>(lowerCounts, g * width));
-                var highCount = Vector.ConditionalSelect(lowerHigh, counts[g], new Vector<long>(upperCounts, g * width));
+                var lowCount = Vector.ConditionalSelect(raiseLow, counts, new Vector<long>(lowerCounts, g * width));
+                var highCount = Vector.ConditionalSelect(lowerHigh, counts, new Vector<long>(upperCounts, g * width));
                 lowCount.CopyTo(lowerCounts, g * width);
                 highCount.CopyTo(upperCounts, g * width);
                 low.CopyTo(lower, g * width);
                 high.CopyTo(upper, g * width);
 
-                // A Newton step shorter than the tolerance is stretched by it, so the next count lands
-                // on the far side of the eigenvalue and closes the bracket.
+                // Laguerre's step for the polynomial det(T − xI), whose roots are all real: with
+                // G = Σ 1/(x − λᵢ) and H = Σ 1/(x − λᵢ)², x − n/(G ± √((n−1)(nH − G²))) converges to a
+                // neighbouring root from anywhere, cubically near a simple one. A step shorter than the
+                // tolerance is stretched by it, so the next count lands on the far side of the eigenvalue
+                // and closes the bracket.
                 var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
-                var step = -one / logSlopes[g];
+                var sum = new Vector<double>(sturm.LogSlopes, g * width);
+                var squares = new Vector<double>(sturm.Curvatures, g * width);
+                var root = Vector.SquareRoot(Vector.Max(Vector<double>.Zero, (order - one) * (order * squares - sum * sum)));
+                var step = -order / (sum + Vector.ConditionalSelect(Vector.LessThan(sum, Vector<double>.Zero), -root, root));
                 var stretched = step + Vector.ConditionalSelect(Vector.LessThan(step, Vector<double>.Zero), -tolerance, tolerance);
                 step = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(step), tolerance), stretched, step);
-                var newton = x + step;
-                // Newton only once the bracket holds this eigenvalue alone (towards another one it would
-                // creep), and only inside the bracket.
+                var laguerre = x + step;
+                // Laguerre only once the bracket holds this eigenvalue alone (it may converge to a
+                // neighbour otherwise), and only inside the bracket.
                 var isolated = Vector.Equals(highCount - lowCount, Vector<long>.One);
-                var inside = isolated & Vector.GreaterThan(newton, low) & Vector.LessThan(newton, high);
-                Vector.ConditionalSelect(inside, newton, 0.5 * (low + high)).CopyTo(points, g * width);
+                var inside = isolated & Vector.GreaterThan(laguerre, low) & Vector.LessThan(laguerre, high);
+                Vector.ConditionalSelect(inside, laguerre, 0.5 * (low + high)).CopyTo(points, g * width);
             }
         }
 
@@ -381,6 +376,105 @@ internal static class SymmetricEigen
             }
         }
         return values;
+    }
+
+    /// <summary>
+    /// Sturm counts of T − xI at several points at once: the number of negative pivots
+    /// qᵢ = dᵢ − x − eᵢ₋₁²/qᵢ₋₁ is the number of eigenvalues below x. G = (d/dx) log|det(T − xI)| = Σ qᵢ′/qᵢ
+    /// = Σ 1/(x − λᵢ) and H = −(d²/dx²) log|det(T − xI)| = Σ 1/(x − λᵢ)² come with them for Laguerre's
+    /// step. Several Vector&lt;double&gt; groups advance together along T.
+    /// </summary>
+    private sealed class SturmCounter
+    {
+        private readonly double[] _diagonal;
+        private readonly double[] _squares;            // squares[i] = T[i−1, i]²
+        private readonly Vector<double> _pivotMinimum;
+        private readonly Vector<double>[] _inverses;   // 1/qᵢ₋₁
+        private readonly Vector<double>[] _slopes;     // dqᵢ₋₁/dx
+        private readonly Vector<double>[] _bends;      // d²qᵢ₋₁/dx²
+        private readonly Vector<double>[] _logSlopes;
+        private readonly Vector<double>[] _curvatures;
+        private readonly Vector<long>[] _counts;
+
+        public SturmCounter(double[] diagonal, double[] offDiagonal, int points)
+        {
+            int n = diagonal.Length;
+            _diagonal = diagonal;
+            _squares = new double[n];
+            for (int i = 1; i < n; i++)
+            {
+                _squares[i] = offDiagonal[i - 1] * offDiagonal[i - 1];
+            }
+            _pivotMinimum = new Vector<double>(PivotMinimum(offDiagonal));
+            int groups = (points + Vector<double>.Count - 1) / Vector<double>.Count;
+            _inverses = new Vector<double>[groups];
+            _slopes = new Vector<double>[groups];
+            _bends = new Vector<double>[groups];
+            _logSlopes = new Vector<double>[groups];
+            _curvatures = new Vector<double>[groups];
+            _counts = new Vector<long>[groups];
+            Counts = new long[groups * Vector<double>.Count];
+            LogSlopes = new double[groups * Vector<double>.Count];
+            Curvatures = new double[groups * Vector<double>.Count];
+        }
+
+        /// <summary>Eigenvalues below each point of the last <see cref="Count"/>.</summary>
+        public long[] Counts { get; }
+
+        /// <summary>G = Σ 1/(x − λᵢ) at each point of the last <see cref="Count"/>.</summary>
+        public double[] LogSlopes { get; }
+
+        /// <summary>H = Σ 1/(x − λᵢ)² at each point of the last <see cref="Count"/>.</summary>
+        public double[] Curvatures { get; }
+
+        /// <summary>Counts at the first <paramref name="groups"/> vectors of <paramref name="points"/>.</summary>
+        public void Count(double[] points, int groups)
+        {
+            int n = _diagonal.Length;
+            int width = Vector<double>.Count;
+            var one = Vector<double>.One;
+            var negativePivotMinimum = -_pivotMinimum;
+            var first = new Vector<double>(_diagonal[0]);
+            for (int g = 0; g < groups; g++)
+            {
+                var q = first - new Vector<double>(points, g * width);
+                q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), _pivotMinimum), negativePivotMinimum, q);
+                _inverses[g] = one / q;
+                _slopes[g] = -one;
+                _bends[g] = Vector<double>.Zero;
+                _logSlopes[g] = -_inverses[g];
+                _curvatures[g] = _inverses[g] * _inverses[g];
+                _counts[g] = -Vector.LessThan(q, Vector<double>.Zero);
+            }
+            for (int i = 1; i < n; i++)
+            {
+                var d = new Vector<double>(_diagonal[i]);
+                var square = new Vector<double>(_squares[i]);
+                for (int g = 0; g < groups; g++)
+                {
+                    var coupling = square * _inverses[g];                      // eᵢ₋₁²/qᵢ₋₁
+                    var q = d - new Vector<double>(points, g * width) - coupling;
+                    q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), _pivotMinimum), negativePivotMinimum, q);
+                    var scale = coupling * _inverses[g];                       // eᵢ₋₁²/qᵢ₋₁²
+                    var slope = scale * _slopes[g] - one;                      // −1 + eᵢ₋₁²·q′ᵢ₋₁/qᵢ₋₁²
+                    var bend = scale * (_bends[g] - 2 * _slopes[g] * _slopes[g] * _inverses[g]);
+                    var inverse = one / q;
+                    var ratio = slope * inverse;
+                    _inverses[g] = inverse;
+                    _slopes[g] = slope;
+                    _bends[g] = bend;
+                    _logSlopes[g] += ratio;
+                    _curvatures[g] += ratio * ratio - bend * inverse;
+                    _counts[g] -= Vector.LessThan(q, Vector<double>.Zero);
+                }
+            }
+            for (int g = 0; g < groups; g++)
+            {
+                _counts[g].CopyTo(Counts, g * width);
+                _logSlopes[g].CopyTo(LogSlopes, g * width);
+                _curvatures[g].CopyTo(Curvatures, g * width);
+            }
+        }
     }
 
     /// <summary>

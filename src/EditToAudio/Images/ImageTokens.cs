@@ -70,22 +70,38 @@ public sealed class ImageTokens
 
     /// <summary>
     /// <paramref name="target"/> += Σᵢ <paramref name="scales"/>[i] · (token <paramref name="indices"/>[i], normalized),
-    /// float32 within small groups of tokens and float64 across them (<see cref="VectorMath.AddScaledRows"/>).
+    /// float32 within small groups of tokens and float64 across them (<see cref="VectorMath.AddScaledRows(Span{double}, ReadOnlySpan{float}, int, ReadOnlySpan{int}, ReadOnlySpan{double})"/>).
     /// </summary>
-    public void AddNormalized(ReadOnlySpan<int> indices, ReadOnlySpan<double> scales, Span<double> target)
+    public void AddNormalized(ReadOnlySpan<int> indices, ReadOnlySpan<double> scales, Span<double> target) =>
+        AddNormalized(indices, scales, target, [], []);
+
+    /// <summary>
+    /// <see cref="AddNormalized(ReadOnlySpan{int}, ReadOnlySpan{double}, Span{double})"/> into two targets
+    /// with their own scales in one pass over the tokens (<paramref name="secondTarget"/> may be empty);
+    /// each target gets the same bits as on its own.
+    /// </summary>
+    public void AddNormalized(ReadOnlySpan<int> indices, ReadOnlySpan<double> scales, Span<double> target, ReadOnlySpan<double> secondScales, Span<double> secondTarget)
     {
-        if (scales.Length != indices.Length)
+        bool two = !secondTarget.IsEmpty;
+        if (scales.Length != indices.Length || (two && secondScales.Length != indices.Length))
         {
             throw new ArgumentException($"Expected one scale per token, got {scales.Length} for {indices.Length}.", nameof(scales));
         }
-        double[] normalizing = ArrayPool<double>.Shared.Rent(indices.Length);
+        double[] normalizing = ArrayPool<double>.Shared.Rent(2 * indices.Length);
         try
         {
+            Span<double> first = normalizing.AsSpan(0, indices.Length);
+            Span<double> second = two ? normalizing.AsSpan(indices.Length, indices.Length) : [];
             for (int i = 0; i < indices.Length; i++)
             {
-                normalizing[i] = scales[i] * _inverseNorms[indices[i]];
+                double inverseNorm = _inverseNorms[indices[i]];
+                first[i] = scales[i] * inverseNorm;
+                if (two)
+                {
+                    second[i] = secondScales[i] * inverseNorm;
+                }
             }
-            VectorMath.AddScaledRows(target, Values, Dimension, indices, normalizing.AsSpan(0, indices.Length));
+            VectorMath.AddScaledRows(Values, Dimension, indices, target, first, secondTarget, second);
         }
         finally
         {

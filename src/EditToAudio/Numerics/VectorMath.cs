@@ -66,12 +66,24 @@ internal static class VectorMath
     /// in groups of <see cref="SingleSumRows"/> (each group's sum off by a few float32 ulps), and the groups
     /// in float64, so the error does not grow with the number of rows and few values are widened.
     /// </summary>
+    public static void AddScaledRows(Span<double> target, ReadOnlySpan<float> values, int dimension, ReadOnlySpan<int> rows, ReadOnlySpan<double> scales) =>
+        AddScaledRows(values, dimension, rows, target, scales, [], []);
+
+    /// <summary>
+    /// <see cref="AddScaledRows(Span{double}, ReadOnlySpan{float}, int, ReadOnlySpan{int}, ReadOnlySpan{double})"/>
+    /// for two sums of the same rows at once (<paramref name="second"/> may be empty): each row is read once,
+    /// and each sum gets the same bits as on its own.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddScaledRows(Span<double> target, ReadOnlySpan<float> values, int dimension, ReadOnlySpan<int> rows, ReadOnlySpan<double> scales)
+    public static void AddScaledRows(
+        ReadOnlySpan<float> values, int dimension, ReadOnlySpan<int> rows,
+        Span<double> first, ReadOnlySpan<double> firstScales, Span<double> second, ReadOnlySpan<double> secondScales)
     {
-        if (target.Length != dimension || scales.Length != rows.Length)
+        bool two = !second.IsEmpty;
+        if (first.Length != dimension || firstScales.Length != rows.Length
+            || (two && (second.Length != dimension || secondScales.Length != rows.Length)))
         {
-            throw new ArgumentException($"Expected a target of {dimension} values and one scale per row, got {target.Length} and {scales.Length} for {rows.Length} rows.", nameof(target));
+            throw new ArgumentException($"Expected targets of {dimension} values and one scale per row, got {first.Length} and {firstScales.Length} for {rows.Length} rows.", nameof(first));
         }
         foreach (int row in rows)
         {
@@ -82,41 +94,120 @@ internal static class VectorMath
         }
         int width = Vector256<float>.Count;
         int vectorEnd = Vector256.IsHardwareAccelerated ? dimension - dimension % width : 0;
-        ref float start = ref MemoryMarshal.GetReference(values);
-        ref double total = ref MemoryMarshal.GetReference(target);
-        Span<float> groupScales = stackalloc float[SingleSumRows];
-        Span<int> groupRows = stackalloc int[SingleSumRows];
-        for (int first = 0; first < rows.Length; first += SingleSumRows)
+        Span<float> scalesA = stackalloc float[SingleSumRows];
+        Span<float> scalesB = stackalloc float[SingleSumRows];
+        Span<int> offsets = stackalloc int[SingleSumRows];
+        for (int group = 0; group < rows.Length; group += SingleSumRows)
         {
-            int count = Math.Min(SingleSumRows, rows.Length - first);
-            for (int r = 0; r < count; r++)
+            int count = Math.Min(SingleSumRows, rows.Length - group);
+            // A short last group repeats its first row with scale 0: x·0 + s = s exactly, so every
+            // group runs the same unrolled loop and the sums keep their bits.
+            for (int r = 0; r < SingleSumRows; r++)
             {
-                groupScales[r] = (float)scales[first + r];
-                groupRows[r] = rows[first + r] * dimension;
+                bool real = r < count;
+                offsets[r] = rows[group + (real ? r : 0)] * dimension;
+                scalesA[r] = real ? (float)firstScales[group + r] : 0f;
+                scalesB[r] = real && two ? (float)secondScales[group + r] : 0f;
             }
-            // Column blocks in registers: each row is read once, the group's sum widened once per block.
-            // Unchecked loads: every row was checked above, and c + 8 ≤ dimension.
-            for (int c = 0; c < vectorEnd; c += width)
+            if (vectorEnd > 0)
             {
-                var sum = Vector256<float>.Zero;
-                for (int r = 0; r < count; r++)
-                {
-                    sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref start, (nuint)(groupRows[r] + c)), Vector256.Create(groupScales[r]), sum);
-                }
-                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(sum);
-                (Vector256.LoadUnsafe(ref total, (nuint)c) + low).StoreUnsafe(ref total, (nuint)c);
-                (Vector256.LoadUnsafe(ref total, (nuint)c + 4) + high).StoreUnsafe(ref total, (nuint)c + 4);
+                AddGroup(values, offsets, scalesA, scalesB, vectorEnd, first, two ? second : default);
             }
             for (int c = vectorEnd; c < dimension; c++)
             {
-                float sum = 0;
+                float sumA = 0, sumB = 0;
                 for (int r = 0; r < count; r++)
                 {
-                    sum += values[groupRows[r] + c] * groupScales[r];
+                    sumA += values[offsets[r] + c] * scalesA[r];
+                    sumB += values[offsets[r] + c] * scalesB[r];
                 }
-                target[c] += sum;
+                first[c] += sumA;
+                if (two)
+                {
+                    second[c] += sumB;
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// One group of <see cref="SingleSumRows"/> rows over the columns [0, <paramref name="columns"/>): the
+    /// rows and scales stay in registers, each column block is summed in float32 in row order and widened
+    /// once into each target (the second only when not empty).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddGroup(ReadOnlySpan<float> values, ReadOnlySpan<int> offsets, ReadOnlySpan<float> scalesA, ReadOnlySpan<float> scalesB, int columns, Span<double> first, Span<double> second)
+    {
+        // Unchecked loads: the caller checked every row, and c + 8 ≤ columns ≤ the dimension.
+        ref float start = ref MemoryMarshal.GetReference(values);
+        ref float r0 = ref Unsafe.Add(ref start, offsets[0]);
+        ref float r1 = ref Unsafe.Add(ref start, offsets[1]);
+        ref float r2 = ref Unsafe.Add(ref start, offsets[2]);
+        ref float r3 = ref Unsafe.Add(ref start, offsets[3]);
+        ref float r4 = ref Unsafe.Add(ref start, offsets[4]);
+        ref float r5 = ref Unsafe.Add(ref start, offsets[5]);
+        ref float r6 = ref Unsafe.Add(ref start, offsets[6]);
+        ref float r7 = ref Unsafe.Add(ref start, offsets[7]);
+        Vector256<float> a0 = Vector256.Create(scalesA[0]), a1 = Vector256.Create(scalesA[1]), a2 = Vector256.Create(scalesA[2]), a3 = Vector256.Create(scalesA[3]);
+        Vector256<float> a4 = Vector256.Create(scalesA[4]), a5 = Vector256.Create(scalesA[5]), a6 = Vector256.Create(scalesA[6]), a7 = Vector256.Create(scalesA[7]);
+        ref double totalA = ref MemoryMarshal.GetReference(first);
+        if (second.IsEmpty)
+        {
+            for (nuint c = 0; c < (nuint)columns; c += (nuint)Vector256<float>.Count)
+            {
+                var sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, c), a0, Vector256<float>.Zero);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, c), a1, sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, c), a2, sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, c), a3, sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r4, c), a4, sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r5, c), a5, sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r6, c), a6, sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r7, c), a7, sum);
+                AddWidened(ref totalA, c, sum);
+            }
+            return;
+        }
+        Vector256<float> b0 = Vector256.Create(scalesB[0]), b1 = Vector256.Create(scalesB[1]), b2 = Vector256.Create(scalesB[2]), b3 = Vector256.Create(scalesB[3]);
+        Vector256<float> b4 = Vector256.Create(scalesB[4]), b5 = Vector256.Create(scalesB[5]), b6 = Vector256.Create(scalesB[6]), b7 = Vector256.Create(scalesB[7]);
+        ref double totalB = ref MemoryMarshal.GetReference(second);
+        for (nuint c = 0; c < (nuint)columns; c += (nuint)Vector256<float>.Count)
+        {
+            var x = Vector256.LoadUnsafe(ref r0, c);
+            var sumA = Vector256.FusedMultiplyAdd(x, a0, Vector256<float>.Zero);
+            var sumB = Vector256.FusedMultiplyAdd(x, b0, Vector256<float>.Zero);
+            x = Vector256.LoadUnsafe(ref r1, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a1, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b1, sumB);
+            x = Vector256.LoadUnsafe(ref r2, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a2, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b2, sumB);
+            x = Vector256.LoadUnsafe(ref r3, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a3, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b3, sumB);
+            x = Vector256.LoadUnsafe(ref r4, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a4, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b4, sumB);
+            x = Vector256.LoadUnsafe(ref r5, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a5, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b5, sumB);
+            x = Vector256.LoadUnsafe(ref r6, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a6, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b6, sumB);
+            x = Vector256.LoadUnsafe(ref r7, c);
+            sumA = Vector256.FusedMultiplyAdd(x, a7, sumA);
+            sumB = Vector256.FusedMultiplyAdd(x, b7, sumB);
+            AddWidened(ref totalA, c, sumA);
+            AddWidened(ref totalB, c, sumB);
+        }
+    }
+
+    /// <summary>total[c..c+8) += the float32 sum, widened.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened(ref double total, nuint c, Vector256<float> sum)
+    {
+        (Vector256<double> low, Vector256<double> high) = Vector256.Widen(sum);
+        (Vector256.LoadUnsafe(ref total, c) + low).StoreUnsafe(ref total, c);
+        (Vector256.LoadUnsafe(ref total, c + 4) + high).StoreUnsafe(ref total, c + 4);
     }
 
     /// <summary>Σ aᵢbᵢ in float64.</summary>
