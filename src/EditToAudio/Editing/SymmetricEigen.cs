@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using EditToAudio.Numerics;
 
 namespace EditToAudio.Editing;
@@ -187,21 +187,21 @@ internal static class SymmetricEigen
         double vi = v[last];
         int l = 0;
         double sum = 0;
-        if (Vector.IsHardwareAccelerated && last >= Vector<double>.Count)
+        if (Vector256.IsHardwareAccelerated && last >= Vector256<double>.Count)
         {
             // Unchecked loads: the loop bounds keep every access inside the spans.
             ref double rowStart = ref MemoryMarshal.GetReference(row);
             ref double vStart = ref MemoryMarshal.GetReference(v);
             ref double pStart = ref MemoryMarshal.GetReference(p);
-            var accumulated = Vector<double>.Zero;
-            var scale = new Vector<double>(vi);
-            for (; l <= last - Vector<double>.Count; l += Vector<double>.Count)
+            var accumulated = Vector256<double>.Zero;
+            var scale = Vector256.Create(vi);
+            for (; l <= last - Vector256<double>.Count; l += Vector256<double>.Count)
             {
-                var r = Vector.LoadUnsafe(ref rowStart, (nuint)l);
-                accumulated = Vector.MultiplyAddEstimate(r, Vector.LoadUnsafe(ref vStart, (nuint)l), accumulated);
-                Vector.MultiplyAddEstimate(r, scale, Vector.LoadUnsafe(ref pStart, (nuint)l)).StoreUnsafe(ref pStart, (nuint)l);
+                var r = Vector256.LoadUnsafe(ref rowStart, (nuint)l);
+                accumulated = Vector256.FusedMultiplyAdd(r, Vector256.LoadUnsafe(ref vStart, (nuint)l), accumulated);
+                Vector256.FusedMultiplyAdd(r, scale, Vector256.LoadUnsafe(ref pStart, (nuint)l)).StoreUnsafe(ref pStart, (nuint)l);
             }
-            sum = Vector.Sum(accumulated);
+            sum = Vector256.Sum(accumulated);
         }
         for (; l < last; l++)
         {
@@ -242,6 +242,9 @@ internal static class SymmetricEigen
         return SafeMinimum * largestSquare;
     }
 
+    /// <summary>Brackets advanced per vector of the Sturm counts.</summary>
+    private const int Lanes = 4;
+
     /// <summary>Points of the starting grid: counts there bracket every wanted eigenvalue before the first bisection.</summary>
     private const int GridPoints = 16;
 
@@ -252,7 +255,7 @@ internal static class SymmetricEigen
     /// then shrinks at every count; the next point is the Newton step on det(T − xI) from the last one
     /// when that lands inside the bracket, else the midpoint. Near a simple eigenvalue Newton converges
     /// quadratically, so a handful of sweeps replace ~55 halvings; clusters fall back to halving. All k
-    /// brackets advance together, several per Vector&lt;double&gt; and several vectors per sweep along T,
+    /// brackets advance together, four per vector and several vectors per sweep along T,
     /// so the long-latency divisions of independent counts overlap. The grid depends on T alone and a
     /// converged bracket is left as it is, so each value's bits do not depend on how many other values
     /// were asked for (an edit gives the same bits alone or in a sweep).
@@ -260,7 +263,7 @@ internal static class SymmetricEigen
     private static double[] LargestEigenvalues(double[] diagonal, double[] offDiagonal, int k, double lowest, double highest, double norm)
     {
         int n = diagonal.Length;
-        int width = Vector<double>.Count;
+        const int width = Lanes;
         var sturm = new SturmCounter(diagonal, offDiagonal, Math.Max(k, GridPoints));
         int groups = (k + width - 1) / width;
         var lower = new double[groups * width];
@@ -302,22 +305,22 @@ internal static class SymmetricEigen
             points[t] = 0.5 * (lower[t] + upper[t]);
         }
 
-        var absoluteTolerance = new Vector<double>(2 * Epsilon * norm);
-        var relativeTolerance = new Vector<double>(2 * Epsilon);
-        var one = Vector<double>.One;
-        var order = new Vector<double>(n);
-        var active = new Vector<long>[groups];        // brackets still wider than their tolerance
+        var absoluteTolerance = Vector256.Create(2 * Epsilon * norm);
+        var relativeTolerance = Vector256.Create(2 * Epsilon);
+        var one = Vector256<double>.One;
+        var order = Vector256.Create((double)n);
+        var active = new Vector256<long>[groups];        // brackets still wider than their tolerance
         // Halving alone needs ~55 sweeps; the cap only guards the loop.
         for (int sweep = 0; sweep < 200; sweep++)
         {
             bool converged = true;
             for (int g = 0; g < groups; g++)
             {
-                var low = new Vector<double>(lower, g * width);
-                var high = new Vector<double>(upper, g * width);
-                var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
-                active[g] = Vector.GreaterThan(high - low, tolerance);
-                converged &= Vector.EqualsAll(active[g], Vector<long>.Zero);
+                var low = Vector256.LoadUnsafe(ref lower[g * width]);
+                var high = Vector256.LoadUnsafe(ref upper[g * width]);
+                var tolerance = Vector256.Max(absoluteTolerance, relativeTolerance * Vector256.Max(Vector256.Abs(low), Vector256.Abs(high)));
+                active[g] = Vector256.GreaterThan(high - low, tolerance).AsInt64();
+                converged &= active[g] == Vector256<long>.Zero;
             }
             if (converged)
             {
@@ -327,41 +330,41 @@ internal static class SymmetricEigen
             sturm.Count(points, groups);
             for (int g = 0; g < groups; g++)
             {
-                var x = new Vector<double>(points, g * width);
-                var counts = new Vector<long>(sturm.Counts, g * width);
-                var previousLow = new Vector<double>(lower, g * width);
-                var previousHigh = new Vector<double>(upper, g * width);
+                var x = Vector256.LoadUnsafe(ref points[g * width]);
+                var counts = Vector256.LoadUnsafe(ref sturm.Counts[g * width]);
+                var previousLow = Vector256.LoadUnsafe(ref lower[g * width]);
+                var previousHigh = Vector256.LoadUnsafe(ref upper[g * width]);
                 // At most `target` eigenvalues below x: the wanted one is at or above it.
-                var xIsBelow = Vector.LessThanOrEqual(counts, new Vector<long>(targets, g * width));
+                var xIsBelow = Vector256.LessThanOrEqual(counts, Vector256.LoadUnsafe(ref targets[g * width]));
                 var raiseLow = xIsBelow & active[g];
                 var lowerHigh = ~xIsBelow & active[g];
-                var low = Vector.ConditionalSelect(raiseLow, x, previousLow);
-                var high = Vector.ConditionalSelect(lowerHigh, x, previousHigh);
-                var lowCount = Vector.ConditionalSelect(raiseLow, counts, new Vector<long>(lowerCounts, g * width));
-                var highCount = Vector.ConditionalSelect(lowerHigh, counts, new Vector<long>(upperCounts, g * width));
-                lowCount.CopyTo(lowerCounts, g * width);
-                highCount.CopyTo(upperCounts, g * width);
-                low.CopyTo(lower, g * width);
-                high.CopyTo(upper, g * width);
+                var low = Vector256.ConditionalSelect(raiseLow.AsDouble(), x, previousLow);
+                var high = Vector256.ConditionalSelect(lowerHigh.AsDouble(), x, previousHigh);
+                var lowCount = Vector256.ConditionalSelect(raiseLow, counts, Vector256.LoadUnsafe(ref lowerCounts[g * width]));
+                var highCount = Vector256.ConditionalSelect(lowerHigh, counts, Vector256.LoadUnsafe(ref upperCounts[g * width]));
+                lowCount.StoreUnsafe(ref lowerCounts[g * width]);
+                highCount.StoreUnsafe(ref upperCounts[g * width]);
+                low.StoreUnsafe(ref lower[g * width]);
+                high.StoreUnsafe(ref upper[g * width]);
 
                 // Laguerre's step for the polynomial det(T − xI), whose roots are all real: with
                 // G = Σ 1/(x − λᵢ) and H = Σ 1/(x − λᵢ)², x − n/(G ± √((n−1)(nH − G²))) converges to a
                 // neighbouring root from anywhere, cubically near a simple one. A step shorter than the
                 // tolerance is stretched by it, so the next count lands on the far side of the eigenvalue
                 // and closes the bracket.
-                var tolerance = Vector.Max(absoluteTolerance, relativeTolerance * Vector.Max(Vector.Abs(low), Vector.Abs(high)));
-                var sum = new Vector<double>(sturm.LogSlopes, g * width);
-                var squares = new Vector<double>(sturm.Curvatures, g * width);
-                var root = Vector.SquareRoot(Vector.Max(Vector<double>.Zero, (order - one) * (order * squares - sum * sum)));
-                var step = -order / (sum + Vector.ConditionalSelect(Vector.LessThan(sum, Vector<double>.Zero), -root, root));
-                var stretched = step + Vector.ConditionalSelect(Vector.LessThan(step, Vector<double>.Zero), -tolerance, tolerance);
-                step = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(step), tolerance), stretched, step);
+                var tolerance = Vector256.Max(absoluteTolerance, relativeTolerance * Vector256.Max(Vector256.Abs(low), Vector256.Abs(high)));
+                var sum = Vector256.LoadUnsafe(ref sturm.LogSlopes[g * width]);
+                var squares = Vector256.LoadUnsafe(ref sturm.Curvatures[g * width]);
+                var root = Vector256.Sqrt(Vector256.Max(Vector256<double>.Zero, (order - one) * (order * squares - sum * sum)));
+                var step = -order / (sum + Vector256.ConditionalSelect(Vector256.LessThan(sum, Vector256<double>.Zero), -root, root));
+                var stretched = step + Vector256.ConditionalSelect(Vector256.LessThan(step, Vector256<double>.Zero), -tolerance, tolerance);
+                step = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(step), tolerance), stretched, step);
                 var laguerre = x + step;
                 // Laguerre only once the bracket holds this eigenvalue alone (it may converge to a
                 // neighbour otherwise), and only inside the bracket.
-                var isolated = Vector.Equals(highCount - lowCount, Vector<long>.One);
-                var inside = isolated & Vector.GreaterThan(laguerre, low) & Vector.LessThan(laguerre, high);
-                Vector.ConditionalSelect(inside, laguerre, 0.5 * (low + high)).CopyTo(points, g * width);
+                var isolated = Vector256.Equals(highCount - lowCount, Vector256<long>.One).AsDouble();
+                var inside = isolated & Vector256.GreaterThan(laguerre, low) & Vector256.LessThan(laguerre, high);
+                Vector256.ConditionalSelect(inside, laguerre, 0.5 * (low + high)).StoreUnsafe(ref points[g * width]);
             }
         }
 
@@ -382,19 +385,19 @@ internal static class SymmetricEigen
     /// Sturm counts of T − xI at several points at once: the number of negative pivots
     /// qᵢ = dᵢ − x − eᵢ₋₁²/qᵢ₋₁ is the number of eigenvalues below x. G = (d/dx) log|det(T − xI)| = Σ qᵢ′/qᵢ
     /// = Σ 1/(x − λᵢ) and H = −(d²/dx²) log|det(T − xI)| = Σ 1/(x − λᵢ)² come with them for Laguerre's
-    /// step. Several Vector&lt;double&gt; groups advance together along T.
+    /// step. Several groups of four advance together along T.
     /// </summary>
     private sealed class SturmCounter
     {
         private readonly double[] _diagonal;
         private readonly double[] _squares;            // squares[i] = T[i−1, i]²
-        private readonly Vector<double> _pivotMinimum;
-        private readonly Vector<double>[] _inverses;   // 1/qᵢ₋₁
-        private readonly Vector<double>[] _slopes;     // dqᵢ₋₁/dx
-        private readonly Vector<double>[] _bends;      // d²qᵢ₋₁/dx²
-        private readonly Vector<double>[] _logSlopes;
-        private readonly Vector<double>[] _curvatures;
-        private readonly Vector<long>[] _counts;
+        private readonly Vector256<double> _pivotMinimum;
+        private readonly Vector256<double>[] _inverses;   // 1/qᵢ₋₁
+        private readonly Vector256<double>[] _slopes;     // dqᵢ₋₁/dx
+        private readonly Vector256<double>[] _bends;      // d²qᵢ₋₁/dx²
+        private readonly Vector256<double>[] _logSlopes;
+        private readonly Vector256<double>[] _curvatures;
+        private readonly Vector256<long>[] _counts;
 
         public SturmCounter(double[] diagonal, double[] offDiagonal, int points)
         {
@@ -405,17 +408,17 @@ internal static class SymmetricEigen
             {
                 _squares[i] = offDiagonal[i - 1] * offDiagonal[i - 1];
             }
-            _pivotMinimum = new Vector<double>(PivotMinimum(offDiagonal));
-            int groups = (points + Vector<double>.Count - 1) / Vector<double>.Count;
-            _inverses = new Vector<double>[groups];
-            _slopes = new Vector<double>[groups];
-            _bends = new Vector<double>[groups];
-            _logSlopes = new Vector<double>[groups];
-            _curvatures = new Vector<double>[groups];
-            _counts = new Vector<long>[groups];
-            Counts = new long[groups * Vector<double>.Count];
-            LogSlopes = new double[groups * Vector<double>.Count];
-            Curvatures = new double[groups * Vector<double>.Count];
+            _pivotMinimum = Vector256.Create(PivotMinimum(offDiagonal));
+            int groups = (points + Lanes - 1) / Lanes;
+            _inverses = new Vector256<double>[groups];
+            _slopes = new Vector256<double>[groups];
+            _bends = new Vector256<double>[groups];
+            _logSlopes = new Vector256<double>[groups];
+            _curvatures = new Vector256<double>[groups];
+            _counts = new Vector256<long>[groups];
+            Counts = new long[groups * Lanes];
+            LogSlopes = new double[groups * Lanes];
+            Curvatures = new double[groups * Lanes];
         }
 
         /// <summary>Eigenvalues below each point of the last <see cref="Count"/>.</summary>
@@ -428,33 +431,33 @@ internal static class SymmetricEigen
         public double[] Curvatures { get; }
 
         /// <summary>Counts at the first <paramref name="groups"/> vectors of <paramref name="points"/>.</summary>
-        public void Count(double[] points, int groups)
+            public void Count(double[] points, int groups)
         {
             int n = _diagonal.Length;
-            int width = Vector<double>.Count;
-            var one = Vector<double>.One;
+            const int width = Lanes;
+            var one = Vector256<double>.One;
             var negativePivotMinimum = -_pivotMinimum;
-            var first = new Vector<double>(_diagonal[0]);
+            var first = Vector256.Create(_diagonal[0]);
             for (int g = 0; g < groups; g++)
             {
-                var q = first - new Vector<double>(points, g * width);
-                q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), _pivotMinimum), negativePivotMinimum, q);
+                var q = first - Vector256.LoadUnsafe(ref points[g * width]);
+                q = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(q), _pivotMinimum), negativePivotMinimum, q);
                 _inverses[g] = one / q;
                 _slopes[g] = -one;
-                _bends[g] = Vector<double>.Zero;
+                _bends[g] = Vector256<double>.Zero;
                 _logSlopes[g] = -_inverses[g];
                 _curvatures[g] = _inverses[g] * _inverses[g];
-                _counts[g] = -Vector.LessThan(q, Vector<double>.Zero);
+                _counts[g] = -Vector256.LessThan(q, Vector256<double>.Zero).AsInt64();
             }
             for (int i = 1; i < n; i++)
             {
-                var d = new Vector<double>(_diagonal[i]);
-                var square = new Vector<double>(_squares[i]);
+                var d = Vector256.Create(_diagonal[i]);
+                var square = Vector256.Create(_squares[i]);
                 for (int g = 0; g < groups; g++)
                 {
                     var coupling = square * _inverses[g];                      // eᵢ₋₁²/qᵢ₋₁
-                    var q = d - new Vector<double>(points, g * width) - coupling;
-                    q = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(q), _pivotMinimum), negativePivotMinimum, q);
+                    var q = d - Vector256.LoadUnsafe(ref points[g * width]) - coupling;
+                    q = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(q), _pivotMinimum), negativePivotMinimum, q);
                     var scale = coupling * _inverses[g];                       // eᵢ₋₁²/qᵢ₋₁²
                     var slope = scale * _slopes[g] - one;                      // −1 + eᵢ₋₁²·q′ᵢ₋₁/qᵢ₋₁²
                     var bend = scale * (_bends[g] - 2 * _slopes[g] * _slopes[g] * _inverses[g]);
@@ -465,14 +468,14 @@ internal static class SymmetricEigen
                     _bends[g] = bend;
                     _logSlopes[g] += ratio;
                     _curvatures[g] += ratio * ratio - bend * inverse;
-                    _counts[g] -= Vector.LessThan(q, Vector<double>.Zero);
+                    _counts[g] -= Vector256.LessThan(q, Vector256<double>.Zero).AsInt64();
                 }
             }
             for (int g = 0; g < groups; g++)
             {
-                _counts[g].CopyTo(Counts, g * width);
-                _logSlopes[g].CopyTo(LogSlopes, g * width);
-                _curvatures[g].CopyTo(Curvatures, g * width);
+                _counts[g].StoreUnsafe(ref Counts[g * width]);
+                _logSlopes[g].StoreUnsafe(ref LogSlopes[g * width]);
+                _curvatures[g].StoreUnsafe(ref Curvatures[g * width]);
             }
         }
     }
@@ -629,17 +632,17 @@ internal static class SymmetricEigen
     private static void SubtractRankTwo(Span<double> row, double a, ReadOnlySpan<double> u, double b, ReadOnlySpan<double> w)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated && u.Length >= row.Length && w.Length >= row.Length)
+        if (Vector256.IsHardwareAccelerated && u.Length >= row.Length && w.Length >= row.Length)
         {
             ref double rowStart = ref MemoryMarshal.GetReference(row);
             ref double uStart = ref MemoryMarshal.GetReference(u);
             ref double wStart = ref MemoryMarshal.GetReference(w);
-            var va = new Vector<double>(-a);
-            var vb = new Vector<double>(-b);
-            for (; i <= row.Length - Vector<double>.Count; i += Vector<double>.Count)
+            var va = Vector256.Create(-a);
+            var vb = Vector256.Create(-b);
+            for (; i <= row.Length - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                var updated = Vector.MultiplyAddEstimate(va, Vector.LoadUnsafe(ref uStart, (nuint)i), Vector.LoadUnsafe(ref rowStart, (nuint)i));
-                Vector.MultiplyAddEstimate(vb, Vector.LoadUnsafe(ref wStart, (nuint)i), updated).StoreUnsafe(ref rowStart, (nuint)i);
+                var updated = Vector256.FusedMultiplyAdd(va, Vector256.LoadUnsafe(ref uStart, (nuint)i), Vector256.LoadUnsafe(ref rowStart, (nuint)i));
+                Vector256.FusedMultiplyAdd(vb, Vector256.LoadUnsafe(ref wStart, (nuint)i), updated).StoreUnsafe(ref rowStart, (nuint)i);
             }
         }
         for (; i < row.Length; i++)

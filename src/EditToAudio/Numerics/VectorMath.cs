@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -12,17 +11,17 @@ internal static class VectorMath
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         int i = 0;
-        var sum = Vector<double>.Zero;
-        if (Vector.IsHardwareAccelerated)
+        var sum = Vector256<double>.Zero;
+        if (Vector256.IsHardwareAccelerated)
         {
-            for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+            for (; i <= a.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector.Widen(new Vector<float>(a[i..]), out Vector<double> a0, out Vector<double> a1);
-                Vector.Widen(new Vector<float>(b[i..]), out Vector<double> b0, out Vector<double> b1);
-                sum += a0 * b0 + a1 * b1;
+                var x = Vector256.Create(a[i..]);
+                var y = Vector256.Create(b[i..]);
+                sum += Vector256.WidenLower(x) * Vector256.WidenLower(y) + Vector256.WidenUpper(x) * Vector256.WidenUpper(y);
             }
         }
-        double total = Vector.Sum(sum);
+        double total = Vector256.Sum(sum);
         for (; i < a.Length; i++)
         {
             total += (double)a[i] * b[i];
@@ -46,9 +45,9 @@ internal static class VectorMath
             var factor = Vector256.Create(scale);
             for (; i <= target.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
-                Vector256.FusedMultiplyAdd(factor, low, Vector256.LoadUnsafe(ref t, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
-                Vector256.FusedMultiplyAdd(factor, high, Vector256.LoadUnsafe(ref t, (nuint)i + 4)).StoreUnsafe(ref t, (nuint)i + 4);
+                var x = Vector256.LoadUnsafe(ref s, (nuint)i);
+                Vector256.FusedMultiplyAdd(factor, Vector256.WidenLower(x), Vector256.LoadUnsafe(ref t, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
+                Vector256.FusedMultiplyAdd(factor, Vector256.WidenUpper(x), Vector256.LoadUnsafe(ref t, (nuint)i + 4)).StoreUnsafe(ref t, (nuint)i + 4);
             }
         }
         for (; i < target.Length; i++)
@@ -205,9 +204,8 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddWidened(ref double total, nuint c, Vector256<float> sum)
     {
-        (Vector256<double> low, Vector256<double> high) = Vector256.Widen(sum);
-        (Vector256.LoadUnsafe(ref total, c) + low).StoreUnsafe(ref total, c);
-        (Vector256.LoadUnsafe(ref total, c + 4) + high).StoreUnsafe(ref total, c + 4);
+        (Vector256.LoadUnsafe(ref total, c) + Vector256.WidenLower(sum)).StoreUnsafe(ref total, c);
+        (Vector256.LoadUnsafe(ref total, c + 4) + Vector256.WidenUpper(sum)).StoreUnsafe(ref total, c + 4);
     }
 
     /// <summary>Σ aᵢbᵢ in float64.</summary>
