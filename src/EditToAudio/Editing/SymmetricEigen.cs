@@ -482,35 +482,48 @@ internal static class SymmetricEigen
 
     /// <summary>
     /// Eigenvectors of T for <paramref name="values"/> by inverse iteration (after LAPACK's dstein):
-    /// factor T − σI once per value, solve repeatedly from a deterministic pseudo-random start,
-    /// and orthogonalize each iterate against the vectors already found. That Gram–Schmidt is what
-    /// separates the vectors of equal or clustered eigenvalues; with k ≤ ~20 it is cheap to run it
-    /// against every earlier vector, which also removes the ε‖T‖/gap leakage between close ones.
+    /// solve with T − σI from a deterministic pseudo-random start, and orthogonalize each iterate against
+    /// the vectors already found. That Gram–Schmidt is what separates the vectors of equal or clustered
+    /// eigenvalues; with k ≤ ~20 it is cheap to run it against every earlier vector, which also removes
+    /// the ε‖T‖/gap leakage between close ones. The first solves of all values run together
+    /// (<see cref="FirstSolves"/>); a value whose residual is not yet at rounding level after it, or whose
+    /// iterate fell into the span of the earlier vectors, goes on one solve at a time.
     /// </summary>
     private static double[][] TridiagonalEigenvectors(double[] diagonal, double[] offDiagonal, double[] values, double norm)
     {
         int n = diagonal.Length;
         int k = values.Length;
         var vectors = new double[k][];
-        var factors = new TridiagonalLu(n);
         // Consecutive shifts are kept this far apart so equal eigenvalues do not reuse one factorization.
         double separation = 10 * Epsilon * norm;
         double residualTolerance = 4 * (Math.Sqrt(n) + 4) * Epsilon * norm;
+        var shifts = new double[k];
         double previousShift = double.PositiveInfinity;
-
         for (int t = 0; t < k; t++)
         {
-            double shift = Math.Min(values[t], previousShift - separation);
-            previousShift = shift;
-            factors.Factor(diagonal, offDiagonal, shift, Epsilon * norm);
+            shifts[t] = previousShift = Math.Min(values[t], previousShift - separation);
+        }
 
-            var x = new double[n];
-            StartVector(x, t);
-            Orthonormalize(x, vectors, t);
+        // The first solve of every start vector at once; almost every eigenvalue needs no other.
+        double[][] iterates = FirstSolves(diagonal, offDiagonal, shifts, Epsilon * norm);
+        TridiagonalLu? factors = null;
+        int factored = -1;
+        for (int t = 0; t < k; t++)
+        {
+            double[] x = iterates[t];
             int restarts = 0;
             for (int iteration = 1; ; iteration++)
             {
-                factors.Solve(x);
+                if (iteration > 1 || restarts > 0)
+                {
+                    factors ??= new TridiagonalLu(n);
+                    if (factored != t)
+                    {
+                        factors.Factor(diagonal, offDiagonal, shifts[t], Epsilon * norm);
+                        factored = t;
+                    }
+                    factors.Solve(x);
+                }
                 if (!Orthonormalize(x, vectors, t))
                 {
                     // The iterate fell into the span of the vectors already found: start afresh.
@@ -534,6 +547,148 @@ internal static class SymmetricEigen
             vectors[t] = x;
         }
         return vectors;
+    }
+
+    /// <summary>
+    /// (T − σₜI)⁻¹ applied once to the start vector of each shift σₜ, four shifts per 256-bit vector: each
+    /// lane runs <see cref="TridiagonalLu"/>'s factorization and solve, its row swaps chosen by selects
+    /// rather than branches, so the four long division chains overlap.
+    /// </summary>
+    private static double[][] FirstSolves(double[] diagonal, double[] offDiagonal, double[] shifts, double smallest)
+    {
+        int n = diagonal.Length;
+        int k = shifts.Length;
+        const int lanes = Lanes;
+        var iterates = new double[k][];
+        for (int t = 0; t < k; t++)
+        {
+            iterates[t] = new double[n];
+            StartVector(iterates[t], t);
+        }
+        Vector256<double>[] work = ArrayPool<Vector256<double>>.Shared.Rent(6 * n);
+        try
+        {
+            Span<Vector256<double>> pivots = work.AsSpan(0, n);
+            Span<Vector256<double>> first = work.AsSpan(n, n);
+            Span<Vector256<double>> second = work.AsSpan(2 * n, n);
+            Span<Vector256<double>> multipliers = work.AsSpan(3 * n, n);
+            Span<Vector256<double>> swapped = work.AsSpan(4 * n, n);
+            Span<Vector256<double>> x = work.AsSpan(5 * n, n);
+            Span<double> lane = stackalloc double[lanes];
+            for (int group = 0; group < k; group += lanes)
+            {
+                // Lanes past the last shift repeat it; their results are dropped.
+                double[][] members = new double[lanes][];
+                for (int l = 0; l < lanes; l++)
+                {
+                    int t = Math.Min(group + l, k - 1);
+                    members[l] = iterates[t];
+                    lane[l] = shifts[t];
+                }
+                var shift = Vector256.Create(lane);
+                FactorLanes(diagonal, offDiagonal, shift, smallest, pivots, first, second, multipliers, swapped);
+                for (int i = 0; i < n; i++)
+                {
+                    x[i] = Vector256.Create(members[0][i], members[1][i], members[2][i], members[3][i]);
+                }
+                SolveLanes(pivots, first, second, multipliers, swapped, x);
+                for (int l = 0; l < lanes && group + l < k; l++)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        members[l][i] = x[i].GetElement(l);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<Vector256<double>>.Shared.Return(work);
+        }
+        return iterates;
+    }
+
+    /// <summary>
+    /// <see cref="TridiagonalLu.Factor"/> for four shifts at once; <paramref name="pivots"/> ends as the
+    /// reciprocal pivots (after raising tiny ones to <paramref name="smallest"/>), <paramref name="swapped"/>
+    /// as all-ones lanes where rows i and i+1 were exchanged.
+    /// </summary>
+    private static void FactorLanes(
+        double[] diagonal, double[] offDiagonal, Vector256<double> shift, double smallest,
+        Span<Vector256<double>> pivots, Span<Vector256<double>> first, Span<Vector256<double>> second,
+        Span<Vector256<double>> multipliers, Span<Vector256<double>> swapped)
+    {
+        int n = diagonal.Length;
+        var zero = Vector256<double>.Zero;
+        var pivot = Vector256.Create(diagonal[0]) - shift;
+        var upper = Vector256.Create(n > 1 ? offDiagonal[0] : 0);
+        for (int i = 0; i < n - 1; i++)
+        {
+            var below = Vector256.Create(offDiagonal[i]);
+            var nextPivot = Vector256.Create(diagonal[i + 1]) - shift;
+            var nextUpper = Vector256.Create(i + 1 < n - 1 ? offDiagonal[i + 1] : 0);
+            // Without a swap row i keeps its pivot; with one, row i+1 = [below, d, f] becomes the pivot row.
+            var keep = Vector256.GreaterThanOrEqual(Vector256.Abs(pivot), Vector256.Abs(below));
+            var numerator = Vector256.ConditionalSelect(keep, below, pivot);
+            var denominator = Vector256.ConditionalSelect(keep, pivot, below);
+            var multiplier = Vector256.ConditionalSelect(Vector256.Equals(denominator, zero), zero, numerator / denominator);
+            pivots[i] = denominator;
+            first[i] = Vector256.ConditionalSelect(keep, upper, nextPivot);
+            second[i] = Vector256.ConditionalSelect(keep, zero, nextUpper);
+            multipliers[i] = multiplier;
+            swapped[i] = ~keep;
+            pivot = Vector256.ConditionalSelect(keep, nextPivot - multiplier * upper, upper - multiplier * nextPivot);
+            upper = Vector256.ConditionalSelect(keep, nextUpper, -multiplier * nextUpper);
+        }
+        pivots[n - 1] = pivot;
+        first[n - 1] = zero;
+        second[n - 1] = zero;
+        var floor = Vector256.Create(smallest);
+        for (int i = 0; i < n; i++)
+        {
+            var raised = Vector256.ConditionalSelect(Vector256.LessThan(pivots[i], zero), -floor, floor);
+            pivots[i] = Vector256<double>.One / Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(pivots[i]), floor), raised, pivots[i]);
+        }
+    }
+
+    /// <summary><see cref="TridiagonalLu.Solve"/> for the four factorizations of <see cref="FactorLanes"/>.</summary>
+    private static void SolveLanes(
+        ReadOnlySpan<Vector256<double>> inversePivots, ReadOnlySpan<Vector256<double>> first, ReadOnlySpan<Vector256<double>> second,
+        ReadOnlySpan<Vector256<double>> multipliers, ReadOnlySpan<Vector256<double>> swapped, Span<Vector256<double>> x)
+    {
+        int n = x.Length;
+        for (int i = 0; i < n - 1; i++)
+        {
+            var current = Vector256.ConditionalSelect(swapped[i], x[i + 1], x[i]);
+            var next = Vector256.ConditionalSelect(swapped[i], x[i], x[i + 1]);
+            x[i] = current;
+            x[i + 1] = next - multipliers[i] * current;
+        }
+        const double Large = 1e150;
+        var large = Vector256.Create(Large);
+        for (int i = n - 1; i >= 0; i--)
+        {
+            var r = x[i];
+            if (i < n - 1)
+            {
+                r -= first[i] * x[i + 1];
+            }
+            if (i < n - 2)
+            {
+                r -= second[i] * x[i + 2];
+            }
+            r *= inversePivots[i];
+            x[i] = r;
+            var overflowing = Vector256.GreaterThan(Vector256.Abs(r), large);
+            if (overflowing != Vector256<double>.Zero)
+            {
+                // As in the scalar solve: the lanes about to overflow are scaled down as a whole.
+                for (int s = 0; s < n; s++)
+                {
+                    x[s] = Vector256.ConditionalSelect(overflowing, x[s] / large, x[s]);
+                }
+            }
+        }
     }
 
     /// <summary>Deterministic values in [−1, 1) (a xorshift generator), different for each seed.</summary>
