@@ -169,7 +169,7 @@ public static class EmbeddingEditor
         }
         Span<double> ones = stackalloc double[count];
         ones.Fill(1.0);
-        var sum = new double[edited.Dimension];
+        Span<double> sum = edited.Dimension <= VectorMath.StackDoubles ? stackalloc double[edited.Dimension] : new double[edited.Dimension];
         edited.AddNormalized(tokens[..count], ones, sum);
         if (count == 0)
         {
@@ -186,7 +186,7 @@ public static class EmbeddingEditor
             throw new ArgumentException($"The parts differ in length: suppressed {suppressed.Length}, boosted {boosted.Length}, background {background.Length}.", nameof(boosted));
         }
         AddMixWarning(mix, warnings);
-        var combined = new double[suppressed.Length];
+        Span<double> combined = suppressed.Length <= VectorMath.StackDoubles ? stackalloc double[suppressed.Length] : new double[suppressed.Length];
         for (int i = 0; i < combined.Length; i++)
         {
             combined[i] = mix.Suppressed * suppressed[i] + mix.Boosted * boosted[i] + mix.Background * background[i];

@@ -173,7 +173,7 @@ public sealed class RegionDecomposition
         // With r = w + (s−1)·UₖUₖᵀw and w the uniform weights (the mask is binary), e = Xᵀw + (s−1)·XᵀUₖUₖᵀw:
         // both sums are kept, so every further factor for the same k costs one vector operation.
         // With k ≥ n+1, UₖUₖᵀ = I and e = s·Xᵀw.
-        var embedding = new double[Dimension];
+        Span<double> embedding = Dimension <= VectorMath.StackDoubles ? stackalloc double[Dimension] : new double[Dimension];
         if (k >= RowCount)
         {
             VectorMath.AddScaled(embedding, WeightedRowSums(_fast, 0).Mean, factor);
@@ -181,7 +181,7 @@ public sealed class RegionDecomposition
         else
         {
             (double[] mean, double[] projected) = WeightedRowSums(k >= _firstExactK ? _exact! : _fast, k);
-            mean.CopyTo(embedding, 0);
+            mean.CopyTo(embedding);
             VectorMath.AddScaled(embedding, projected, factor - 1.0);
         }
         return VectorMath.NormalizedToSingle(embedding);

@@ -7,6 +7,9 @@ namespace EditToAudio.Numerics;
 /// <summary>Small dense kernels shared by the edit math: float32 data, float64 accumulation.</summary>
 internal static class VectorMath
 {
+    /// <summary>Largest float64 vector a kernel keeps on the stack (8 KB) rather than allocating per call.</summary>
+    public const int StackDoubles = 1024;
+
     /// <summary>Σ aᵢbᵢ with every product and sum in float64.</summary>
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
