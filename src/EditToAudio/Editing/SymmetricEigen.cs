@@ -431,7 +431,7 @@ internal static class SymmetricEigen
         public double[] Curvatures { get; }
 
         /// <summary>Counts at the first <paramref name="groups"/> vectors of <paramref name="points"/>.</summary>
-            public void Count(double[] points, int groups)
+        public void Count(double[] points, int groups)
         {
             int n = _diagonal.Length;
             const int width = Lanes;
