@@ -230,6 +230,7 @@ public sealed class RegionDecomposition
         }
         else
         {
+            // The mean is known, so k ≥ 1 and XᵀUₖUₖᵀw is the missing sum.
             _tokens.AddNormalized(_rows, projectedWeights, projectedSum!);
         }
         projected = projectedSum is null

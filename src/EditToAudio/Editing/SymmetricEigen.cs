@@ -12,7 +12,7 @@ namespace EditToAudio.Editing;
 /// The edit needs only the top k (≤ ~20) eigenvectors of a Gram matrix of order ≤ 257, so a full
 /// decomposition with accumulated eigenvectors wastes most of its work. The steps are the classic
 /// ones: Householder reduction to tridiagonal form T = QᵀAQ (reflectors kept), the wanted
-/// eigenvalues of T by Sturm-count bisection, their eigenvectors by inverse iteration
+/// eigenvalues of T by Sturm counts (bisection and Laguerre steps), their eigenvectors by inverse iteration
 /// (tridiagonal LU with partial pivoting, Gram–Schmidt against the vectors already found), and
 /// the back-transformation v = Qy of only those k vectors.
 /// </remarks>
@@ -249,16 +249,16 @@ internal static class SymmetricEigen
     private const int GridPoints = 16;
 
     /// <summary>
-    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts accelerated by Newton
-    /// steps. Each value's bracket [lower, upper] (at most its index of eigenvalues below lower, more
-    /// below upper) starts as the tightest cell of an even grid of counts over the Gershgorin interval,
-    /// then shrinks at every count; the next point is the Newton step on det(T − xI) from the last one
-    /// when that lands inside the bracket, else the midpoint. Near a simple eigenvalue Newton converges
-    /// quadratically, so a handful of sweeps replace ~55 halvings; clusters fall back to halving. All k
-    /// brackets advance together, four per vector and several vectors per sweep along T,
-    /// so the long-latency divisions of independent counts overlap. The grid depends on T alone and a
-    /// converged bracket is left as it is, so each value's bits do not depend on how many other values
-    /// were asked for (an edit gives the same bits alone or in a sweep).
+    /// The k largest eigenvalues of T, descending, by bisection on Sturm counts accelerated by
+    /// Laguerre's method. Each value's bracket [lower, upper] (at most its index of eigenvalues below
+    /// lower, more below upper) starts as the tightest cell of an even grid of counts over the Gershgorin
+    /// interval, then shrinks at every count; the next point is Laguerre's step on det(T − xI) from the
+    /// last one when the bracket holds this eigenvalue alone and the step lands inside it, else the
+    /// midpoint. Near a simple eigenvalue Laguerre converges cubically, so a handful of sweeps replace ~55
+    /// halvings; clusters fall back to halving. All k brackets advance together, four per vector and
+    /// several vectors per sweep along T, so the long-latency divisions of independent counts overlap.
+    /// The grid depends on T alone and a converged bracket is left as it is, so each value's bits do not
+    /// depend on how many other values were asked for (an edit gives the same bits alone or in a sweep).
     /// </summary>
     private static double[] LargestEigenvalues(double[] diagonal, double[] offDiagonal, int k, double lowest, double highest, double norm)
     {
@@ -549,21 +549,32 @@ internal static class SymmetricEigen
         return vectors;
     }
 
-    /// <summary>
-    /// (T − σₜI)⁻¹ applied once to the start vector of each shift σₜ, four shifts per 256-bit vector: each
-    /// lane runs <see cref="TridiagonalLu"/>'s factorization and solve, its row swaps chosen by selects
-    /// rather than branches, so the four long division chains overlap.
-    /// </summary>
+    /// <summary>(T − σₜI)⁻¹ applied once to the start vector of each shift σₜ (<see cref="SolveShifted"/>).</summary>
     private static double[][] FirstSolves(double[] diagonal, double[] offDiagonal, double[] shifts, double smallest)
+    {
+        var iterates = new double[shifts.Length][];
+        for (int t = 0; t < iterates.Length; t++)
+        {
+            iterates[t] = new double[diagonal.Length];
+            StartVector(iterates[t], t);
+        }
+        SolveShifted(diagonal, offDiagonal, shifts, smallest, iterates);
+        return iterates;
+    }
+
+    /// <summary>
+    /// xₜ ← (T − σₜI)⁻¹xₜ for every shift, four shifts per 256-bit vector: each lane runs
+    /// <see cref="TridiagonalLu"/>'s factorization and solve with the same operations in the same order
+    /// (so the same bits), its row swaps chosen by selects rather than branches, so four long division
+    /// chains overlap.
+    /// </summary>
+    internal static void SolveShifted(double[] diagonal, double[] offDiagonal, ReadOnlySpan<double> shifts, double smallest, double[][] vectors)
     {
         int n = diagonal.Length;
         int k = shifts.Length;
-        const int lanes = Lanes;
-        var iterates = new double[k][];
-        for (int t = 0; t < k; t++)
+        if (vectors.Length != k || offDiagonal.Length != n || vectors.Any(x => x.Length != n))
         {
-            iterates[t] = new double[n];
-            StartVector(iterates[t], t);
+            throw new ArgumentException($"Expected {k} vectors of {n} values and {n} off-diagonal entries.", nameof(vectors));
         }
         Vector256<double>[] work = ArrayPool<Vector256<double>>.Shared.Rent(6 * n);
         try
@@ -574,29 +585,28 @@ internal static class SymmetricEigen
             Span<Vector256<double>> multipliers = work.AsSpan(3 * n, n);
             Span<Vector256<double>> swapped = work.AsSpan(4 * n, n);
             Span<Vector256<double>> x = work.AsSpan(5 * n, n);
-            Span<double> lane = stackalloc double[lanes];
-            for (int group = 0; group < k; group += lanes)
+            Span<double> lane = stackalloc double[Lanes];
+            for (int group = 0; group < k; group += Lanes)
             {
                 // Lanes past the last shift repeat it; their results are dropped.
-                double[][] members = new double[lanes][];
-                for (int l = 0; l < lanes; l++)
+                double[] x0 = vectors[group], x1 = vectors[Math.Min(group + 1, k - 1)];
+                double[] x2 = vectors[Math.Min(group + 2, k - 1)], x3 = vectors[Math.Min(group + 3, k - 1)];
+                for (int l = 0; l < Lanes; l++)
                 {
-                    int t = Math.Min(group + l, k - 1);
-                    members[l] = iterates[t];
-                    lane[l] = shifts[t];
+                    lane[l] = shifts[Math.Min(group + l, k - 1)];
                 }
-                var shift = Vector256.Create(lane);
-                FactorLanes(diagonal, offDiagonal, shift, smallest, pivots, first, second, multipliers, swapped);
+                FactorLanes(diagonal, offDiagonal, Vector256.Create(lane), smallest, pivots, first, second, multipliers, swapped);
                 for (int i = 0; i < n; i++)
                 {
-                    x[i] = Vector256.Create(members[0][i], members[1][i], members[2][i], members[3][i]);
+                    x[i] = Vector256.Create(x0[i], x1[i], x2[i], x3[i]);
                 }
                 SolveLanes(pivots, first, second, multipliers, swapped, x);
-                for (int l = 0; l < lanes && group + l < k; l++)
+                for (int l = 0; l < Lanes && group + l < k; l++)
                 {
+                    double[] target = vectors[group + l];
                     for (int i = 0; i < n; i++)
                     {
-                        members[l][i] = x[i].GetElement(l);
+                        target[i] = x[i].GetElement(l);
                     }
                 }
             }
@@ -605,7 +615,6 @@ internal static class SymmetricEigen
         {
             ArrayPool<Vector256<double>>.Shared.Return(work);
         }
-        return iterates;
     }
 
     /// <summary>
@@ -810,7 +819,7 @@ internal static class SymmetricEigen
     /// LU factorization with partial pivoting of the tridiagonal T − σI (U has two superdiagonals
     /// from the row swaps) and the solves of inverse iteration.
     /// </summary>
-    private sealed class TridiagonalLu(int n)
+    internal sealed class TridiagonalLu(int n)
     {
         private readonly double[] _pivots = new double[n];        // U[i, i]
         private readonly double[] _inversePivots = new double[n]; // 1 / U[i, i]: the solves multiply

@@ -215,6 +215,54 @@ public class SymmetricEigenTests
         Tolerance.AssertClose(values, fromLower, 0, 0, "eigenvalues from the lower triangle only");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(51)]
+    [InlineData(257)]
+    public void Shifted_solves_in_vector_lanes_equal_the_scalar_solves_and_a_dense_float64_solve(int n)
+    {
+        // A random tridiagonal T with some zero couplings (split blocks, zero pivots) and shifts at, just
+        // beside, between and outside its eigenvalues: every lane must take the scalar LU's row swaps and
+        // clamped pivots bit for bit, and the well-conditioned systems must match a dense float64 solve.
+        var random = new Random(4000 + n);
+        double[] diagonal = Enumerable.Range(0, n).Select(_ => random.NextDouble() * 4 - 2).ToArray();
+        double[] offDiagonal = Enumerable.Range(0, n).Select(i => i < n - 1 && i % 5 != 3 ? random.NextDouble() * 2 - 1 : 0).ToArray();
+        Matrix<double> t = Matrix<double>.Build.Dense(n, n, (i, j) => i == j ? diagonal[i] : Math.Abs(i - j) == 1 ? offDiagonal[Math.Min(i, j)] : 0);
+        double[] spectrum = t.Evd(Symmetricity.Symmetric).EigenValues.Select(v => v.Real).Order().ToArray();
+        double norm = spectrum.Max(Math.Abs);
+        double smallest = norm * Math.ScaleB(1.0, -52);
+        double[] shifts =
+        [
+            spectrum[^1], spectrum[0], spectrum[n / 2] + 1e-13 * norm, spectrum[n / 2] - 1e-9 * norm,
+            (spectrum[0] + spectrum[^1]) / 2 + 1e-3, spectrum[^1] + 0.5, spectrum[0] - 3,
+        ];
+        double[][] rightHandSides = shifts.Select(_ => Enumerable.Range(0, n).Select(_ => random.NextDouble() * 2 - 1).ToArray()).ToArray();
+
+        double[][] lanes = rightHandSides.Select(b => (double[])b.Clone()).ToArray();
+        SymmetricEigen.SolveShifted(diagonal, offDiagonal, shifts, smallest, lanes);
+
+        var factors = new SymmetricEigen.TridiagonalLu(n);
+        for (int s = 0; s < shifts.Length; s++)
+        {
+            factors.Factor(diagonal, offDiagonal, shifts[s], smallest);
+            double[] scalar = (double[])rightHandSides[s].Clone();
+            factors.Solve(scalar);
+            Tolerance.AssertClose(scalar, lanes[s], 0, 0, $"n {n}, shift {s} ({shifts[s]:R}): lane solve against the scalar solve");
+
+            double distance = spectrum.Min(v => Math.Abs(v - shifts[s]));
+            if (distance > 1e-2 * norm)
+            {
+                Matrix<double> shifted = t - shifts[s] * Matrix<double>.Build.DenseIdentity(n);
+                double[] dense = shifted.Solve(Vector<double>.Build.DenseOfArray(rightHandSides[s])).ToArray();
+                // Backward stable: the error is at most about cond(T − σI)·ε, and cond ≤ ‖T − σI‖/distance here.
+                double bound = 1e3 * n * Math.ScaleB(1.0, -52) * (norm + Math.Abs(shifts[s])) / distance * dense.Max(Math.Abs);
+                Tolerance.AssertClose(dense, lanes[s], bound, 0, $"n {n}, shift {s} ({shifts[s]:R}): lane solve against a dense float64 solve");
+            }
+        }
+    }
+
     [Fact]
     public void Bad_arguments_are_rejected_with_a_clear_message()
     {
