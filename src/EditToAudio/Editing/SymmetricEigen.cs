@@ -506,8 +506,6 @@ internal static class SymmetricEigen
 
         // The first solve of every start vector at once; almost every eigenvalue needs no other.
         double[][] iterates = FirstSolves(diagonal, offDiagonal, shifts, Epsilon * norm);
-        TridiagonalLu? factors = null;
-        int factored = -1;
         for (int t = 0; t < k; t++)
         {
             double[] x = iterates[t];
@@ -516,13 +514,7 @@ internal static class SymmetricEigen
             {
                 if (iteration > 1 || restarts > 0)
                 {
-                    factors ??= new TridiagonalLu(n);
-                    if (factored != t)
-                    {
-                        factors.Factor(diagonal, offDiagonal, shifts[t], Epsilon * norm);
-                        factored = t;
-                    }
-                    factors.Solve(x);
+                    SolveShifted(diagonal, offDiagonal, shifts.AsSpan(t, 1), Epsilon * norm, [x]);
                 }
                 if (!Orthonormalize(x, vectors, t))
                 {
@@ -563,10 +555,11 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// xₜ ← (T − σₜI)⁻¹xₜ for every shift, four shifts per 256-bit vector: each lane runs
-    /// <see cref="TridiagonalLu"/>'s factorization and solve with the same operations in the same order
-    /// (so the same bits), its row swaps chosen by selects rather than branches, so four long division
-    /// chains overlap.
+    /// xₜ ← (T − σₜI)⁻¹xₜ for every shift, up to a positive scale: LU factorization with partial pivoting
+    /// of the tridiagonal T − σₜI (U has two superdiagonals from the row swaps; pivots smaller than
+    /// <paramref name="smallest"/> are raised to it, as T − σI is nearly singular by design) and the two
+    /// triangular solves. Four shifts share each 256-bit vector, the row swaps chosen per lane by selects
+    /// rather than branches, so four long division chains overlap.
     /// </summary>
     internal static void SolveShifted(double[] diagonal, double[] offDiagonal, ReadOnlySpan<double> shifts, double smallest, double[][] vectors)
     {
@@ -618,9 +611,11 @@ internal static class SymmetricEigen
     }
 
     /// <summary>
-    /// <see cref="TridiagonalLu.Factor"/> for four shifts at once; <paramref name="pivots"/> ends as the
-    /// reciprocal pivots (after raising tiny ones to <paramref name="smallest"/>), <paramref name="swapped"/>
-    /// as all-ones lanes where rows i and i+1 were exchanged.
+    /// The factorizations of <see cref="SolveShifted"/> for four shifts: <paramref name="pivots"/> ends as
+    /// the reciprocal pivots U[i, i] (after raising tiny ones to <paramref name="smallest"/>),
+    /// <paramref name="first"/> and <paramref name="second"/> as U[i, i+1] and U[i, i+2],
+    /// <paramref name="multipliers"/> as L[i+1, i], and <paramref name="swapped"/> as all-ones lanes where
+    /// rows i and i+1 were exchanged.
     /// </summary>
     private static void FactorLanes(
         double[] diagonal, double[] offDiagonal, Vector256<double> shift, double smallest,
@@ -660,7 +655,7 @@ internal static class SymmetricEigen
         }
     }
 
-    /// <summary><see cref="TridiagonalLu.Solve"/> for the four factorizations of <see cref="FactorLanes"/>.</summary>
+    /// <summary>The forward and back substitutions of <see cref="SolveShifted"/> for the four factorizations of <see cref="FactorLanes"/>, rescaling a lane that would overflow.</summary>
     private static void SolveLanes(
         ReadOnlySpan<Vector256<double>> inversePivots, ReadOnlySpan<Vector256<double>> first, ReadOnlySpan<Vector256<double>> second,
         ReadOnlySpan<Vector256<double>> multipliers, ReadOnlySpan<Vector256<double>> swapped, Span<Vector256<double>> x)
@@ -691,7 +686,8 @@ internal static class SymmetricEigen
             var overflowing = Vector256.GreaterThan(Vector256.Abs(r), large);
             if (overflowing != Vector256<double>.Zero)
             {
-                // As in the scalar solve: the lanes about to overflow are scaled down as a whole.
+                // Each tiny pivot multiplies by up to 1/(ε‖T‖): scaling a lane's solution so far and its
+                // remaining right-hand side together keeps its system consistent.
                 for (int s = 0; s < n; s++)
                 {
                     x[s] = Vector256.ConditionalSelect(overflowing, x[s] / large, x[s]);
@@ -812,101 +808,6 @@ internal static class SymmetricEigen
         for (; i < row.Length; i++)
         {
             row[i] -= a * u[i] + b * w[i];
-        }
-    }
-
-    /// <summary>
-    /// LU factorization with partial pivoting of the tridiagonal T − σI (U has two superdiagonals
-    /// from the row swaps) and the solves of inverse iteration.
-    /// </summary>
-    internal sealed class TridiagonalLu(int n)
-    {
-        private readonly double[] _pivots = new double[n];        // U[i, i]
-        private readonly double[] _inversePivots = new double[n]; // 1 / U[i, i]: the solves multiply
-        private readonly double[] _first = new double[n];         // U[i, i+1]
-        private readonly double[] _second = new double[n];        // U[i, i+2]
-        private readonly double[] _multipliers = new double[n];   // L[i+1, i]
-        private readonly bool[] _swapped = new bool[n];           // rows i and i+1 exchanged at step i
-
-        /// <summary>Factors T − σI; pivots smaller than <paramref name="smallest"/> are raised to it (T − σI is nearly singular by design).</summary>
-        public void Factor(double[] diagonal, double[] offDiagonal, double shift, double smallest)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                _pivots[i] = diagonal[i] - shift;
-                _first[i] = i < n - 1 ? offDiagonal[i] : 0;
-                _second[i] = 0;
-            }
-            for (int i = 0; i < n - 1; i++)
-            {
-                double below = offDiagonal[i];
-                if (Math.Abs(_pivots[i]) >= Math.Abs(below))
-                {
-                    _swapped[i] = false;
-                    double multiplier = _pivots[i] != 0 ? below / _pivots[i] : 0;
-                    _multipliers[i] = multiplier;
-                    _pivots[i + 1] -= multiplier * _first[i];
-                }
-                else
-                {
-                    // Row i+1 = [below, d, f] becomes the pivot row; the old row i = [p, u, 0] is eliminated with it.
-                    _swapped[i] = true;
-                    double multiplier = _pivots[i] / below;
-                    _multipliers[i] = multiplier;
-                    double nextPivot = _pivots[i + 1];
-                    double nextFirst = _first[i + 1];
-                    _pivots[i] = below;
-                    _pivots[i + 1] = _first[i] - multiplier * nextPivot;
-                    _first[i] = nextPivot;
-                    _second[i] = nextFirst;
-                    _first[i + 1] = -multiplier * nextFirst;
-                }
-            }
-            for (int i = 0; i < n; i++)
-            {
-                if (Math.Abs(_pivots[i]) < smallest)
-                {
-                    _pivots[i] = _pivots[i] < 0 ? -smallest : smallest;
-                }
-                _inversePivots[i] = 1.0 / _pivots[i];
-            }
-        }
-
-        /// <summary>x ← (T − σI)⁻¹x, up to a positive scale (rescaled on the way so it cannot overflow).</summary>
-        public void Solve(double[] x)
-        {
-            for (int i = 0; i < n - 1; i++)
-            {
-                if (_swapped[i])
-                {
-                    (x[i], x[i + 1]) = (x[i + 1], x[i]);
-                }
-                x[i + 1] -= _multipliers[i] * x[i];
-            }
-            const double Large = 1e150;
-            for (int i = n - 1; i >= 0; i--)
-            {
-                double r = x[i];
-                if (i < n - 1)
-                {
-                    r -= _first[i] * x[i + 1];
-                }
-                if (i < n - 2)
-                {
-                    r -= _second[i] * x[i + 2];
-                }
-                r *= _inversePivots[i];
-                x[i] = r;
-                if (Math.Abs(r) > Large)
-                {
-                    // Each tiny pivot multiplies by up to 1/(ε‖T‖); scaling the solution so far and the
-                    // remaining right-hand side together keeps the system consistent.
-                    for (int s = 0; s < n; s++)
-                    {
-                        x[s] /= Large;
-                    }
-                }
-            }
         }
     }
 }
