@@ -272,6 +272,8 @@ internal static class SymmetricEigen
         var targets = new long[groups * width];
         var lowerCounts = new long[groups * width];   // eigenvalues below lower
         var upperCounts = new long[groups * width];   // eigenvalues below upper
+        // Every per-bracket array holds whole groups of four, so the vector loads and stores at g·width
+        // (checked for their first element only) stay inside; the same holds in SturmCounter.
 
         // The grid: GridPoints even steps strictly inside [lowest, highest].
         var grid = new double[(GridPoints + width - 1) / width * width];
