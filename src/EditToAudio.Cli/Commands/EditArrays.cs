@@ -12,60 +12,39 @@ namespace EditToAudio.Cli.Commands;
 /// </summary>
 internal static class EditArrays
 {
-    /// <summary>Token arrays of one or more images, and whether the file had a batch dimension.</summary>
-    /// <param name="Images">Per-image tokens.</param>
-    /// <param name="Batched">True for a [B, 257, D] file.</param>
-    public sealed record TokenFile(IReadOnlyList<ImageTokens> Images, bool Batched) : IDisposable
+    /// <summary>Reads and checks a token array: one image's tokens per item.</summary>
+    public static MappedItems<ImageTokens> ReadTokens(string path) => MappedItems<ImageTokens>.Read(path, 3, (array, batched) =>
     {
-        internal NpyMappedFile? Mapping { get; init; }
-
-        /// <summary>Unmaps the file: the images must not be used after this.</summary>
-        public void Dispose() => Mapping?.Dispose();
-    }
-
-    /// <summary>Reads and checks a token array.</summary>
-    public static TokenFile ReadTokens(string path)
-    {
-        NpyMappedFile array = NpyMappedFile.Open(path);
-        try
+        IReadOnlyList<int> shape = array.Shape;
+        if (!(shape.Count is 2 or 3) || shape[^2] != ImageTokens.TokenCount || shape[^1] < 1)
         {
-            IReadOnlyList<int> shape = array.Shape;
-            bool batched = shape.Count == 3;
-            if (!(shape.Count is 2 or 3) || shape[^2] != ImageTokens.TokenCount || shape[^1] < 1)
-            {
-                throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {array.ShapeText}.");
-            }
-            if (array.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
-            {
-                throw new InvalidDataException($"{path}: tokens must be float16, float32 or float64, found {array.DType}.");
-            }
-            int count = batched ? shape[0] : 1, dimension = shape[^1];
-            if (count < 1)
-            {
-                throw new InvalidDataException($"{path}: the token batch is empty (shape {array.ShapeText}).");
-            }
-            ReadOnlyMemory<float> values = array.AsSingles();
-            int perImage = ImageTokens.TokenCount * dimension;
-            var images = new ImageTokens[count];
-            for (int b = 0; b < count; b++)
-            {
-                try
-                {
-                    images[b] = new ImageTokens(values.Slice(b * perImage, perImage), dimension);
-                }
-                catch (ArgumentException error)
-                {
-                    throw new InvalidDataException($"{path}: {(batched ? $"image {b}: " : "")}{MessageWithoutParameter(error)}", error);
-                }
-            }
-            return new TokenFile(images, batched) { Mapping = array };
+            throw new InvalidDataException($"{path}: tokens must have shape [{ImageTokens.TokenCount}, D] or [B, {ImageTokens.TokenCount}, D], found {array.ShapeText}.");
         }
-        catch
+        if (array.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
         {
-            array.Dispose();
-            throw;
+            throw new InvalidDataException($"{path}: tokens must be float16, float32 or float64, found {array.DType}.");
         }
-    }
+        int count = batched ? shape[0] : 1, dimension = shape[^1];
+        if (count < 1)
+        {
+            throw new InvalidDataException($"{path}: the token batch is empty (shape {array.ShapeText}).");
+        }
+        ReadOnlyMemory<float> values = array.AsSingles();
+        int perImage = ImageTokens.TokenCount * dimension;
+        var images = new ImageTokens[count];
+        for (int b = 0; b < count; b++)
+        {
+            try
+            {
+                images[b] = new ImageTokens(values.Slice(b * perImage, perImage), dimension);
+            }
+            catch (ArgumentException error)
+            {
+                throw new InvalidDataException($"{path}: {(batched ? $"image {b}: " : "")}{MessageWithoutParameter(error)}", error);
+            }
+        }
+        return images;
+    });
 
     private static string MessageWithoutParameter(ArgumentException error) =>
         error.ParamName is null ? error.Message : error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal);

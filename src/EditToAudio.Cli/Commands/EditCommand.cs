@@ -55,16 +55,16 @@ internal static class EditCommand
         // Each stage is timed on its own: reading includes checking the arrays and the token norms;
         // float32 tokens and bool/uint8 masks stay in the mapped files until the edit has run.
         var clock = Stopwatch.StartNew();
-        using EditArrays.TokenFile original = EditArrays.ReadTokens(request.OriginalTokens);
-        using EditArrays.TokenFile edited = EditArrays.ReadTokens(request.EditedTokens);
-        using MaskArrays.MaskFile remove = MaskArrays.ReadMasks(request.RemoveMask);
-        using MaskArrays.MaskFile add = MaskArrays.ReadMasks(request.AddMask);
+        using MappedItems<ImageTokens> original = EditArrays.ReadTokens(request.OriginalTokens);
+        using MappedItems<ImageTokens> edited = EditArrays.ReadTokens(request.EditedTokens);
+        using MappedItems<BinaryMask> remove = MaskArrays.ReadMasks(request.RemoveMask);
+        using MappedItems<BinaryMask> add = MaskArrays.ReadMasks(request.AddMask);
         int count = CheckBatch(request, original, edited, remove, add);
 
         var jobs = new EditJob[count];
         for (int i = 0; i < count; i++)
         {
-            jobs[i] = new EditJob(new EditPair(original.Images[i], edited.Images[i], remove.Masks[i], add.Masks[i]), request.Parameters);
+            jobs[i] = new EditJob(new EditPair(original.Items[i], edited.Items[i], remove.Items[i], add.Items[i]), request.Parameters);
         }
         double readSeconds = clock.Elapsed.TotalSeconds;
         // The arrays were checked before the device is opened; on CUDA the batch goes through the GPU's fixed number of launches.
@@ -80,7 +80,7 @@ internal static class EditCommand
         // Everything is computed before the first file is written, so a bad pair leaves no output;
         // a write that fails (say, an unwritable --out after --parts) takes the files already written with it.
         bool batched = original.Batched;
-        int dimension = original.Images[0].Dimension;
+        int dimension = original.Items[0].Dimension;
         var written = new List<string>();
         void Write(string path, Func<EditResult, float[]> select, params int[] itemShape)
         {
@@ -157,18 +157,18 @@ internal static class EditCommand
         }
     }
 
-    private static int CheckBatch(EditRequest request, EditArrays.TokenFile original, EditArrays.TokenFile edited, MaskArrays.MaskFile remove, MaskArrays.MaskFile add)
+    private static int CheckBatch(EditRequest request, MappedItems<ImageTokens> original, MappedItems<ImageTokens> edited, MappedItems<BinaryMask> remove, MappedItems<BinaryMask> add)
     {
-        if (original.Images[0].Dimension != edited.Images[0].Dimension)
+        if (original.Items[0].Dimension != edited.Items[0].Dimension)
         {
-            throw new InvalidDataException($"token lengths differ: {request.OriginalTokens} has D = {original.Images[0].Dimension}, {request.EditedTokens} has D = {edited.Images[0].Dimension}.");
+            throw new InvalidDataException($"token lengths differ: {request.OriginalTokens} has D = {original.Items[0].Dimension}, {request.EditedTokens} has D = {edited.Items[0].Dimension}.");
         }
         var sizes = new (string File, bool Batched, int Count)[]
         {
-            (request.OriginalTokens, original.Batched, original.Images.Count),
-            (request.EditedTokens, edited.Batched, edited.Images.Count),
-            (request.RemoveMask, remove.Batched, remove.Masks.Count),
-            (request.AddMask, add.Batched, add.Masks.Count),
+            (request.OriginalTokens, original.Batched, original.Items.Count),
+            (request.EditedTokens, edited.Batched, edited.Items.Count),
+            (request.RemoveMask, remove.Batched, remove.Items.Count),
+            (request.AddMask, add.Batched, add.Items.Count),
         };
         if (sizes.Any(s => s.Batched != sizes[0].Batched || s.Count != sizes[0].Count))
         {

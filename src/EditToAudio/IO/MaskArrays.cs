@@ -11,45 +11,24 @@ namespace EditToAudio.IO;
 /// </summary>
 public static class MaskArrays
 {
-    /// <summary>Masks of one or more images, and whether the file had a batch dimension.</summary>
-    /// <param name="Masks">Per-image masks.</param>
-    /// <param name="Batched">True for a [B, H, W] file.</param>
-    public sealed record MaskFile(IReadOnlyList<BinaryMask> Masks, bool Batched) : IDisposable
+    /// <summary>Reads and checks a mask array: one mask per image.</summary>
+    public static MappedItems<BinaryMask> ReadMasks(string path) => MappedItems<BinaryMask>.Read(path, 3, (array, batched) =>
     {
-        internal NpyMappedFile? Mapping { get; init; }
-
-        /// <summary>Unmaps the file: the masks must not be used after this.</summary>
-        public void Dispose() => Mapping?.Dispose();
-    }
-
-    /// <summary>Reads and checks a mask array.</summary>
-    public static MaskFile ReadMasks(string path)
-    {
-        NpyMappedFile array = NpyMappedFile.Open(path);
-        try
+        IReadOnlyList<int> shape = array.Shape;
+        if (!(shape.Count is 2 or 3) || shape[^2] < 1 || shape[^1] < 1 || (batched && shape[0] < 1))
         {
-            IReadOnlyList<int> shape = array.Shape;
-            bool batched = shape.Count == 3;
-            if (!(shape.Count is 2 or 3) || shape[^2] < 1 || shape[^1] < 1 || (batched && shape[0] < 1))
-            {
-                throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {array.ShapeText}.");
-            }
-            int count = batched ? shape[0] : 1, height = shape[^2], width = shape[^1];
-            int perMask = height * width;
-            ReadOnlyMemory<byte> values = ToBinaryBytes(array, path, height, width);
-            var masks = new BinaryMask[count];
-            for (int b = 0; b < count; b++)
-            {
-                masks[b] = new BinaryMask(values.Slice(b * perMask, perMask), height, width, valuesChecked: true);
-            }
-            return new MaskFile(masks, batched) { Mapping = array };
+            throw new InvalidDataException($"{path}: a mask must have shape [H, W] or [B, H, W] with every size ≥ 1, found {array.ShapeText}.");
         }
-        catch
+        int count = batched ? shape[0] : 1, height = shape[^2], width = shape[^1];
+        int perMask = height * width;
+        ReadOnlyMemory<byte> values = ToBinaryBytes(array, path, height, width);
+        var masks = new BinaryMask[count];
+        for (int b = 0; b < count; b++)
         {
-            array.Dispose();
-            throw;
+            masks[b] = new BinaryMask(values.Slice(b * perMask, perMask), height, width, valuesChecked: true);
         }
-    }
+        return masks;
+    });
 
     /// <summary>The mask's 0/1 bytes: in place for bool and uint8, converted from float types.</summary>
     private static ReadOnlyMemory<byte> ToBinaryBytes(NpyMappedFile array, string path, int height, int width)

@@ -24,11 +24,11 @@ public abstract class NetworkContract
     /// <summary>True when a model set may leave the network out.</summary>
     public bool IsOptional { get; }
 
-    /// <summary>Inputs in the order the engine feeds them.</summary>
-    public abstract IReadOnlyList<TensorContract> Inputs { get; }
+    /// <summary>Inputs in the order the engine feeds them (set by each contract's constructor).</summary>
+    public IReadOnlyList<TensorContract> Inputs { get; protected init; } = [];
 
-    /// <summary>Outputs in the order the engine reads them.</summary>
-    public abstract IReadOnlyList<TensorContract> Outputs { get; }
+    /// <summary>Outputs in the order the engine reads them (set by each contract's constructor).</summary>
+    public IReadOnlyList<TensorContract> Outputs { get; protected init; } = [];
 
     /// <summary>The input named <paramref name="name"/>.</summary>
     public TensorContract Input(string name) => Inputs.Single(i => i.Name == name);
@@ -60,12 +60,6 @@ public sealed class Sam2EncoderContract : NetworkContract
 
     /// <summary>High-resolution features, level 1 [1,64,128,128].</summary>
     public TensorContract HighResFeats1 { get; } = Sam2Features.HighResFeats1;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>SAM2 decoder: points in 1024×1024 input coordinates, labels 1 positive / 0 negative.</summary>
@@ -103,12 +97,6 @@ public sealed class Sam2DecoderContract : NetworkContract
 
     /// <summary>Predicted IoU per mask [L,M].</summary>
     public TensorContract IouPredictions { get; } = TensorContract.OfFloat("iou_predictions", "L,M");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>CLIP ViT-L/14 visual tower, all tokens after ln_post and proj (not normalized).</summary>
@@ -125,12 +113,6 @@ public sealed class ClipTokensContract : NetworkContract
 
     /// <summary>Every token [B,257,768].</summary>
     public TensorContract Tokens { get; } = TensorContract.OfFloat("tokens", "B,257,768");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>An SSV2A stage: μ and log σ² (named log_sigma as in the design brief) of its input.</summary>
@@ -153,12 +135,6 @@ public sealed class Ssv2aStageContract : NetworkContract
 
     /// <summary>log σ² [N,width].</summary>
     public TensorContract LogSigma { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>AudioLDM UNet: ε for a latent at an integer timestep, conditioned on a CLAP embedding.</summary>
@@ -181,12 +157,6 @@ public sealed class UNetContract : NetworkContract
 
     /// <summary>Predicted noise [N,8,T,16].</summary>
     public TensorContract Eps { get; } = TensorContract.OfFloat("eps", "N,8,T,16");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>AudioLDM VAE decoder: a (scaled-back) latent to a log-mel spectrogram.</summary>
@@ -203,12 +173,6 @@ public sealed class VaeDecoderContract : NetworkContract
 
     /// <summary>Log-mel [N,1,4T,64].</summary>
     public TensorContract Mel { get; } = TensorContract.OfFloat("mel", "N,1,4T,64");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>HiFi-GAN vocoder: log-mel (bins × frames) to a waveform, hop 160.</summary>
@@ -225,12 +189,6 @@ public sealed class VocoderContract : NetworkContract
 
     /// <summary>Waveform [N,640T].</summary>
     public TensorContract Wave { get; } = TensorContract.OfFloat("wave", "N,640T");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>CLAP audio encoder (optional): waveform at the set's sample rate to a CLAP embedding.</summary>
@@ -247,12 +205,6 @@ public sealed class ClapAudioContract : NetworkContract
 
     /// <summary>CLAP audio embeddings [N,512].</summary>
     public TensorContract Embedding { get; } = TensorContract.OfFloat("embedding", "N,512");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Inputs { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<TensorContract> Outputs { get; }
 }
 
 /// <summary>

@@ -56,13 +56,13 @@ public static class PromptMasks
     {
         if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
         {
-            using MaskArrays.MaskFile file = MaskArrays.ReadMasks(path);
+            using MappedItems<BinaryMask> file = MaskArrays.ReadMasks(path);
             if (file.Batched)
             {
-                throw new InvalidDataException($"{what}: the mask {path} has a batch dimension ({file.Masks.Count} masks); an object's mask is one [H, W] array.");
+                throw new InvalidDataException($"{what}: the mask {path} has a batch dimension ({file.Items.Count} masks); an object's mask is one [H, W] array.");
             }
             // A copy: the run keeps the mask after the file is unmapped.
-            BinaryMask mapped = file.Masks[0];
+            BinaryMask mapped = file.Items[0];
             return new BinaryMask(mapped.Values.ToArray(), mapped.Height, mapped.Width);
         }
         RgbImage picture = ImageLoader.Load(path);

@@ -27,8 +27,8 @@ public class EditCommandTests
 
         Assert.True(run.ExitCode == 0, run.Error);
         EditResult expected = EmbeddingEditor.Edit(
-            EditArrays.ReadTokens(Sample("original_tokens.npy")).Images[0], EditArrays.ReadTokens(Sample("edited_tokens.npy")).Images[0],
-            MaskArrays.ReadMasks(Sample("remove_mask.npy")).Masks[0], MaskArrays.ReadMasks(Sample("add_mask.npy")).Masks[0],
+            EditArrays.ReadTokens(Sample("original_tokens.npy")).Items[0], EditArrays.ReadTokens(Sample("edited_tokens.npy")).Items[0],
+            MaskArrays.ReadMasks(Sample("remove_mask.npy")).Items[0], MaskArrays.ReadMasks(Sample("add_mask.npy")).Items[0],
             new EditParameters { K = 7, MaskAlignment = MaskAlignment.Crop });
         NpyArray written = Npy.Read(folder.File("E.npy"));
         Assert.Equal([768], written.Shape);
